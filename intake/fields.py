@@ -1,0 +1,734 @@
+"""Field extraction from the word model: labels, layout, validators, confidence.
+
+For every field there are label synonyms (as invoice2data's templates keep
+them); a value is read inline after its label, in the segment to its right,
+or in the segment below it, skipping neighbours that are labels themselves.
+Dates get a role (issue, expiry, birth, print, exam, ...) from the nearest
+label before them on the line, from a column header above, or from a range
+("valid from X to Y", "X through Y"). Each candidate carries a score built
+from label strength, position, validator pass and OCR word confidence; the
+best candidate per field wins and its score is the field's confidence.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from . import dates as D
+from .directory import Issuer, find_credential_type, find_issuer, fold, load_directory
+from .layout import Layout, Line, Token, fold_token
+
+# --- label tables ------------------------------------------------------------
+
+LICENSE_LABELS = [
+    "license number", "license no", "license #", "licence number", "licence no", "licence #",
+    "lic no", "lic #", "lic number", "license id", "licence id",
+    "certificate number", "certificate no", "certificate #", "certificate id", "certificate code",
+    "cert no", "cert #", "cert id", "cert number", "certification number", "certification no",
+    "certification #", "certification id", "credential id", "credential number", "credential no",
+    "credential #", "ecard code", "ecard number", "ecard id", "validation number", "validation no",
+    "validation code", "registration number", "registration no", "registration #", "registry number",
+    "registry no", "card number", "card no", "card #", "card id", "id no", "id number", "id #",
+    "verification code", "verification number", "permit number", "permit no", "pin", "id-no",
+    "registrant number", "register number", "qualification number", "award number",
+]
+WEAK_LICENSE_LABELS = ["license", "licence", "number", "no", "id", "ecard", "certificate"]
+HOLDER_LABELS = [
+    "holder name", "name of holder", "holder", "name", "full name", "licensee name", "licensee",
+    "certificant name", "certificant", "cardholder name", "cardholder", "card holder",
+    "candidate name", "student name", "participant name", "participant", "trainee name", "trainee",
+    "employee name", "recipient name", "recipient", "registrant name", "registrant", "issued to",
+    "awarded to", "presented to", "nurse name", "member name", "operator name", "worker name",
+    "name of licensee", "name of registrant", "learner name", "delegate name", "delegate",
+]
+HOLDER_INTROS = [
+    "this is to certify that", "this certifies that", "this is to confirm that", "hereby certifies that",
+    "certifies that", "certify that", "be it known that", "know all persons by these presents that",
+    "is hereby awarded to", "this certificate is awarded to", "this card certifies that",
+    "presented to", "awarded to", "confirms that", "this is to certify",
+]
+CREDENTIAL_LABELS = [
+    "credential", "credential type", "license type", "licence type", "profession", "program",
+    "programme", "certification", "certification type", "course", "course title", "course name",
+    "qualification", "card type", "certificate type", "occupation", "discipline", "classification",
+    "scheme", "designation", "award", "certificate title", "license class", "trade",
+]
+ISSUER_LABELS = [
+    "issued by", "issuing body", "issuing authority", "issuing organization", "issuing organisation",
+    "awarding body", "certifying body", "certification body", "licensing authority", "issuer",
+]
+OTHER_LABELS = [
+    "candidate id", "candidate number", "candidate no", "exam code", "exam id", "exam number",
+    "order number", "order no", "training center id", "training centre id", "training center",
+    "employee no", "employee number", "employee id", "reference", "ref", "receipt no", "receipt number",
+    "batch", "phone", "tel", "telephone", "fax", "zip", "postcode", "member id", "customer id", "case",
+    "case number", "invoice", "course id", "course code", "site id", "instructor id", "student id",
+    "learner id", "ticket", "fee paid", "status", "certification status", "contact hours", "ce hours",
+    "city state zip", "city", "address", "instructor", "trainer", "evaluator", "examiner", "signature",
+    "page", "public record actions", "member since", "email", "website", "tel no", "mobile",
+    "license status", "date", "score", "grade", "hours", "location", "exam", "exam passed",
+]
+DATE_ROLES = {
+    "expiry": [
+        "expiration date", "expiry date", "date of expiry", "expires on", "expires", "expiration",
+        "expiry", "exp date", "exp", "valid until", "valid through", "valid thru", "valid to",
+        "valid till", "good through", "good thru", "recommended renewal date", "renewal date",
+        "renew by", "renewal due", "re evaluation due", "reevaluation due", "re-evaluation due",
+        "recertification due", "recertification date", "next renewal", "gultig bis", "ablaufdatum",
+        "expire", "card expires", "registration expires", "license expires", "until",
+        "date of expiration", "expiration dt", "exp dt", "due for renewal", "renewal",
+    ],
+    "issue": [
+        "issue date", "date issued", "date of issue", "issued on", "issued", "issuance date",
+        "granted on", "granted", "date granted", "certified on", "certified", "date certified",
+        "certification date", "date of certification", "date of achievement", "achievement date",
+        "achieved", "awarded on", "awarded", "date awarded", "completion date", "date of completion",
+        "date completed", "completed on", "course completed", "completed", "effective date",
+        "effective", "valid from", "registration date", "date of registration", "earned on", "earned",
+        "issued date", "start date", "from", "ausstellungsdatum", "renewed", "renewal issued",
+        "date of award", "passed on", "course date", "training date", "date of training",
+    ],
+    "original": [
+        "original issue date", "original issue", "originally issued", "first issued",
+        "original certification date", "original license date", "initial certification",
+        "date of original issue", "original", "initial issue date", "initially certified",
+        "original grant date", "licensed since", "initial licensure",
+    ],
+    "birth": ["date of birth", "birth date", "birthdate", "dob", "born", "geburtsdatum"],
+    "print": [
+        "date printed", "printed on", "printed", "print date", "generated on", "generated", "as of",
+        "data current", "report date", "lookup date", "retrieved", "accessed",
+    ],
+    "exam": [
+        "exam date", "exam passed", "examination date", "date of exam", "test date", "exam",
+        "examination", "assessment date", "date of examination",
+    ],
+    "ce": [
+        "ce deadline", "ce due", "cpe due", "ceu due", "ce due date", "continuing education",
+        "reported by", "report by", "cpe deadline", "pdu due",
+    ],
+    "member": ["member since", "since"],
+}
+PERIOD_LABELS = [
+    "certification period", "registration period", "validity period", "period of validity", "valid",
+    "period", "license period", "licence period", "registration valid", "valid for the period",
+    "valid from", "term", "validity", "dates",
+]
+RANGE_WORDS = {"to", "through", "thru", "until", "till", "-", "–", "—", "bis", "au"}
+FILLER = {"is", "was", "are", "of", ":", "#", "no", "no.", "-", "–", "number", "the", "on", "=", "in"}
+SIGNATORY_WORDS = {
+    "director", "president", "officer", "manager", "instructor", "evaluator", "examiner", "coordinator",
+    "chair", "chairman", "registrar", "secretary", "head", "vice", "chief", "executive", "trainer",
+    "signature", "signed", "authorized", "authorised", "commissioner", "dean", "superintendent",
+}
+NAME_STOP = {
+    "has", "have", "successfully", "completed", "the", "of", "and", "for", "certificate", "certification",
+    "is", "was", "been", "that", "to", "on", "in", "at", "by", "with", "license", "licence", "course",
+    "training", "card", "program", "dear", "date", "number", "no", "this", "hereby", "awarded", "valid",
+    "name", "holder", "issued", "expires", "expiration", "status", "verify", "www", "http", "https",
+    "department", "association", "board", "institute", "council", "university", "services", "inc",
+    "llc", "ltd", "gmbh", "co", "company", "corporation", "registered", "nurse", "provider", "member",
+    "attended", "passed", "received", "requirements", "credential", "achievement", "american",
+}
+GENERIC_ADDRESSEES = {"certificant", "candidate", "sir", "madam", "colleague", "member", "customer",
+                      "applicant", "licensee", "student", "participant", "holder", "nurse", "learner"}
+ORG_WORDS = {
+    "association", "department", "board", "institute", "council", "commission", "agency", "society",
+    "university", "college", "academy", "authority", "administration", "inc", "llc", "ltd", "limited",
+    "gmbh", "co", "company", "corp", "corporation", "group", "services", "foundation", "scheme",
+    "federation", "organization", "organisation", "centre", "center", "school", "ministry", "office",
+    "bureau", "division", "registry", "ag", "plc", "sa", "bv", "trust", "ambulance", "cross", "consortium",
+}
+TITLE_WORDS = {"certificate", "certification", "license", "licence", "card", "verification", "lookup",
+               "details", "results", "record", "achievement", "completion", "diploma", "award", "of",
+               "wallet", "pocket", "information", "credential", "registration", "renewal", "notice",
+               "confirmation", "letter", "course", "training", "permit", "statement", "transcript"}
+_SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "v"}
+
+
+def _phrase_tokens(phrase: str) -> list[str]:
+    return [fold_token(p) for p in re.split(r"[\s\-/]+", phrase) if fold_token(p)]
+
+
+@dataclass
+class LabelMatch:
+    kind: str          # field or date role or "other"/"period"/"intro"
+    phrase: str
+    line: Line
+    first: int         # index into line.tokens
+    last: int          # inclusive
+    strength: float
+
+    @property
+    def tokens(self) -> list[Token]:
+        return self.line.tokens[self.first:self.last + 1]
+
+
+@dataclass
+class Candidate:
+    value: object
+    tokens: list[Token]
+    score: float
+    source: str
+    extra: dict = field(default_factory=dict)
+
+
+def _label_table(hints: list[dict]) -> list[tuple[str, list[str], str, float]]:
+    table: list[tuple[str, list[str], str, float]] = []
+    for h in hints:
+        if h.get("label"):
+            table.append((h["field"], _phrase_tokens(h["label"]), h["label"], 1.0))
+    for phrase in LICENSE_LABELS:
+        table.append(("license_number", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in WEAK_LICENSE_LABELS:
+        table.append(("license_number", _phrase_tokens(phrase), phrase, 0.75))
+    for phrase in HOLDER_LABELS:
+        table.append(("holder_name", _phrase_tokens(phrase), phrase, 0.8 if phrase == "name" else 1.0))
+    for phrase in HOLDER_INTROS:
+        table.append(("intro", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in CREDENTIAL_LABELS:
+        table.append(("credential_type", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in ISSUER_LABELS:
+        table.append(("issuer", _phrase_tokens(phrase), phrase, 1.0))
+    for role, phrases in DATE_ROLES.items():
+        for phrase in phrases:
+            table.append((f"date:{role}", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in PERIOD_LABELS:
+        table.append(("period", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in OTHER_LABELS:
+        table.append(("other", _phrase_tokens(phrase), phrase, 1.0))
+    # longest phrases first so "original issue date" wins over "issue date"
+    table.sort(key=lambda e: -sum(len(t) for t in e[1]))
+    return table
+
+
+def _tok_eq(a: str, b: str, fuzzy: bool) -> bool:
+    if a == b:
+        return True
+    return fuzzy and len(b) >= 5 and len(a) >= 4 and fuzz.ratio(a, b) >= 80
+
+
+class Extractor:
+    """Runs every field extractor over one document's layout."""
+
+    def __init__(self, layout: Layout, hints: list[dict] | None = None):
+        self.layout = layout
+        self.hints = [h for h in (hints or []) if isinstance(h, dict) and h.get("field")]
+        self.table = _label_table(self.hints)
+        self.labels: dict[int, list[LabelMatch]] = {}
+        for line in layout.lines:
+            fuzzy = any(t.word.conf < 1.0 for t in line.tokens)
+            self.labels[line.number] = self._match_line(line, fuzzy)
+        self.label_starts = {(m.line.number, m.first): m for ms in self.labels.values() for m in ms}
+
+    # -- labels -----------------------------------------------------------------
+    def _match_line(self, line: Line, fuzzy: bool) -> list[LabelMatch]:
+        norms = [t.norm for t in line.tokens]
+        taken = [False] * len(norms)
+        out = []
+        for kind, ptoks, phrase, strength in self.table:
+            n = len(ptoks)
+            if not n:
+                continue
+            for i in range(len(norms) - n + 1):
+                if any(taken[i:i + n]):
+                    continue
+                # a phrase never spans two segments
+                if line.tokens[i].seg != line.tokens[i + n - 1].seg:
+                    continue
+                if all(_tok_eq(norms[i + k], ptoks[k], fuzzy) for k in range(n)):
+                    out.append(LabelMatch(kind, phrase, line, i, i + n - 1, strength))
+                    for k in range(n):
+                        taken[i + k] = True
+            # merged OCR tokens ("DateIssued"): a single token equal to the joined phrase
+            if n > 1:
+                joined = "".join(ptoks)
+                for i, norm in enumerate(norms):
+                    if not taken[i] and len(norm) >= 6 and (norm == joined or (fuzzy and fuzz.ratio(norm, joined) >= 85)):
+                        out.append(LabelMatch(kind, phrase, line, i, i, strength))
+                        taken[i] = True
+        out.sort(key=lambda m: m.first)
+        return out
+
+    def is_label_start(self, tok: Token) -> LabelMatch | None:
+        m = self.label_starts.get((tok.line.number, tok.line.tokens.index(tok)))
+        if m and m.kind != "intro":
+            return m
+        return None
+
+    def matches(self, kind: str) -> list[LabelMatch]:
+        return [m for ms in self.labels.values() for m in ms if m.kind == kind]
+
+    # -- neighbours of a label ----------------------------------------------------
+    def values_for(self, m: LabelMatch, allow_below: bool = True) -> list[tuple[list[Token], str]]:
+        """Candidate value token runs for label ``m``: inline, right, below."""
+        line, out = m.line, []
+        seg = line.tokens[m.last].seg
+        rest = [t for t in line.tokens[m.last + 1:] if t.seg == seg]
+        while rest and (rest[0].norm in FILLER or rest[0].norm == "" ):
+            rest = rest[1:]
+        rest = self._until_label(rest)
+        colon = line.tokens[m.last].text.endswith(":") or (m.last + 1 < len(line.tokens) and line.tokens[m.last + 1].text in (":", "#"))
+        if rest:
+            out.append((rest, "inline" if colon or m.first == 0 or line.tokens[m.first - 1].seg != seg else "sentence"))
+            if len(out[0][0]) and out[0][1] == "sentence":
+                pass
+        segs = line.segments()
+        idx = next((k for k, s in enumerate(segs) if s[0].seg == seg), None)
+        if not rest and idx is not None and idx + 1 < len(segs):
+            right = segs[idx + 1]
+            if not self.is_label_start(right[0]):
+                out.append((self._until_label(right), "right"))
+        if not rest and allow_below:
+            x0, x1 = self.layout.xspan(m.tokens)
+            for _, below in self.layout.below(line, x0, x1, max_lines=1):
+                if not self.is_label_start(below[0]):
+                    out.append((self._until_label(below), "below"))
+        return [(toks, pos) for toks, pos in out if toks]
+
+    def _until_label(self, toks: list[Token]) -> list[Token]:
+        for k, t in enumerate(toks):
+            if k and self.is_label_start(t):
+                return toks[:k]
+        return toks
+
+
+# --- helpers -------------------------------------------------------------------
+
+def ocr_factor(tokens: list[Token]) -> float:
+    if not tokens:
+        return 1.0
+    conf = min(t.word.conf for t in tokens)
+    if conf >= 0.999:
+        return 1.0
+    return max(0.3, min(1.0, 0.55 + 0.5 * conf))
+
+
+_ID_TOKEN = re.compile(r"^[A-Z0-9][A-Z0-9\-/.]*[A-Z0-9]$|^[0-9]$", re.I)
+
+
+def parse_license(tokens: list[Token]) -> tuple[str, list[Token]] | None:
+    """The ID-shaped value at the start of ``tokens`` (e.g. 'RN 995882', 'M268-MH9R')."""
+    parts, used = [], []
+    for k, t in enumerate(tokens[:4]):
+        text = t.text.strip(".,;:()[]")
+        if not text:
+            continue
+        if text in ("-", "–"):
+            continue
+        if not _ID_TOKEN.match(text):
+            break
+        has_digit = any(c.isdigit() for c in text)
+        if not parts:
+            # a short letter prefix ("RN 995882") joins the number after it
+            if not has_digit:
+                nxt = tokens[k + 1].text.strip(".,;:") if k + 1 < len(tokens) else ""
+                if text.isupper() and len(text) <= 4 and nxt and any(c.isdigit() for c in nxt):
+                    parts.append(text)
+                    used.append(t)
+                    continue
+                break
+            parts.append(text)
+            used.append(t)
+            continue
+        if has_digit and (parts[-1].isalpha() or len(text) >= 3 and text.isalnum() and parts[-1][-1].isdigit() and len(parts) < 3 and t.line is used[-1].line and _gap_small(used[-1], t)):
+            parts.append(text)
+            used.append(t)
+            continue
+        break
+    if not parts:
+        return None
+    value = " ".join(parts)
+    compact = re.sub(r"[\s\-]", "", value)
+    if len(compact) < 4 or not any(c.isdigit() for c in compact):
+        return None
+    if D.find_dates(value):
+        return None
+    return value, used
+
+
+def _gap_small(a: Token, b: Token) -> bool:
+    return (b.word.x0 - a.word.x1) < 2.5 * max(a.word.height, 1e-6) * (1 if a.word.page else 1)
+
+
+def normalise_id(value: str, issuer: Issuer | None) -> tuple[str, bool]:
+    """OCR-normalised ID (O->0, I/l->1 where digits belong) and whether a directory pattern passes."""
+    def variants(v: str):
+        yield v
+        digitish = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "|": "1", "i": "1"})
+        yield v.translate(digitish)
+        # only inside runs that are mostly digits
+        yield re.sub(r"[0-9OIl|]{3,}", lambda m: m.group(0).translate(digitish), v)
+    best = value
+    if issuer and issuer.license_number_patterns:
+        for v in variants(value):
+            for cand in (v, v.replace(" ", ""), v.replace("-", "")):
+                if issuer.matches_number(cand):
+                    return v, True
+    digits = sum(c.isdigit() for c in value)
+    if digits >= 0.7 * len(re.sub(r"[\s\-]", "", value)):
+        best = re.sub(r"[0-9OIl|]+", lambda m: m.group(0).translate(
+            str.maketrans({"O": "0", "I": "1", "l": "1", "|": "1"})), value)
+    return best, False
+
+
+def clean_name(text: str) -> str:
+    text = text.strip(" ,;:")
+    if "," in text:
+        last, _, first = text.partition(",")
+        first_parts = first.split()
+        suffix = [p for p in first_parts if p.lower().strip(".") in _SUFFIXES]
+        first_parts = [p for p in first_parts if p not in suffix]
+        if first_parts and last.strip():
+            text = " ".join(first_parts + [last.strip()] + suffix)
+        else:
+            text = text.replace(",", "")
+    text = " ".join(text.split())
+    if text.isupper():
+        text = " ".join(w if w.lower().strip(".") in ("ii", "iii", "iv") else w.title() for w in text.split())
+    return text
+
+
+def parse_name(tokens: list[Token]) -> tuple[str, list[Token]] | None:
+    used = []
+    for t in tokens[:7]:
+        raw = t.text
+        core = raw.strip(",.;:")
+        if not core or any(c.isdigit() for c in core) or "@" in core or "/" in core:
+            break
+        if not re.fullmatch(r"[^\W\d_]+(?:[.'’\-][^\W\d_]*)*\.?", core):
+            break
+        if fold_token(core) in NAME_STOP:
+            break
+        used.append(t)
+        if raw.endswith((";", ":")):
+            break
+    while used and used[-1].text.strip(",") in ("&", "-"):
+        used.pop()
+    alpha = [t for t in used if len(t.text.strip(",.")) >= 2]
+    if len(alpha) < 2 or len(used) > 6:
+        return None
+    text = " ".join(t.text for t in used)
+    if not re.search(r"[A-ZÀ-Þ]", text):
+        return None   # names are capitalised
+    return clean_name(text), used
+
+
+# --- field extractors ------------------------------------------------------------
+
+@dataclass
+class FieldResult:
+    value: object = None
+    confidence: float = 0.0
+    tokens: list[Token] = field(default_factory=list)
+    source: str = ""
+
+
+def _best(cands: list[Candidate], key=lambda c: c.value) -> FieldResult:
+    """Highest score wins; agreement between sources raises it, disagreement lowers it."""
+    if not cands:
+        return FieldResult()
+    groups: dict = {}
+    for c in cands:
+        groups.setdefault(key(c), []).append(c)
+    ranked = sorted(groups.values(), key=lambda g: -max(c.score for c in g))
+    top = max(ranked[0], key=lambda c: c.score)
+    score = top.score
+    if len({c.source for c in ranked[0]}) > 1 or len(ranked[0]) > 1:
+        score = min(1.0, score + 0.04 * (len(ranked[0]) - 1))
+    if len(ranked) > 1:
+        rival = max(c.score for c in ranked[1])
+        if rival > score - 0.1:
+            score *= 0.8
+    return FieldResult(top.value, round(min(score, 0.99), 3), top.tokens, top.source)
+
+
+class DocumentFields:
+    """Reads all fields of one document."""
+
+    def __init__(self, layout: Layout, hints: list[dict] | None = None, locale: str | None = None):
+        self.layout = layout
+        self.ex = Extractor(layout, hints)
+        self.hints = self.ex.hints
+        self.locale_hint = locale
+        self.issuer_entry: Issuer | None = None
+
+    # issuer --------------------------------------------------------------------
+    def issuer(self) -> FieldResult:
+        cands: list[Candidate] = []
+        lines = self.layout.lines
+        first_page = [ln for ln in lines if ln.page == lines[0].page] if lines else []
+        sizes = sorted((statistics.median(t.word.size for t in ln.tokens) for ln in first_page), reverse=True)
+        big = sizes[min(2, len(sizes) - 1)] if sizes else 0
+        for ln in lines:
+            top_zone = ln.page == lines[0].page and ln.y < 0.28 * ln.page_h
+            for seg in ln.segments():
+                text = " ".join(t.text for t in seg)
+                found = find_issuer(text, min_score=88 if top_zone else 101)
+                if not found:
+                    continue
+                entry, score = found
+                f = fold(text)
+                if len(f) <= 5 and not top_zone:
+                    continue   # a bare acronym in running text is too weak
+                base = 0.93 if top_zone else 0.55
+                cands.append(Candidate(entry.name, seg, base * (score / 100) * ocr_factor(seg), "directory",
+                                       {"entry": entry}))
+        for m in self.ex.matches("issuer"):
+            for toks, pos in self.ex.values_for(m):
+                text = " ".join(t.text for t in toks).strip(" .,:")
+                found = find_issuer(text)
+                if found:
+                    cands.append(Candidate(found[0].name, toks, 0.95 * ocr_factor(toks), "issued_by", {"entry": found[0]}))
+                elif len(text) > 3:
+                    cands.append(Candidate(text, toks, 0.75 * ocr_factor(toks), "issued_by"))
+                break
+        # a heading organisation that the directory does not know
+        heading = self._heading_org(first_page, big)
+        if heading:
+            toks, text, org = heading
+            listed = [c for c in cands if c.source == "directory" and c.score >= 0.8]
+            if not listed:
+                cands.append(Candidate(text, toks, (0.85 if org else 0.55) * ocr_factor(toks), "heading"))
+        res = _best(cands, key=lambda c: fold(str(c.value)))
+        for c in cands:
+            if c.value == res.value and "entry" in c.extra:
+                self.issuer_entry = c.extra["entry"]
+                break
+        # a directory issuer mentioned only in running text loses to a heading organisation
+        return res
+
+    def _heading_org(self, lines: list[Line], big: float):
+        best = None
+        for ln in lines:
+            if ln.y > 0.3 * ln.page_h:
+                break
+            for seg in ln.segments():
+                words = [t.text for t in seg]
+                text = " ".join(words).strip(" ·|-")
+                norms = [fold_token(w) for w in words]
+                if len(norms) < 2 or len(norms) > 9 or any(ch.isdigit() for ch in text) or "www" in text.lower() or "@" in text:
+                    continue
+                if all(n in TITLE_WORDS for n in norms if n):
+                    continue
+                if any(self.ex.is_label_start(t) for t in seg[:1]):
+                    continue
+                org = any(n in ORG_WORDS for n in norms)
+                caps = sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
+                if not (org or caps):
+                    continue
+                size = statistics.median(t.word.size for t in seg)
+                score = (2 if org else 0) + size / (big or 1)
+                if best is None or score > best[0]:
+                    best = (score, seg, text, org)
+        return best[1:] if best else None
+
+    # holder -------------------------------------------------------------------------
+    def holder(self) -> FieldResult:
+        cands: list[Candidate] = []
+        for h in self.hints:
+            if h["field"] == "holder_name" and h.get("bbox"):
+                got = parse_name(self._tokens_in_bbox(h))
+                if got:
+                    cands.append(Candidate(got[0], got[1], 0.9 * ocr_factor(got[1]), "hint_bbox"))
+        for m in self.ex.matches("holder_name"):
+            if m.phrase in ("name",) and m.first > 0 and m.line.tokens[m.first - 1].seg == m.line.tokens[m.first].seg:
+                continue   # "... name" inside a sentence
+            for toks, pos in self.ex.values_for(m):
+                got = parse_name(toks)
+                if got:
+                    base = {"inline": 0.95, "right": 0.95, "below": 0.9, "sentence": 0.7}[pos] * m.strength
+                    cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "label"))
+                    break
+        for m in self.ex.matches("intro"):
+            line = m.line
+            rest = [t for t in line.tokens[m.last + 1:]]
+            got = parse_name(rest) if rest else None
+            if not got:
+                for nxt in self.layout.lines[line.number + 1: line.number + 4]:
+                    if nxt.page != line.page:
+                        break
+                    got = parse_name(nxt.tokens)
+                    if got and len(got[1]) >= len([t for t in nxt.tokens if t.seg == got[1][0].seg]) - 1:
+                        break
+                    got = None
+            if got and not self._signatory(got[1]):
+                cands.append(Candidate(got[0], got[1], 0.93 * ocr_factor(got[1]), "intro"))
+        for ln in self.layout.lines:
+            if ln.tokens and ln.tokens[0].norm == "dear":
+                got = parse_name(ln.tokens[1:])
+                if got and not any(fold_token(w) in GENERIC_ADDRESSEES for w in got[0].split()):
+                    cands.append(Candidate(got[0], got[1], 0.6 * ocr_factor(got[1]), "salutation"))
+        return _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
+
+    def _signatory(self, toks: list[Token]) -> bool:
+        line = toks[0].line
+        nxt = self.layout.lines[line.number + 1] if line.number + 1 < len(self.layout.lines) else None
+        return bool(nxt and nxt.page == line.page and any(t.norm in SIGNATORY_WORDS for t in nxt.tokens[:4])
+                    and nxt.y - line.y < 2.2 * max(line.h, nxt.h))
+
+    def _tokens_in_bbox(self, hint: dict) -> list[Token]:
+        x0, top, x1, bottom = hint["bbox"]
+        page = hint.get("page", 1)
+        pad = 0.01
+        return [t for t in self.layout.tokens if t.line.page == page
+                and x0 - pad <= t.word.lx <= x1 + pad and top - pad <= t.word.ly <= bottom + pad]
+
+    # license number ---------------------------------------------------------------------
+    def license(self) -> FieldResult:
+        issuer = self.issuer_entry
+        cands: list[Candidate] = []
+        for h in self.hints:
+            if h["field"] == "license_number" and h.get("bbox"):
+                got = parse_license(self._tokens_in_bbox(h))
+                if got:
+                    cands.append(Candidate(got[0], got[1], 0.88 * ocr_factor(got[1]), "hint_bbox"))
+        for m in self.ex.matches("license_number"):
+            for toks, pos in self.ex.values_for(m):
+                got = parse_license(toks)
+                if not got:
+                    continue
+                value, used = got
+                value, valid = normalise_id(value, issuer)
+                base = {"inline": 0.93, "right": 0.93, "below": 0.9, "sentence": 0.88}[pos] * m.strength
+                if m.phrase in [h.get("label") for h in self.hints]:
+                    base = max(base, 0.95)
+                if valid:
+                    base = min(0.99, base + 0.05)
+                elif issuer and issuer.license_number_patterns:
+                    base *= 0.85
+                cands.append(Candidate(value, used, base * ocr_factor(used), "label"))
+                break
+        if not cands and issuer and issuer.license_number_patterns:
+            seen = []
+            for t in self.layout.tokens:
+                text = t.text.strip(".,;:()")
+                value, valid = normalise_id(text, issuer)
+                if valid and any(c.isdigit() for c in value) and not self._labelled_other(t):
+                    seen.append(Candidate(value, [t], 0.6 * ocr_factor([t]), "pattern"))
+            if len({c.value for c in seen}) == 1:
+                cands.extend(seen)
+        return _best(cands, key=lambda c: re.sub(r"[\s\-]", "", str(c.value)).upper())
+
+    def _labelled_other(self, tok: Token) -> bool:
+        line = tok.line
+        before = [m for m in self.ex.labels[line.number] if m.last < line.tokens.index(tok)]
+        return bool(before and before[-1].kind in ("other",) or any(m.kind.startswith("date:") for m in before[-1:]))
+
+    # credential type --------------------------------------------------------------------
+    def credential_type(self) -> tuple[FieldResult, str | None]:
+        issuer = self.issuer_entry
+        best = None
+        for ln in self.layout.lines:
+            text = " ".join(t.text for t in ln.tokens)
+            found = find_credential_type(text, issuer) if issuer else None
+            if found and (best is None or len(fold(found[0].name)) > len(fold(best[0].name)) or found[1] > best[1]):
+                best = (found[0], found[1], ln.tokens)
+        if best:
+            t, score, toks = best
+            return FieldResult(t.name, round(0.9 * score / 100 * ocr_factor(toks), 3), toks, "directory"), t.code
+        cands = []
+        for m in self.ex.matches("credential_type"):
+            for toks, pos in self.ex.values_for(m):
+                text = " ".join(t.text for t in toks).strip(" :")
+                if len(text) >= 3 and not D.find_dates(text) and any(c.isalpha() for c in text):
+                    cands.append(Candidate(text, toks, 0.8 * m.strength * ocr_factor(toks), "label"))
+                    break
+        if not cands:
+            found = find_credential_type(self.layout.text)
+            if found:
+                return FieldResult(found[0].name, 0.6, [], "directory"), found[0].code
+        return _best(cands), None
+
+    # dates ------------------------------------------------------------------------------
+    def dates(self) -> dict[str, FieldResult]:
+        text = self.layout.text
+        mentions = D.find_dates(text)
+        locale = self.issuer_entry.locale if self.issuer_entry else self.locale_hint
+        order, settled = D.decide_order(mentions, locale)
+        order_factor = 1.0 if settled or all(m.kind != "numeric" for m in mentions) else (0.97 if self.issuer_entry else 0.85)
+        roles: list[tuple[D.Mention, str, float, list[Token]]] = []
+        for i, mention in enumerate(mentions):
+            toks = self.layout.tokens_in(mention.start, mention.end)
+            role, strength = self._date_role(mention, toks, mentions[i - 1] if i else None)
+            roles.append((mention, role, strength, toks))
+        # ranges: "X to Y", "X through Y", "X - Y"
+        for k in range(1, len(roles)):
+            prev, cur = roles[k - 1], roles[k]
+            between = text[prev[0].end:cur[0].start].strip().lower()
+            if between in RANGE_WORDS and prev[1] in ("period", "issue", "none", "original") and cur[1] in ("none", "expiry", "period", "range"):
+                roles[k - 1] = (prev[0], "issue", max(prev[2], 0.9), prev[3])
+                roles[k] = (cur[0], "expiry", max(cur[2], 0.9), cur[3])
+        issue_c, expiry_c = [], []
+        for mention, role, strength, toks in roles:
+            if role == "expiry":
+                day = mention.resolve(order, end_of_month=True)
+                if day:
+                    expiry_c.append(Candidate(day, toks, strength * order_factor * ocr_factor(toks), "label"))
+            elif role in ("issue", "original"):
+                day = mention.resolve(order, end_of_month=False)
+                if day:
+                    s = strength * (0.85 if role == "original" else 1.0)
+                    issue_c.append(Candidate(day, toks, s * order_factor * ocr_factor(toks), role))
+        # "Valid for 2 years" with an issue date and no printed expiry
+        issue = _best([c for c in issue_c if c.source == "issue"] or issue_c)
+        if issue_c and len({c.value for c in issue_c if c.source == "issue"}) and any(c.source == "original" for c in issue_c):
+            # the current period's issue date wins over an original grant date
+            pass
+        expiry = _best(expiry_c)
+        if expiry.value is None and issue.value is not None:
+            m = re.search(r"valid\s+for\s+(\d{1,2}|one|two|three|four|five)\s+(year|month)s?", text, re.I)
+            if m:
+                n = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}.get(m.group(1).lower()) or int(m.group(1))
+                months = n * 12 if m.group(2).lower() == "year" else n
+                expiry = FieldResult(D.add_months(issue.value, months), round(issue.confidence * 0.95, 3),
+                                     self.layout.tokens_in(m.start(), m.end()), "validity")
+        if issue.value and expiry.value and expiry.value <= issue.value:
+            issue.confidence = round(issue.confidence * 0.5, 3)
+            expiry.confidence = round(expiry.confidence * 0.5, 3)
+        return {"issue_date": issue, "expiry_date": expiry}
+
+    def _date_role(self, mention: D.Mention, toks: list[Token], prev: D.Mention | None) -> tuple[str, float]:
+        if not toks:
+            return "none", 0.0
+        first = toks[0]
+        line = first.line
+        idx = line.tokens.index(first)
+        # 1. nearest label before the date on its line (back to the previous date)
+        best = None
+        for m in self.ex.labels[line.number]:
+            if m.last < idx and (prev is None or m.first >= 0 and m.line.tokens[m.first].start >= prev.end):
+                if m.kind.startswith("date:") or m.kind in ("period", "other", "license_number", "holder_name", "credential_type"):
+                    best = m
+        if best and best.kind.startswith("date:"):
+            distance = idx - best.last
+            same_seg = line.tokens[best.last].seg == first.seg
+            strength = 0.95 if (distance <= 2 or not same_seg) else 0.88
+            return best.kind[5:], strength
+        if best and best.kind == "period":
+            return "period", 0.9
+        if best and best.kind == "other" and (idx - best.last) <= 3:
+            return "other", 0.0
+        # 2. a column header above
+        x0, x1 = self.layout.xspan(toks)
+        header = self.layout.above(line, x0, x1)
+        if header and not (best and idx - best.last <= 2):
+            for m in self.ex.labels[header[0].line.number]:
+                htoks = m.tokens
+                if htoks[0] in header or htoks[-1] in header:
+                    if m.kind.startswith("date:"):
+                        # the header cell must hold only the label (not a sentence)
+                        return m.kind[5:], 0.93
+                    if m.kind == "period":
+                        return "period", 0.9
+        # 3. a sentence wrapped from the previous line ("... valid until\n06/17/2024")
+        if idx == 0 and line.number > 0:
+            prev_line = self.layout.lines[line.number - 1]
+            ms = self.ex.labels[prev_line.number]
+            if ms and ms[-1].last >= len(prev_line.tokens) - 2 and ms[-1].kind.startswith("date:"):
+                return ms[-1].kind[5:], 0.85
+        return "none", 0.0

@@ -1,0 +1,211 @@
+"""OCR with Tesseract: word boxes and confidences, orientation, skew.
+
+One Tesseract process per page with ``OMP_THREAD_LIMIT=1`` (parallelism comes
+from one worker process per core, which is several times faster than
+Tesseract's own OpenMP threading). The page is recognised once as it comes;
+only when that reading is poor (few confident words: a sideways or upside-down
+scan) is the orientation detected with OSD (falling back to trying 90/180/270
+on a reduced image) and the page read again. Skew is measured from the
+recognised lines and removed from the words' layout coordinates; bboxes stay
+in the (orientation-corrected) page image's space so they line up with
+``intake.render_page``.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import statistics
+import tempfile
+import time
+
+from PIL import Image
+
+from .errors import IntakeError
+from .model import Page, Word, rotate_box
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+MAX_SIDE = 4200          # longer images are reduced before OCR
+MIN_SIDE_UPSCALE = 1000  # a whole page image shorter than this is enlarged 2x
+GOOD_WORDS = 12          # confident words needed to accept a reading without OSD
+_ALPHA = re.compile(r"[A-Za-z]{3,}")
+
+
+def _tesseract():
+    try:
+        import pytesseract
+    except ImportError:  # pragma: no cover
+        raise IntakeError("ocr_unavailable", "pytesseract is not installed.") from None
+    return pytesseract
+
+
+def _run(pytesseract, path: str, config: str, timeout: float, what: str = "data"):
+    try:
+        if what == "osd":
+            return pytesseract.image_to_osd(path, config=config, output_type=pytesseract.Output.DICT,
+                                            timeout=timeout)
+        return pytesseract.image_to_data(path, config=config, output_type=pytesseract.Output.DICT,
+                                         timeout=timeout)
+    except pytesseract.TesseractNotFoundError:
+        raise IntakeError("ocr_unavailable") from None
+    except RuntimeError as exc:
+        if "timeout" in str(exc).lower():
+            raise IntakeError("timeout", f"OCR of a page took longer than {timeout:.0f} s.") from None
+        raise
+
+
+def _save(image: Image.Image, directory: str, name: str) -> str:
+    path = os.path.join(directory, name + ".pgm")   # uncompressed: no encode cost
+    image.save(path)
+    return path
+
+
+def _quality(data: dict) -> tuple[int, float]:
+    """(confident alphabetic words, mean confidence) of a Tesseract reading."""
+    good, confs = 0, []
+    for text, conf in zip(data["text"], data["conf"]):
+        conf = float(conf)
+        if conf < 0 or not text.strip():
+            continue
+        confs.append(conf)
+        if conf >= 70 and _ALPHA.search(text):
+            good += 1
+    return good, (statistics.fmean(confs) if confs else 0.0)
+
+
+def _rotate(image: Image.Image, clockwise: int) -> Image.Image:
+    if clockwise % 360 == 0:
+        return image
+    return image.rotate(-clockwise, expand=True)
+
+
+def detect_rotation(image: Image.Image, timeout: float = 30.0, directory: str | None = None) -> int:
+    """Clockwise degrees that upright ``image`` (0, 90, 180, 270)."""
+    pytesseract = _tesseract()
+    with tempfile.TemporaryDirectory(dir=directory) as tmp:
+        path = _save(image, tmp, "osd")
+        try:
+            osd = _run(pytesseract, path, "--psm 0 -c min_characters_to_try=10", timeout, "osd")
+            if float(osd.get("orientation_conf", 0)) >= 1.5:
+                return int(osd.get("rotate", 0)) % 360
+        except pytesseract.TesseractError:
+            pass   # too few characters for OSD: fall back to trying each rotation
+        small = image.copy()
+        small.thumbnail((1700, 1700))
+        best, best_score = 0, -1.0
+        for rot in (0, 90, 180, 270):
+            data = _run(pytesseract, _save(_rotate(small, rot), tmp, f"r{rot}"), "--psm 3", timeout)
+            good, mean = _quality(data)
+            score = good + mean / 100
+            if score > best_score:
+                best, best_score = rot, score
+        return best
+
+
+def _words(data: dict, number: int, width: int, height: int) -> tuple[list[Word], int, float]:
+    """Words of a reading, turned upright when Tesseract read sideways lines.
+
+    Returns (words, extra clockwise rotation applied to the boxes, skew degrees).
+    """
+    words: list[Word] = []
+    lines: dict[tuple, list[Word]] = {}
+    for i, text in enumerate(data["text"]):
+        text = text.strip()
+        conf = float(data["conf"][i])
+        if not text or conf < 0:
+            continue
+        x, y, w, h = data["left"][i], data["top"][i], data["width"][i], data["height"][i]
+        word = Word(text, x / width, y / height, (x + w) / width, (y + h) / height, number,
+                    max(0.0, min(1.0, conf / 100)), h / height)
+        words.append(word)
+        lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(word)
+
+    def direction(line: list[Word]) -> float:
+        a, b = line[0], line[-1]
+        return math.degrees(math.atan2((b.ly - a.ly) * height, (b.lx - a.lx) * width))
+
+    multi = [ln for ln in lines.values() if len(ln) >= 2]
+    turn = 0
+    if multi:
+        d = statistics.median(direction(ln) for ln in multi)
+        turn = (-round(d / 90) * 90) % 360 if abs(d) > 45 else 0
+    if turn:
+        for w in words:
+            w.x0, w.top, w.x1, w.bottom = rotate_box(w.x0, w.top, w.x1, w.bottom, turn)
+            w.lx, w.ly = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+        if turn in (90, 270):
+            width, height = height, width
+        for w in words:
+            w.size = w.bottom - w.top
+    # Skew: median reading direction of the lines, removed from the layout coordinates only.
+    angles = [direction(ln) for ln in multi]
+    skew = statistics.median(angles) if len(angles) >= 3 else 0.0
+    if 0.2 < abs(skew) < 20:
+        rad = math.radians(-skew)
+        cos, sin = math.cos(rad), math.sin(rad)
+        cx, cy = width / 2, height / 2
+        for w in words:
+            px, py = w.lx * width - cx, w.ly * height - cy
+            w.lx = (px * cos - py * sin + cx) / width
+            w.ly = (px * sin + py * cos + cy) / height
+    return words, turn, skew
+
+
+def _line_direction(data: dict) -> float:
+    """Median reading direction of the recognised lines in degrees (0 = left to right, y down)."""
+    lines: dict[tuple, list[tuple[float, float]]] = {}
+    for i, text in enumerate(data["text"]):
+        if text.strip() and float(data["conf"][i]) >= 50:
+            key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+            lines.setdefault(key, []).append((data["left"][i] + data["width"][i] / 2,
+                                              data["top"][i] + data["height"][i] / 2))
+    angles = [math.degrees(math.atan2(pts[-1][1] - pts[0][1], pts[-1][0] - pts[0][0]))
+              for pts in lines.values() if len(pts) >= 2]
+    return statistics.median(angles) if len(angles) >= 2 else 0.0
+
+
+def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
+             rotation: int | None = None, thorough: bool = False) -> Page:
+    """OCR one page image (any mode) into a Page of words with confidences.
+
+    ``rotation`` (clockwise degrees) skips orientation detection. ``thorough``
+    is the second look the pipeline asks for when the first reading left
+    fields missing: orientation by OSD (or by trying each rotation) and, for
+    uneven lighting, Tesseract's local (Sauvola) thresholding; the reading
+    with the most confident words wins.
+    """
+    started = time.perf_counter()
+    pytesseract = _tesseract()
+    image = image.convert("L") if image.mode != "L" else image
+    if max(image.size) > MAX_SIDE:
+        image = image.copy()
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
+    elif max(image.size) < MIN_SIDE_UPSCALE:
+        image = image.resize((image.width * 2, image.height * 2), Image.LANCZOS)
+    deadline = started + timeout
+    with tempfile.TemporaryDirectory() as tmp:
+        def read(img: Image.Image, name: str, config: str = "--psm 3") -> dict:
+            left = max(1.0, deadline - time.perf_counter())
+            return _run(pytesseract, _save(img, tmp, name), config, left)
+
+        rot = rotation or 0
+        upright = _rotate(image, rot)
+        data = read(upright, "page")
+        good, _ = _quality(data)
+        if rotation is None and abs(_line_direction(data)) <= 45 and (thorough or good < GOOD_WORDS):
+            # (Sideways lines Tesseract reads anyway; _words turns them upright for free.)
+            found = detect_rotation(image, max(1.0, deadline - time.perf_counter()), tmp)
+            if found:
+                candidate = _rotate(image, found)
+                cdata = read(candidate, "rotated")
+                if _quality(cdata)[0] >= good:
+                    rot, upright, data, good = found, candidate, cdata, _quality(cdata)[0]
+        if thorough:
+            sdata = read(upright, "sauvola", "--psm 3 -c thresholding_method=2")
+            if _quality(sdata)[0] > good:
+                data = sdata
+    words, turn, skew = _words(data, number, upright.width, upright.height)
+    size = (upright.width, upright.height) if turn in (0, 180) else (upright.height, upright.width)
+    return Page(number, words, "ocr", size[0], size[1], (rot + turn) % 360, skew,
+                time.perf_counter() - started)

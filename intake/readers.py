@@ -1,0 +1,256 @@
+"""Readers: turn a file into pages of words (one word model for every route).
+
+- Born-digital PDF pages: characters with positions and font sizes from
+  PDFium's text layer (``pypdfium2``), grouped into words. PDFium reads a
+  page's text in a few milliseconds where pdfminer (under pdfplumber) needs
+  300+ ms on pages drawn with many vector paths, which decides whether a
+  born-digital document is read in well under 150 ms.
+- Pages with too little text, unmapped glyphs (the ``(cid:..)`` case) or a
+  full-page image are rendered (pypdfium2, 300 dpi, grey) and OCR'd.
+- Images (PNG, JPEG, TIFF, HEIC, ...) are opened with Pillow after a pixel
+  cap check, EXIF-transposed, and OCR'd.
+"""
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import unicodedata
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from . import ocr
+from .errors import IntakeError
+from .model import Page, Word, rotate_box
+from .sniff import HEIC, IMAGE_TYPES, PDF, sniff
+
+MAX_PAGES = 20
+MAX_PIXELS = 60_000_000          # per image or rendered page
+MAX_FILE_BYTES = 50 * 1024 * 1024
+RENDER_DPI = 300
+MIN_TEXT_CHARS = 40              # fewer printable chars on a page than this: OCR it
+FULL_PAGE_IMAGE = 0.8            # an image covering this share of the page: OCR it
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+try:  # HEIC/HEIF support is optional at runtime.
+    import pillow_heif
+    pillow_heif.register_heif_opener()
+    HEIF_SUPPORTED = True
+except Exception:  # pragma: no cover - depends on the wheel
+    HEIF_SUPPORTED = False
+
+
+@dataclass
+class Document:
+    media_type: str
+    pages: list[Page]
+
+    @property
+    def method(self) -> str:
+        kinds = {p.method for p in self.pages}
+        return "mixed" if len(kinds) > 1 else (kinds.pop() if kinds else "text")
+
+
+def read_document(path: str, ocr_timeout: float = 60.0) -> Document:
+    """All pages of ``path`` as words, or raise IntakeError."""
+    if not os.path.exists(path):
+        raise IntakeError("not_found")
+    size = os.path.getsize(path)
+    if size == 0:
+        raise IntakeError("empty")
+    if size > MAX_FILE_BYTES:
+        raise IntakeError("too_large", f"The file is over {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    media = sniff(path)
+    if media == PDF:
+        return Document(media, _read_pdf(path, ocr_timeout))
+    if media in IMAGE_TYPES:
+        if media == HEIC and not HEIF_SUPPORTED:
+            raise IntakeError("unsupported_type", "HEIC images are not supported on this server.")
+        return Document(media, _read_image(path, ocr_timeout))
+    raise IntakeError("unsupported_type")
+
+
+# --- PDF -------------------------------------------------------------------
+
+def open_pdf(path: str):
+    import pypdfium2 as pdfium
+    try:
+        pdf = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as exc:
+        text = str(exc).lower()
+        if "password" in text:
+            raise IntakeError("encrypted") from None
+        raise IntakeError("unreadable", f"The PDF cannot be opened ({exc}).") from None
+    n = len(pdf)
+    if n == 0:
+        pdf.close()
+        raise IntakeError("unreadable", "The PDF has no pages.")
+    if n > MAX_PAGES:
+        pdf.close()
+        raise IntakeError("too_many_pages", f"The PDF has {n} pages; at most {MAX_PAGES} are read.")
+    return pdf
+
+
+def _read_pdf(path: str, ocr_timeout: float) -> list[Page]:
+    pdf = open_pdf(path)
+    try:
+        pages = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            try:
+                words, needs_ocr = _pdf_page_words(page, index + 1)
+                if needs_ocr:
+                    image = render_pdf_page(page)
+                    pages.append(ocr.ocr_page(image, index + 1, timeout=ocr_timeout))
+                else:
+                    w, h = page.get_size()
+                    pages.append(Page(index + 1, words, "text", int(w), int(h)))
+            finally:
+                page.close()
+        return pages
+    finally:
+        pdf.close()
+
+
+def render_pdf_page(page, dpi: int = RENDER_DPI, grey: bool = True) -> Image.Image:
+    w, h = page.get_size()
+    scale = dpi / 72
+    if w * h * scale * scale > MAX_PIXELS:
+        scale = math.sqrt(MAX_PIXELS / (w * h))
+    bitmap = page.render(scale=scale, grayscale=grey)
+    return bitmap.to_pil()
+
+
+def _page_image_coverage(page) -> float:
+    import pypdfium2.raw as raw
+    w, h = page.get_size()
+    best = 0.0
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        left, bottom, right, top = obj.get_pos()
+        area = max(0.0, min(right, w) - max(left, 0)) * max(0.0, min(top, h) - max(bottom, 0))
+        best = max(best, area / (w * h) if w * h else 0.0)
+    return best
+
+
+def _pdf_page_words(page, number: int) -> tuple[list[Word], bool]:
+    """Words of a born-digital page and whether the page should go to OCR instead."""
+    import pypdfium2.raw as raw
+    textpage = page.get_textpage()
+    try:
+        tp = textpage.raw
+        count = raw.FPDFText_CountChars(tp)
+        w, h = page.get_size()
+        rotation = page.get_rotation()
+        left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+        ox, oy = ctypes.c_double(), ctypes.c_double()
+        words: list[Word] = []
+        cur: list[tuple[str, float, float, float, float, float]] = []
+        printable = bad = 0
+
+        def flush() -> None:
+            if cur:
+                text = "".join(c[0] for c in cur)
+                x0 = min(c[1] for c in cur)
+                x1 = max(c[2] for c in cur)
+                base = sum(c[3] for c in cur) / len(cur)
+                size = max(c[4] for c in cur)
+                words.append(_pdf_word(text, x0, x1, base, size, w, h, rotation, number))
+                cur.clear()
+
+        for i in range(count):
+            code = raw.FPDFText_GetUnicode(tp, i)
+            ch = chr(code) if code else ""
+            if raw.FPDFText_IsGenerated(tp, i) == 1 or not ch or ch.isspace() or ch in "\ufffe\uffff":
+                flush()
+                continue
+            if abs(raw.FPDFText_GetCharAngle(tp, i)) > 0.05 and abs(raw.FPDFText_GetCharAngle(tp, i) - 2 * math.pi) > 0.05:
+                flush()   # rotated text (watermarks, vertical labels) is not part of the reading
+                continue
+            printable += 1
+            cat = unicodedata.category(ch)
+            if ch == "\ufffd" or cat in ("Co", "Cc", "Cn") or raw.FPDFText_HasUnicodeMapError(tp, i) == 1:
+                bad += 1
+            raw.FPDFText_GetCharBox(tp, i, left, right, bottom, top)
+            raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
+            size = raw.FPDFText_GetFontSize(tp, i) or (top.value - bottom.value)
+            if cur:
+                prev = cur[-1]
+                gap = left.value - prev[2]
+                if gap > 0.25 * max(size, 1) or abs(oy.value - prev[3]) > 0.4 * max(size, 1) or gap < -2 * max(size, 1):
+                    flush()
+            cur.append((ch, left.value, right.value, oy.value, size, 0.0))
+        flush()
+    finally:
+        textpage.close()
+    needs_ocr = (
+        printable < MIN_TEXT_CHARS
+        or (printable and bad / printable > 0.1)
+        or _page_image_coverage(page) >= FULL_PAGE_IMAGE
+    )
+    return words, needs_ocr
+
+
+def _pdf_word(text, x0, x1, base, size, w, h, rotation, number) -> Word:
+    # PDF user space has y up; the word model uses fractions with y down.
+    top_y, bottom_y = base + 0.78 * size, base - 0.22 * size
+    fx0, fx1 = x0 / w, x1 / w
+    ftop, fbottom = 1 - top_y / h, 1 - bottom_y / h
+    if rotation in (90, 180, 270):
+        fx0, ftop, fx1, fbottom = rotate_box(fx0, ftop, fx1, fbottom, rotation)
+    ph = w if rotation in (90, 270) else h
+    return Word(text, fx0, ftop, fx1, fbottom, number, 1.0, size / ph)
+
+
+# --- images ----------------------------------------------------------------
+
+def open_image_frames(path: str) -> list[Image.Image]:
+    """Upright greyscale frames of an image file (at most MAX_PAGES), pixel-capped."""
+    try:
+        img = Image.open(path)
+        w, h = img.size
+        frames = getattr(img, "n_frames", 1)
+        if w * h > MAX_PIXELS:
+            raise IntakeError("too_large", f"The image is {w}x{h} pixels; the limit is {MAX_PIXELS:,}.")
+        if frames > MAX_PAGES:
+            raise IntakeError("too_many_pages", f"The image has {frames} frames; at most {MAX_PAGES} are read.")
+        out = []
+        for i in range(frames):
+            img.seek(i)
+            frame = ImageOps.exif_transpose(img) if i == 0 else img.copy()
+            out.append(frame.convert("L"))
+        return out
+    except IntakeError:
+        raise
+    except Image.DecompressionBombError:
+        raise IntakeError("too_large") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise IntakeError("unreadable", f"The image cannot be decoded ({exc}).") from None
+
+
+def _read_image(path: str, ocr_timeout: float) -> list[Page]:
+    return [ocr.ocr_page(frame, i + 1, timeout=ocr_timeout)
+            for i, frame in enumerate(open_image_frames(path))]
+
+
+def reread_thorough(path: str, doc: Document, ocr_timeout: float) -> list[Page] | None:
+    """The document's OCR pages read again thoroughly (orientation, local thresholding)."""
+    if doc.media_type == PDF:
+        pdf = open_pdf(path)
+        try:
+            out = []
+            for page in doc.pages:
+                if page.method != "ocr":
+                    out.append(page)
+                    continue
+                pdf_page = pdf[page.number - 1]
+                try:
+                    out.append(ocr.ocr_page(render_pdf_page(pdf_page), page.number, ocr_timeout, thorough=True))
+                finally:
+                    pdf_page.close()
+            return out
+        finally:
+            pdf.close()
+    frames = open_image_frames(path)
+    return [ocr.ocr_page(f, i + 1, ocr_timeout, thorough=True) for i, f in enumerate(frames)]
