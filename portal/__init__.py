@@ -1,0 +1,53 @@
+"""Credwatch portal: the Flask application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import apply_environment, defaults, instance_secret
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, instance/config.py, environment, then test config."""
+    test_config = dict(test_config or {})
+    instance_path = test_config.pop("INSTANCE_PATH", None) or os.environ.get(
+        "CREDWATCH_INSTANCE_PATH", str(ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(defaults(app.instance_path))
+    app.config["SECRET_KEY"] = instance_secret(app.instance_path)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("CREDWATCH")
+    apply_environment(app.config)
+    app.config.update(test_config)
+
+    import portal.models  # noqa: F401  (registers every table on the metadata)
+    from portal import database, security
+    from portal.blueprints import register_blueprints
+    from portal.cli import register_cli
+    from portal.extensions import csrf, db, htmx, limiter, migrate
+    from portal.rendering import register_template_helpers
+
+    database.configure_engine_options(app)
+    db.init_app(app)
+    database.install_sqlite_pragmas(app)
+    migrate.init_app(app, db, directory=str(ROOT / "portal" / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    security.init_app(app)
+    register_template_helpers(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app

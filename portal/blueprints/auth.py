@@ -1,0 +1,56 @@
+"""Sign in and sign out."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.extensions import limiter
+from portal.rendering import render
+from portal.security import is_safe_next
+from portal.services import accounts
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+def login():
+    next_url = request.values.get("next")
+    if current_user.is_authenticated:
+        return redirect(next_url if is_safe_next(next_url) else url_for("home.index"))
+    errors: dict[str, str] = {}
+    email = ""
+    if request.method == "POST":
+        email = (request.form.get("email") or "").strip()
+        password = request.form.get("password") or ""
+        if not email:
+            errors["email"] = "Enter your email address."
+        if not password:
+            errors["password"] = "Enter your password."
+        if not errors:
+            user = accounts.authenticate(email, password)
+            if user is None:
+                errors["form"] = "That email and password do not match an active account."
+            else:
+                login_user(user, remember=bool(request.form.get("remember")))
+                flash(f"Welcome back, {user.display_name}.", "success")
+                return redirect(next_url if is_safe_next(next_url) else url_for("home.index"))
+    status = 400 if errors else 200
+    return render("auth/login.html", email=email, errors=errors, next_url=next_url, status=status)
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

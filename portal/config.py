@@ -1,0 +1,81 @@
+"""Default configuration.
+
+Order of precedence (lowest first): these defaults, ``instance/config.py``,
+environment variables prefixed ``CREDWATCH_`` (``from_prefixed_env``), the
+well-known ``DATABASE_URL`` / ``REDIS_URL`` variables, then a test config.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def instance_secret(instance_path: str) -> str:
+    """A random secret kept in the instance folder, made on first start.
+
+    Keeps sessions valid across restarts without committing a secret.
+    """
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def defaults(instance_path: str) -> dict:
+    inst = Path(instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{inst / 'credwatch.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "REDIS_URL": None,
+        "HUEY_SQLITE_PATH": str(inst / "huey.db"),
+        "UPLOAD_FOLDER": str(inst / "uploads"),
+        "OUTBOX_FOLDER": str(inst / "outbox"),
+        # Phone photos of certificates are a few MB; 25 MB leaves room for
+        # multi-page scans while refusing anything absurd before it is read.
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Browsers accept Secure cookies on http://localhost, so this stays on
+        # even for the embedded demo; set CREDWATCH_SESSION_COOKIE_SECURE=false
+        # only when serving plain HTTP on another host name.
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAIL_SENDER": "Credwatch <no-reply@credwatch.local>",
+        "SMTP_HOST": None,
+        "SMTP_PORT": 25,
+        "SMTP_USERNAME": None,
+        "SMTP_PASSWORD": None,
+        "SMTP_STARTTLS": False,
+        "SMTP_TIMEOUT": 10,
+        "REMINDER_TIME": "07:00",
+        "REMINDER_TIMEZONE": "UTC",
+        "PUBLIC_BASE_URL": "http://localhost:5000",
+        "HEALTH_CONSUMER_STALE_SECONDS": 180,
+        "PAGE_SIZE": 25,
+    }
+
+
+def apply_environment(config) -> None:
+    """Honour the conventional variables operators already set."""
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("REDIS_URL"):
+        config["REDIS_URL"] = os.environ["REDIS_URL"]
+        config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgres:// URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,25 @@
+"""SQLAlchemy models, one aggregate per module; import them from here."""
+from portal.models.audit import AuditEvent
+from portal.models.base import Base, today, utcnow
+from portal.models.credentials import CeActivity, Credential
+from portal.models.documents import Document, Extraction, IssuerHint
+from portal.models.integrations import (
+    API_SCOPES,
+    ApiToken,
+    ImportMapping,
+    Webhook,
+    WebhookDelivery,
+    WorkerHeartbeat,
+)
+from portal.models.people import ROLE_LABELS, ROLES, Department, JobRole, Person, User
+from portal.models.reminders import Notification, ReminderPolicy
+from portal.models.requirements import Assignment, Project, Requirement
+from portal.models.taxonomy import CredentialType, Issuer
+
+__all__ = [
+    "API_SCOPES", "ROLES", "ROLE_LABELS", "ApiToken", "Assignment", "AuditEvent", "Base",
+    "CeActivity", "Credential", "CredentialType", "Department", "Document", "Extraction",
+    "ImportMapping", "Issuer", "IssuerHint", "JobRole", "Notification", "Person", "Project",
+    "ReminderPolicy", "Requirement", "User", "Webhook", "WebhookDelivery", "WorkerHeartbeat",
+    "today", "utcnow",
+]

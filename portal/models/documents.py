@@ -1,0 +1,107 @@
+"""Uploaded documents, what the pipeline read from them, and reviewer hints."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, Timestamped, utcnow
+from portal.models.people import Person, User
+
+# queued -> reading -> needs_review -> confirmed | rejected
+#                  \-> failed ("could not read": still reviewable, never dropped)
+DOCUMENT_STATES = ("queued", "reading", "needs_review", "failed", "confirmed", "rejected")
+OPEN_STATES = ("queued", "reading", "needs_review", "failed")
+
+
+class Document(Timestamped, Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_state_created", "state", "created_at"),
+        Index("ix_documents_person_sha", "person_id", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[Optional[str]] = mapped_column(String(100))  # sniffed, not trusted
+    size_bytes: Mapped[int]
+    pages: Mapped[Optional[int]]
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    source: Mapped[str] = mapped_column(String(16), default="portal")  # portal | api | import
+    # The credential this upload renews, when the employee said so.
+    renews_credential_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("credentials.id", use_alter=True, name="fk_documents_renews_credential_id_credentials")
+    )
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    # Job state lives here, not in the queue: Huey forgets tasks lost in a crash.
+    attempts: Mapped[int] = mapped_column(default=0)
+    queued_at: Mapped[Optional[datetime]]
+    started_at: Mapped[Optional[datetime]]
+    finished_at: Mapped[Optional[datetime]]
+    last_error_code: Mapped[Optional[str]] = mapped_column(String(64))
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    claimed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    claimed_at: Mapped[Optional[datetime]]
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[Optional[datetime]]
+    reject_reason: Mapped[Optional[str]] = mapped_column(Text)
+    credential_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("credentials.id", use_alter=True, name="fk_documents_credential_id_credentials")
+    )
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    uploaded_by: Mapped[Optional[User]] = relationship(foreign_keys=[uploaded_by_id])
+    claimed_by: Mapped[Optional[User]] = relationship(foreign_keys=[claimed_by_id])
+    reviewed_by: Mapped[Optional[User]] = relationship(foreign_keys=[reviewed_by_id])
+    extractions: Mapped[list["Extraction"]] = relationship(
+        back_populates="document", order_by="Extraction.id"
+    )
+
+    @property
+    def latest_extraction(self) -> Optional["Extraction"]:
+        return self.extractions[-1] if self.extractions else None
+
+    def __repr__(self) -> str:
+        return f"<Document {self.id} {self.state}>"
+
+
+class Extraction(Base):
+    """One run of the intake pipeline over a document."""
+
+    __tablename__ = "extractions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    confidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    method: Mapped[Optional[str]] = mapped_column(String(16))
+    pages: Mapped[Optional[int]]
+    seconds: Mapped[Optional[float]]
+    error_code: Mapped[Optional[str]] = mapped_column(String(64))
+    error_message: Mapped[Optional[str]] = mapped_column(Text)
+    hints_used: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    document: Mapped[Document] = relationship(back_populates="extractions")
+
+
+class IssuerHint(Base):
+    """What a reviewer's correction taught the pipeline about an issuer."""
+
+    __tablename__ = "issuer_hints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_key: Mapped[str] = mapped_column(String(200), index=True)  # normalised issuer name
+    field: Mapped[str] = mapped_column(String(40))
+    hint: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id"))
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Use cases shared by views, jobs, the CLI and the API. They own commits."""

@@ -1,0 +1,60 @@
+"""Health of the parts an instance depends on."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from flask import current_app
+from sqlalchemy import select, text
+
+from portal.extensions import db
+from portal.models import WorkerHeartbeat, utcnow
+
+
+def check_database() -> dict:
+    try:
+        db.session.execute(text("SELECT 1"))
+        return {"ok": True, "engine": db.engine.dialect.name}
+    except Exception as exc:  # any driver error means "down"
+        db.session.rollback()
+        return {"ok": False, "error": exc.__class__.__name__}
+
+
+def check_queue() -> dict:
+    stale_after = current_app.config["HEALTH_CONSUMER_STALE_SECONDS"]
+    try:
+        last_seen = db.session.scalar(
+            select(WorkerHeartbeat.seen_at).order_by(WorkerHeartbeat.seen_at.desc()).limit(1)
+        )
+    except Exception as exc:
+        db.session.rollback()
+        return {"ok": False, "error": exc.__class__.__name__}
+    if last_seen is None:
+        return {"ok": False, "consumer_last_seen": None, "detail": "no consumer has reported yet"}
+    age = (utcnow() - last_seen).total_seconds()
+    return {
+        "ok": age <= stale_after,
+        "consumer_last_seen": last_seen.isoformat(),
+        "seconds_since": round(age, 1),
+        "backend": "redis" if current_app.config.get("REDIS_URL") else "sqlite",
+    }
+
+
+def check_ocr() -> dict:
+    binary = shutil.which("tesseract")
+    if binary is None:
+        return {"ok": False, "detail": "tesseract not found on PATH"}
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+        version = (out.stdout or out.stderr).splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return {"ok": False, "detail": "tesseract did not answer"}
+    return {"ok": True, "version": version}
+
+
+def check_health() -> dict:
+    report = {"database": check_database(), "queue": check_queue(), "ocr": check_ocr()}
+    report["status"] = "ok" if all(part["ok"] for part in report.values()) else "degraded"
+    if not report["database"]["ok"]:
+        report["status"] = "down"
+    return report
