@@ -133,7 +133,10 @@ NAME_STOP = {
     "department", "association", "board", "institute", "council", "university", "services", "inc",
     "llc", "ltd", "gmbh", "co", "company", "corporation", "registered", "nurse", "provider", "member",
     "attended", "passed", "received", "requirements", "credential", "achievement", "american",
+    "we", "you", "your", "are", "our", "please", "pleased", "thank", "congratulations", "signature",
+    "printed", "page", "enclosed", "find", "sincerely", "regards", "respectfully", "re",
 }
+NAME_PARTICLES = {"de", "van", "von", "da", "del", "der", "den", "la", "le", "bin", "al", "di", "du", "dos", "ter", "y"}
 GENERIC_ADDRESSEES = {"certificant", "candidate", "sir", "madam", "colleague", "member", "customer",
                       "applicant", "licensee", "student", "participant", "holder", "nurse", "learner"}
 ORG_WORDS = {
@@ -147,6 +150,9 @@ TITLE_WORDS = {"certificate", "certification", "license", "licence", "card", "ve
                "details", "results", "record", "achievement", "completion", "diploma", "award", "of",
                "wallet", "pocket", "information", "credential", "registration", "renewal", "notice",
                "confirmation", "letter", "course", "training", "permit", "statement", "transcript"}
+_NOT_NAMES = {"details", "results", "lookup", "services", "actions", "public", "record", "information",
+              "street", "avenue", "road", "suite", "drive", "lane", "signature", "cardholder", "state",
+              "united", "states", "kingdom", "america", "official", "active", "current", "none"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "v"}
 
 
@@ -282,7 +288,11 @@ class Extractor:
         if not rest and idx is not None and idx + 1 < len(segs):
             right = segs[idx + 1]
             if not self.is_label_start(right[0]):
-                out.append((self._until_label(right), "right"))
+                # a far value after a label without a colon is often the next column
+                lx1 = self.layout.xspan(m.tokens)[1]
+                rx0 = self.layout.xspan(right)[0]
+                far = (rx0 - lx1) > 12 * max(line.h, 1) and not colon
+                out.append((self._until_label(right), "right_far" if far else "right"))
         if not rest and allow_below:
             x0, x1 = self.layout.xspan(m.tokens)
             for _, below in self.layout.below(line, x0, x1, max_lines=1):
@@ -412,6 +422,10 @@ def parse_name(tokens: list[Token]) -> tuple[str, list[Token]] | None:
     alpha = [t for t in used if len(t.text.strip(",.")) >= 2]
     if len(alpha) < 2 or len(used) > 6:
         return None
+    if any(fold_token(t.text) in TITLE_WORDS or fold_token(t.text) in _NOT_NAMES for t in used):
+        return None
+    if any(not t.text[:1].isupper() and fold_token(t.text) not in NAME_PARTICLES for t in used):
+        return None   # every part of a name is capitalised
     text = " ".join(t.text for t in used)
     if not re.search(r"[A-ZÀ-Þ]", text):
         return None   # names are capitalised
@@ -426,6 +440,9 @@ class FieldResult:
     confidence: float = 0.0
     tokens: list[Token] = field(default_factory=list)
     source: str = ""
+
+
+POSITION = {"inline": 0.94, "right": 0.94, "below": 0.9, "right_far": 0.75, "sentence": 0.88}
 
 
 def _best(cands: list[Candidate], key=lambda c: c.value) -> FieldResult:
@@ -541,7 +558,7 @@ class DocumentFields:
             for toks, pos in self.ex.values_for(m):
                 got = parse_name(toks)
                 if got:
-                    base = {"inline": 0.95, "right": 0.95, "below": 0.9, "sentence": 0.7}[pos] * m.strength
+                    base = POSITION[pos] * m.strength
                     cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "label"))
                     break
         for m in self.ex.matches("intro"):
@@ -558,6 +575,27 @@ class DocumentFields:
                     got = None
             if got and not self._signatory(got[1]):
                 cands.append(Candidate(got[0], got[1], 0.93 * ocr_factor(got[1]), "intro"))
+        labelled_lines = {m.line.number for ms in self.ex.labels.values() for m in ms if m.kind != "intro"}
+        for ln in self.layout.lines:
+            # a line that is nothing but a name: a wallet card's holder line, a letter's address block
+            if ln.number in labelled_lines or not ln.tokens:
+                continue
+            got = parse_name(ln.tokens)
+            if not got or len(got[1]) != len(ln.tokens) or self._signatory(got[1]):
+                continue
+            line_text = " ".join(t.text for t in ln.tokens)
+            if find_issuer(line_text) or find_credential_type(line_text):
+                continue
+            prev = self.layout.lines[ln.number - 1] if ln.number else None
+            if prev is not None and prev.page == ln.page and prev.tokens and prev.tokens[-1].text.endswith(":"):
+                continue
+            nxt = self.layout.lines[ln.number + 1] if ln.number + 1 < len(self.layout.lines) else None
+            address = bool(nxt and nxt.page == ln.page and re.match(r"^\d{1,6}$", nxt.tokens[0].text)
+                           and len(nxt.tokens) >= 2 and nxt.tokens[1].text[:1].isupper())
+            base = 0.72 if address else 0.55
+            if "," in ln.tokens[0].text:
+                base += 0.1
+            cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "address" if address else "standalone"))
         for ln in self.layout.lines:
             if ln.tokens and ln.tokens[0].norm == "dear":
                 got = parse_name(ln.tokens[1:])
@@ -594,7 +632,7 @@ class DocumentFields:
                     continue
                 value, used = got
                 value, valid = normalise_id(value, issuer)
-                base = {"inline": 0.93, "right": 0.93, "below": 0.9, "sentence": 0.88}[pos] * m.strength
+                base = POSITION[pos] * m.strength
                 if m.phrase in [h.get("label") for h in self.hints]:
                     base = max(base, 0.95)
                 if valid:
@@ -602,7 +640,6 @@ class DocumentFields:
                 elif issuer and issuer.license_number_patterns:
                     base *= 0.85
                 cands.append(Candidate(value, used, base * ocr_factor(used), "label"))
-                break
         if not cands and issuer and issuer.license_number_patterns:
             seen = []
             for t in self.layout.tokens:

@@ -143,7 +143,7 @@ def _pdf_page_words(page, number: int) -> tuple[list[Word], bool]:
         count = raw.FPDFText_CountChars(tp)
         w, h = page.get_size()
         rotation = page.get_rotation()
-        left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+        rect = raw.FS_RECTF()
         ox, oy = ctypes.c_double(), ctypes.c_double()
         words: list[Word] = []
         cur: list[tuple[str, float, float, float, float, float]] = []
@@ -172,15 +172,16 @@ def _pdf_page_words(page, number: int) -> tuple[list[Word], bool]:
             cat = unicodedata.category(ch)
             if ch == "\ufffd" or cat in ("Co", "Cc", "Cn") or raw.FPDFText_HasUnicodeMapError(tp, i) == 1:
                 bad += 1
-            raw.FPDFText_GetCharBox(tp, i, left, right, bottom, top)
+            # loose boxes follow the glyph advance, so gaps inside a word are ~0
+            raw.FPDFText_GetLooseCharBox(tp, i, rect)
             raw.FPDFText_GetCharOrigin(tp, i, ox, oy)
-            size = raw.FPDFText_GetFontSize(tp, i) or (top.value - bottom.value)
+            size = raw.FPDFText_GetFontSize(tp, i) or (rect.top - rect.bottom)
             if cur:
                 prev = cur[-1]
-                gap = left.value - prev[2]
-                if gap > 0.25 * max(size, 1) or abs(oy.value - prev[3]) > 0.4 * max(size, 1) or gap < -2 * max(size, 1):
+                gap = rect.left - prev[2]
+                if gap > 0.3 * max(size, 1) or abs(oy.value - prev[3]) > 0.4 * max(size, 1) or gap < -2 * max(size, 1):
                     flush()
-            cur.append((ch, left.value, right.value, oy.value, size, 0.0))
+            cur.append((ch, rect.left, rect.right, oy.value, size, 0.0))
         flush()
     finally:
         textpage.close()
