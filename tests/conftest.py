@@ -10,13 +10,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
-os.environ.setdefault("CREDWATCH_INSTANCE_PATH", str(Path(__file__).parent / ".instance-unused"))
+# Anything that reads the instance path at import (the Huey instance) gets a
+# throwaway folder, never the developer's instance/.
+os.environ["CREDWATCH_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="credwatch-test-")
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
