@@ -45,7 +45,7 @@ static/vendor/.installed: package.json package-lock.json scripts/copy-assets.sh
 	@touch $@
 
 db: venv
-	@$(BIN)/flask db upgrade
+	@$(BIN)/flask db upgrade heads
 	@$(BIN)/flask demo seed --if-empty
 
 bench: setup

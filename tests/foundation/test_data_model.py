@@ -134,7 +134,7 @@ def test_demo_seed_is_deterministic_and_realistic(app, tmp_path):
         other_db = f"sqlite:///{tmp_path / 'second.db'}"
         other = create_app({"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": other_db})
         with other.app_context():
-            upgrade()
+            upgrade(revision="heads")
             demo.seed(date(2026, 11, 29))
             second = _demo_fingerprint()
             db.session.remove()
