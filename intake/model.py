@@ -77,6 +77,13 @@ class Extraction:
     issuer_code: str | None = None           # directory code when the issuer is listed
     credential_type_code: str | None = None  # directory code when the type is listed
 
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Extraction":
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        known["evidence"] = {k: (Evidence(**v) if isinstance(v, dict) else v)
+                             for k, v in (d.get("evidence") or {}).items()}
+        return cls(**known)
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["seconds"] = round(self.seconds, 3)
