@@ -36,6 +36,9 @@ class Document(Timestamped, Base):
     renews_credential_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("credentials.id", use_alter=True, name="fk_documents_renews_credential_id_credentials")
     )
+    # The credential type this document is for: said by the uploader ("renew
+    # this one", "upload for this requirement") or proposed by the pipeline.
+    credential_type_id: Mapped[Optional[int]] = mapped_column(ForeignKey("credential_types.id"), index=True)
     state: Mapped[str] = mapped_column(String(16), default="queued")
     # Job state lives here, not in the queue: Huey forgets tasks lost in a crash.
     attempts: Mapped[int] = mapped_column(default=0)

@@ -298,6 +298,7 @@ def upgrade():
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('renews_credential_id', sa.Integer(), nullable=True),
+    sa.Column('credential_type_id', sa.Integer(), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('queued_at', portal.models.base.UTCDateTime(timezone=True), nullable=True),
@@ -315,6 +316,7 @@ def upgrade():
     sa.Column('created_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', portal.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['claimed_by_id'], ['users.id'], name=op.f('fk_documents_claimed_by_id_users')),
+    sa.ForeignKeyConstraint(['credential_type_id'], ['credential_types.id'], name=op.f('fk_documents_credential_type_id_credential_types')),
     sa.ForeignKeyConstraint(['credential_id'], ['credentials.id'], name='fk_documents_credential_id_credentials'),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_documents_person_id_people')),
     sa.ForeignKeyConstraint(['renews_credential_id'], ['credentials.id'], name='fk_documents_renews_credential_id_credentials'),
@@ -323,6 +325,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_documents'))
     )
     with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_documents_credential_type_id'), ['credential_type_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_documents_person_sha', ['person_id', 'sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_sha256'), ['sha256'], unique=False)
@@ -500,6 +503,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_documents_sha256'))
         batch_op.drop_index('ix_documents_person_sha')
         batch_op.drop_index(batch_op.f('ix_documents_person_id'))
+        batch_op.drop_index(batch_op.f('ix_documents_credential_type_id'))
 
     op.drop_table('documents')
     with op.batch_alter_table('credentials', schema=None) as batch_op:
