@@ -1,0 +1,107 @@
+"""Each bad input gives a clear error code, never a crash and never a hang."""
+import pytest
+from PIL import Image
+
+import intake
+from intake.isolate import Worker
+from tests.intake.conftest import LICENSE_CARD, make_image, make_pdf
+
+
+def code(path):
+    e = intake.extract(path)
+    assert e.error is not None, e
+    assert e.error["message"]
+    return e.error["code"]
+
+
+def test_zero_bytes(tmp_path):
+    (tmp_path / "a.pdf").write_bytes(b"")
+    assert code(tmp_path / "a.pdf") == "empty"
+
+
+def test_missing_file(tmp_path):
+    assert code(tmp_path / "nope.pdf") == "not_found"
+
+
+def test_not_a_pdf_named_pdf(tmp_path):
+    (tmp_path / "a.pdf").write_text("Dear HR, here is my certificate.\n" * 20)
+    assert code(tmp_path / "a.pdf") == "unsupported_type"
+
+
+def test_truncated_pdf(tmp_path, card_pdf):
+    data = card_pdf.read_bytes()
+    (tmp_path / "t.pdf").write_bytes(data[: len(data) // 3])
+    assert code(tmp_path / "t.pdf") == "unreadable"
+
+
+def test_corrupt_pdf(tmp_path):
+    (tmp_path / "c.pdf").write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    assert code(tmp_path / "c.pdf") == "unreadable"
+
+
+def test_encrypted_pdf(tmp_path):
+    # Standard security handler whose /U does not match the empty user password.
+    encrypt = "/Encrypt << /Filter /Standard /V 1 /R 2 /Length 40 /P -4 " \
+              f"/O <{'11' * 32}> /U <{'22' * 32}> >> /ID [<{'33' * 16}> <{'33' * 16}>] "
+    pdf = make_pdf(tmp_path / "e.pdf", [LICENSE_CARD], extra_trailer=encrypt)
+    assert code(pdf) == "encrypted"
+
+
+def test_too_many_pages(tmp_path):
+    pdf = make_pdf(tmp_path / "many.pdf", [[(72, 72, 12, f"page {i}")] for i in range(300)])
+    assert code(pdf) == "too_many_pages"
+
+
+def test_pixel_bomb_image(tmp_path):
+    Image.new("1", (9000, 9000), 1).save(tmp_path / "bomb.png")   # 81 MP, a few KB on disk
+    assert code(tmp_path / "bomb.png") == "too_large"
+
+
+def test_truncated_image(tmp_path):
+    make_image(tmp_path / "x.jpg", [(50, 50, 40, "hello")])
+    data = (tmp_path / "x.jpg").read_bytes()
+    (tmp_path / "y.jpg").write_bytes(data[:200])
+    assert code(tmp_path / "y.jpg") == "unreadable"
+
+
+def test_missing_tesseract(tmp_path, monkeypatch):
+    import pytesseract
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    img = make_image(tmp_path / "s.png", [(50, 50, 40, "Certificate")])
+    assert code(img) == "ocr_unavailable"
+
+
+def test_timeout_in_isolated_worker(tmp_path):
+    img = make_image(tmp_path / "slow.png", [(60, 60 + 50 * i, 36, f"Line {i} of a long certificate text")
+                                             for i in range(18)])
+    worker = Worker()
+    try:
+        result = worker.extract(str(img), timeout=0.3)
+        assert result.error["code"] == "timeout"
+        # the worker is replaced: the next document still works
+        ok = worker.extract(str(make_pdf(tmp_path / "c.pdf", [LICENSE_CARD])), timeout=60)
+        assert ok.error is None and ok.license_number == "HVW-40917"
+    finally:
+        worker.close()
+
+
+def test_memory_limit_stops_a_big_decode(tmp_path):
+    Image.new("L", (7000, 7000), 255).save(tmp_path / "big.png")   # under the pixel cap, 49 MB decoded
+    worker = Worker(memory_mb=200)
+    try:
+        result = worker.extract(str(tmp_path / "big.png"), timeout=60)
+        assert result.error["code"] == "too_large"
+        ok = worker.extract(str(make_pdf(tmp_path / "c.pdf", [LICENSE_CARD])), timeout=60)
+        assert ok.error is None       # a fresh worker after the failure
+    finally:
+        worker.close()
+
+
+@pytest.mark.parametrize("head, media", [
+    (b"%PDF-1.7\n", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff\xe0", "image/jpeg"),
+    (b"II*\x00", "image/tiff"), (b"\x00\x00\x00\x18ftypheic", "image/heic"), (b"PK\x03\x04", None),
+])
+def test_sniff_by_content(tmp_path, head, media):
+    path = tmp_path / "file.pdf"          # the extension never decides
+    path.write_bytes(head + b"\x00" * 64)
+    assert intake.sniff(path) == media
