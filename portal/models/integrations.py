@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, Timestamped, utcnow
@@ -56,14 +56,18 @@ class Webhook(Timestamped, Base):
 
 class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (Index("ix_webhook_deliveries_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_webhook_deliveries_state_next", "state", "next_attempt_at"),
+        # One delivery per webhook and event occurrence: emitting twice is harmless.
+        UniqueConstraint("webhook_id", "event_key", name="uq_webhook_deliveries_webhook_event_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id"), index=True)
     event: Mapped[str] = mapped_column(String(64))
     event_key: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|delivered|retry|failed
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|delivered|retry|failed
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[Optional[datetime]]
     response_status: Mapped[Optional[int]]
