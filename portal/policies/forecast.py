@@ -1,0 +1,147 @@
+"""The twelve-month forecast: what lapses when, if nothing is renewed.
+
+Pure functions over engine states. The service evaluates the same facts on
+a list of dates (``month_ends``) and hands the states here; nothing is read
+from the database.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Iterable, Mapping
+
+from portal.policies.compliance import RequirementState, Stint, summarise
+from portal.policies.dates import add_months
+
+
+@dataclass(frozen=True)
+class ForecastMonth:
+    """One month of the forecast."""
+
+    month: date  # the first day of the month
+    expiring: int  # required credentials whose (recorded or predicted) expiry falls in the month
+    percent_compliant: float  # requirements met on the month's last day, if nothing is renewed
+    people_compliant: int
+    people: int
+
+    @property
+    def label(self) -> str:
+        return self.month.strftime("%b %Y")
+
+    @property
+    def last_day(self) -> date:
+        return month_end(self.month)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def month_starts(on: date, months: int = 12) -> list[date]:
+    """The first day of ``on``'s month and of the ``months - 1`` that follow."""
+    first = on.replace(day=1)
+    return [add_months(first, i) for i in range(months)]
+
+
+def evaluation_dates(on: date, months: int = 12) -> list[date]:
+    """The day each forecast month is judged on: its last day (the first
+    month too, so a credential lapsing later this month already shows)."""
+    return [month_end(start) for start in month_starts(on, months)]
+
+
+def forecast(
+    states_by_date: Mapping[date, Mapping[int, list[RequirementState]]],
+    on: date,
+    months: int = 12,
+) -> list[ForecastMonth]:
+    """Monthly expiries and projected compliance from states on each month's
+    last day (as ``evaluation_dates`` lists them).
+
+    A credential counts once, in the month it lapses, if it satisfies a
+    requirement on any evaluated day; expiries before ``on`` are not counted.
+    """
+    expiries: dict[int, date] = {}
+    for states_by_person in states_by_date.values():
+        for states in states_by_person.values():
+            for state in states:
+                if state.credential_id is not None and state.expires_on is not None:
+                    expiries[state.credential_id] = state.expires_on
+    per_month: dict[tuple[int, int], int] = {}
+    for expires in expiries.values():
+        if expires >= on:
+            key = (expires.year, expires.month)
+            per_month[key] = per_month.get(key, 0) + 1
+
+    result = []
+    for start in month_starts(on, months):
+        summary = summarise(dict(states_by_date.get(month_end(start), {})))
+        result.append(ForecastMonth(
+            month=start,
+            expiring=per_month.get((start.year, start.month), 0),
+            percent_compliant=summary.percent_compliant,
+            people_compliant=summary.people_compliant,
+            people=summary.people,
+        ))
+    return result
+
+
+@dataclass(frozen=True)
+class AssignmentRisk:
+    """A project assignment a required credential will not last through."""
+
+    assignment_id: int
+    person_id: int
+    project_id: int
+    credential_type_id: int
+    credential_id: int | None
+    lapses_on: date | None  # first day without a valid credential; None: missing today
+    ends_on: date | None  # the assignment's end (None: open-ended)
+
+    @property
+    def missing(self) -> bool:
+        return self.credential_id is None
+
+
+@dataclass(frozen=True)
+class StaffedStint:
+    """An assignment with its id and person, for risk checks."""
+
+    assignment_id: int
+    person_id: int
+    stint: Stint
+
+
+def assignment_risks(
+    stints: Iterable[StaffedStint],
+    project_types: Mapping[int, Iterable[int]],
+    expiry_of: Mapping[tuple[int, int], tuple[int, date | None]],
+    on: date,
+    horizon: date,
+) -> list[AssignmentRisk]:
+    """Assignments running past ``on`` where a credential their project
+    requires is missing or lapses before the assignment ends (open-ended ones
+    are judged up to ``horizon``).
+
+    ``expiry_of[(person_id, type_id)]`` is the best current credential's
+    ``(credential_id, expires_on)``; ``expires_on`` None never lapses.
+    """
+    risks = []
+    for staffed in stints:
+        stint = staffed.stint
+        if stint.ends_on is not None and stint.ends_on < on:
+            continue
+        until = min(stint.ends_on, horizon) if stint.ends_on else horizon
+        for type_id in project_types.get(stint.project_id, ()):
+            held = expiry_of.get((staffed.person_id, type_id))
+            if held is None:
+                risks.append(AssignmentRisk(staffed.assignment_id, staffed.person_id, stint.project_id,
+                                            type_id, None, None, stint.ends_on))
+                continue
+            credential_id, expires = held
+            if expires is not None and expires < until:
+                risks.append(AssignmentRisk(staffed.assignment_id, staffed.person_id, stint.project_id,
+                                            type_id, credential_id, expires + timedelta(days=1),
+                                            stint.ends_on))
+    risks.sort(key=lambda r: (r.lapses_on is not None, r.lapses_on or date.min, r.person_id))
+    return risks

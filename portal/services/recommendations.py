@@ -1,0 +1,139 @@
+"""Renew-now lists and learned validity, from the database.
+
+The ranking rules live in ``portal.policies.recommendations``; this module
+gathers the facts they need in a fixed number of queries: the engine's
+states, the credential types with their issuers, CE hours logged per
+credential, project names and escalations already sent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, func, or_, select
+
+from portal.extensions import db
+from portal.models import CeActivity, Credential, CredentialType, Issuer, Notification, Person, Project, today
+from portal.policies.recommendations import (
+    Recommendation,
+    RenewalFacts,
+    ValiditySuggestion,
+    learn_validity,
+    rank,
+    recommend,
+)
+from portal.services import compliance
+
+
+@dataclass(frozen=True)
+class RenewalRow:
+    recommendation: Recommendation
+    person_name: str
+    credential_type_name: str
+    issuer_name: str
+
+
+def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None) -> list[RenewalRow]:
+    """The ranked renew-now list for a set of people (a team or one person)."""
+    on = on or today()
+    facts = compliance.load_facts(person_ids, on)
+    states = facts.states_on(on)
+    credential_ids = {s.credential_id for person_states in states.values() for s in person_states
+                      if s.credential_id is not None and s.days_left is not None}
+    if not credential_ids:
+        return []
+
+    types = {
+        tid: (name, lead, ce_hours, issuer_name, renewal_url)
+        for tid, name, lead, ce_hours, issuer_name, renewal_url in db.session.execute(
+            select(CredentialType.id, CredentialType.name, CredentialType.renewal_lead_days,
+                   CredentialType.ce_hours, Issuer.name, Issuer.renewal_url)
+            .join(Issuer, Issuer.id == CredentialType.issuer_id)
+            .where(CredentialType.id.in_({s.credential_type_id for ps in states.values() for s in ps}))
+        )
+    }
+    ce_logged = ce_hours_logged(credential_ids)
+    escalations: dict[int, list[str]] = {}
+    for credential_id, step in db.session.execute(
+        select(Notification.credential_id, Notification.step)
+        .where(Notification.kind == "escalation", Notification.credential_id.in_(credential_ids))
+        .order_by(Notification.created_at)
+    ):
+        escalations.setdefault(credential_id, []).append(step or "escalation")
+    project_ids = {src[1] for ps in states.values() for s in ps for src in s.sources if src[0] == "project"}
+    project_names = dict(db.session.execute(
+        select(Project.id, Project.name).where(Project.id.in_(project_ids))
+    ).all()) if project_ids else {}
+
+    recommendations = []
+    for person_id, person_states in states.items():
+        for state in person_states:
+            if state.credential_id is None:
+                continue
+            name, type_lead, ce_hours, _, renewal_url = types[state.credential_type_id]
+            policy_lead = facts.policies(state.credential_type_id).renewal_lead_days
+            facts_for = RenewalFacts(
+                renewal_lead_days=policy_lead if policy_lead is not None else (type_lead or 0),
+                ce_hours_required=ce_hours,
+                ce_hours_logged=ce_logged.get(state.credential_id, 0.0),
+                projects=tuple(sorted(project_names[src[1]] for src in state.sources
+                                      if src[0] == "project" and src[1] in project_names)),
+                escalation_steps=tuple(escalations.get(state.credential_id, ())),
+                renewal_url=renewal_url,
+            )
+            rec = recommend(person_id, state, facts_for)
+            if rec is not None:
+                recommendations.append(rec)
+    ranked = rank(recommendations)
+    if limit is not None:
+        ranked = ranked[:limit]
+    names = dict(
+        (pid, f"{first} {last}") for pid, first, last in db.session.execute(
+            select(Person.id, Person.first_name, Person.last_name)
+            .where(Person.id.in_({r.person_id for r in ranked}))
+        )
+    ) if ranked else {}
+    return [RenewalRow(r, names.get(r.person_id, "?"), types[r.credential_type_id][0],
+                       types[r.credential_type_id][3]) for r in ranked]
+
+
+def ce_hours_logged(credential_ids) -> dict[int, float]:
+    """CE hours logged against each credential's current cycle (on or after
+    its issue date, or all of them when the issue date is unknown)."""
+    rows = db.session.execute(
+        select(CeActivity.credential_id, func.sum(CeActivity.hours))
+        .join(Credential, Credential.id == CeActivity.credential_id)
+        .where(
+            CeActivity.credential_id.in_(credential_ids),
+            or_(Credential.issued_on.is_(None), CeActivity.completed_on >= Credential.issued_on),
+        )
+        .group_by(CeActivity.credential_id)
+    )
+    return {cid: float(total or 0) for cid, total in rows}
+
+
+def learned_validity(type_ids: list[int] | None = None) -> dict[int, ValiditySuggestion]:
+    """Suggested validity (months) for credential types that have none set,
+    learned from confirmed records with both an issue and a printed expiry."""
+    query = (
+        select(Credential.credential_type_id, Credential.issued_on, Credential.expires_on)
+        .join(CredentialType, CredentialType.id == Credential.credential_type_id)
+        .where(
+            CredentialType.validity_months.is_(None),
+            Credential.verified,
+            Credential.state != "revoked",
+            and_(Credential.issued_on.is_not(None), Credential.expires_on.is_not(None)),
+            Credential.expiry_predicted.is_(False),
+        )
+    )
+    if type_ids is not None:
+        query = query.where(Credential.credential_type_id.in_(type_ids))
+    pairs: dict[int, list] = {}
+    for type_id, issued, expires in db.session.execute(query):
+        pairs.setdefault(type_id, []).append((issued, expires))
+    out = {}
+    for type_id, type_pairs in pairs.items():
+        suggestion = learn_validity(type_pairs)
+        if suggestion is not None:
+            out[type_id] = suggestion
+    return out
