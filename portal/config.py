@@ -58,6 +58,16 @@ def defaults(instance_path: str) -> dict:
         "SMTP_TIMEOUT": 10,
         "REMINDER_TIME": "07:00",
         "REMINDER_TIMEZONE": "UTC",
+        # Weekly digests go out on this cron day of week (0 Sunday, 1 Monday).
+        "DIGEST_WEEKDAY": "1",
+        # A reminder step stays sendable until the next one falls due; the last
+        # one for this many days (catch-up after the consumer was down).
+        "REMINDER_CATCHUP_DAYS": 14,
+        "MAIL_MAX_ATTEMPTS": 5,
+        "MAIL_RETRY_BASE_SECONDS": 60,
+        # A "sending" claim older than this was lost with its worker.
+        "MAIL_SEND_LEASE_SECONDS": 600,
+        "RENEWAL_LINK_MAX_AGE_DAYS": 45,
         "PUBLIC_BASE_URL": "http://localhost:5000",
         "HEALTH_CONSUMER_STALE_SECONDS": 180,
         "PAGE_SIZE": 25,
