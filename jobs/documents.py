@@ -1,0 +1,39 @@
+"""Document jobs: read an uploaded file, learn from corrections, sweep lost work.
+
+Tasks carry ids only; the state lives on the Document row (see
+``portal.services.documents``), so running a task twice changes nothing.
+"""
+from __future__ import annotations
+
+from huey import crontab
+
+from jobs.context import with_app_context
+from jobs.queue import huey
+
+
+@huey.task()
+@with_app_context
+def extract_document(document_id: int) -> None:
+    """Read the document in an isolated, time- and memory-limited process."""
+    from portal.services import documents
+
+    documents.read(document_id)
+
+
+@huey.task()
+@with_app_context
+def learn_from_review(document_id: int) -> None:
+    """Turn a reviewer's corrections of this document into issuer hints."""
+    from portal.services import review
+
+    review.learn_from_corrections(document_id)
+
+
+@huey.periodic_task(crontab(minute="*/2"))
+@huey.lock_task("documents-sweep")
+@with_app_context
+def sweep_documents() -> None:
+    """Re-enqueue documents a dead worker left "reading" (or a lost task left "queued")."""
+    from portal.services import documents
+
+    documents.sweep()

@@ -1,0 +1,139 @@
+"""The registry: credentials list, person pages, credential pages, hand edits."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import CredentialType, Department, Issuer, Person
+from portal.navigation import nav_item
+from portal.policies.access import REVIEW_ROLES, sees_everyone
+from portal.rendering import render
+from portal.security import role_required
+from portal.services import compliance, registry
+from portal.services.review import ReviewConflict
+from portal.services.scoping import get_credential_or_404, get_person_or_404
+
+bp = Blueprint("registry", __name__)
+REGISTRY_ROLES = ("reviewer", "admin", "compliance", "manager")
+EDIT_ROLES = REVIEW_ROLES
+nav_item("Registry", "registry.credentials", ("reviewer", "admin", "compliance"), order=30)
+
+
+def _types():
+    return db.session.scalars(
+        select(CredentialType).join(Issuer).order_by(Issuer.name, CredentialType.name)
+    ).all()
+
+
+@bp.get("/registry")
+@role_required(*REGISTRY_ROLES)
+def credentials():
+    search = registry.CredentialSearch.from_args(request.args)
+    result = registry.search(search, current_user, page_size=current_app.config["PAGE_SIZE"])
+    policies = compliance.load_policies()
+    states = {c.id: compliance.credential_display_state(c, policies=policies) for c in result.credentials}
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    return render("registry/credentials.html", block="registry_results", search=search, result=result,
+                  states=states, types=_types(), departments=departments, sorts=registry.SORTS,
+                  records=registry.RECORD_FILTERS, can_edit=current_user.has_role(*EDIT_ROLES))
+
+
+@bp.get("/people/<int:person_id>")
+@login_required
+def person(person_id: int):
+    person = get_person_or_404(person_id, current_user)
+    overview = registry.person_overview(person)
+    return render("registry/person.html", person=person, overview=overview,
+                  can_edit=current_user.has_role(*EDIT_ROLES), is_self=person.id == current_user.person_id)
+
+
+@bp.get("/credentials/<int:credential_id>")
+@login_required
+def credential(credential_id: int):
+    credential = get_credential_or_404(credential_id, current_user)
+    show_audit = sees_everyone(current_user.roles)
+    return render(
+        "registry/credential.html", credential=credential,
+        state=compliance.credential_display_state(credential),
+        versions=registry.versions(credential), documents=registry.documents_for(credential),
+        events=registry.audit_trail(credential) if show_audit else [],
+        show_audit=show_audit, can_edit=current_user.has_role(*EDIT_ROLES),
+        is_self=credential.person_id == current_user.person_id,
+    )
+
+
+def _form_page(template, values, errors, status=200, **context):
+    return render(template, values=values, errors=errors, types=_types(), status=status, **context)
+
+
+@bp.route("/registry/new", methods=["GET", "POST"])
+@role_required(*EDIT_ROLES)
+def new():
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            credential = registry.add_manual(current_user, request.form,
+                                             upload.stream if upload and upload.filename else None,
+                                             upload.filename if upload else None)
+        except registry.RegistryInvalid as invalid:
+            person = _chosen_person(request.form.get("person_id"))
+            return _form_page("registry/edit.html", dict(request.form.items()), invalid.errors, status=422,
+                              credential=None, person=person)
+        flash("Added by hand. The record is marked unverified until a document is reviewed.", "success")
+        return redirect(url_for("registry.credential", credential_id=credential.id))
+    person = _chosen_person(request.args.get("person"))
+    return _form_page("registry/edit.html", {"person_id": person.id if person else ""}, {}, credential=None,
+                      person=person, q=request.args.get("q", ""),
+                      matches=registry_people(request.args.get("q", "")) if not person else [])
+
+
+def registry_people(q: str):
+    from portal.services.review import people_matching
+
+    return people_matching(q, limit=15)
+
+
+def _chosen_person(raw):
+    try:
+        return get_person_or_404(int(raw), current_user) if raw else None
+    except ValueError:
+        abort(404)
+
+
+@bp.route("/credentials/<int:credential_id>/edit", methods=["GET", "POST"])
+@role_required(*EDIT_ROLES)
+def edit(credential_id: int):
+    credential = get_credential_or_404(credential_id, current_user)
+    if request.method == "POST":
+        try:
+            version = int(request.form.get("version") or 0) or None
+        except ValueError:
+            version = None
+        try:
+            registry.edit(current_user, credential, request.form, version)
+        except registry.RegistryInvalid as invalid:
+            return _form_page("registry/edit.html", dict(request.form.items()), invalid.errors, status=422,
+                              credential=credential, person=credential.person)
+        except ReviewConflict as conflict:
+            db.session.rollback()
+            db.session.refresh(credential)
+            flash(str(conflict), "danger")
+            return _form_page("registry/edit.html", _values(credential), {}, status=409,
+                              credential=credential, person=credential.person)
+        flash("Saved.", "success")
+        return redirect(url_for("registry.credential", credential_id=credential.id))
+    return _form_page("registry/edit.html", _values(credential), {}, credential=credential,
+                      person=credential.person)
+
+
+def _values(credential):
+    return {
+        "person_id": credential.person_id, "credential_type_id": credential.credential_type_id,
+        "license_number": credential.license_number or "",
+        "issued_on": credential.issued_on.isoformat() if credential.issued_on else "",
+        "expires_on": "" if credential.expiry_predicted or not credential.expires_on
+        else credential.expires_on.isoformat(),
+        "notes": credential.notes or "", "version": credential.version,
+    }

@@ -1,0 +1,165 @@
+"""The HR reviewer's queue and review page."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import CredentialType, Department, Issuer, Person
+from portal.navigation import nav_item
+from portal.policies.access import REVIEW_ROLES
+from portal.rendering import render
+from portal.security import role_required
+from portal.services import documents as document_service
+from portal.services import review
+from portal.services.scoping import get_document_or_404
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+nav_item("Review queue", "review.queue", REVIEW_ROLES, order=20)
+
+
+def _choices():
+    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
+    types = db.session.scalars(
+        select(CredentialType).join(Issuer).where(CredentialType.active).order_by(Issuer.name, CredentialType.name)
+    ).all()
+    return departments, types
+
+
+@bp.get("")
+@role_required(*REVIEW_ROLES)
+def queue():
+    filters = review.QueueFilters.from_args(request.args)
+    page = review.queue(filters, page_size=current_app.config["PAGE_SIZE"])
+    departments, types = _choices()
+    return render("review/queue.html", block="queue_results", filters=filters, result=page,
+                  states=review.QUEUE_STATES, departments=departments, types=types,
+                  low_confidence=review.is_low_confidence, min_confidence=review.min_confidence)
+
+
+@bp.post("/<int:document_id>/claim")
+@role_required(*REVIEW_ROLES)
+def claim(document_id: int):
+    document = get_document_or_404(document_id, current_user)
+    try:
+        review.claim(document, current_user)
+    except review.ReviewConflict as conflict:
+        flash(str(conflict), "warning")
+        return redirect(url_for("review.queue"))
+    return redirect(url_for("review.document", document_id=document.id))
+
+
+@bp.post("/<int:document_id>/release")
+@role_required(*REVIEW_ROLES)
+def release(document_id: int):
+    document = get_document_or_404(document_id, current_user)
+    review.release(document, current_user)
+    flash("Released: another reviewer can take this document.", "info")
+    return redirect(url_for("review.queue"))
+
+
+def _page(document, values=None, errors=None, status=200, reject_errors=None, reason=""):
+    departments, types = _choices()
+    values = values or review.proposed_values(document)
+    person = db.session.get(Person, values.get("person_id")) if values.get("person_id") else None
+    return render(
+        "review/document.html", status=status, document=document, extraction=document.latest_extraction,
+        values=values, errors=errors or {}, reject_errors=reject_errors or {}, reason=reason, types=types,
+        person=person, suggested=review.suggested_person(document) if document.state in review.DECIDABLE else None,
+        warnings=review.warnings(document, values.get("license_number")),
+        holder=review.claim_holder(document), labels=review.FIELD_LABELS, low=review.LOW_CONFIDENCE,
+        can_preview=document_service.preview_path(document, 1).exists() or document_service.can_preview(document),
+        credential_type=db.session.get(CredentialType, values["credential_type_id"])
+        if values.get("credential_type_id") else None,
+    )
+
+
+@bp.get("/<int:document_id>")
+@role_required(*REVIEW_ROLES)
+def document(document_id: int):
+    document = get_document_or_404(document_id, current_user)
+    values = review.proposed_values(document)
+    chosen = request.args.get("person", type=int)
+    if chosen and db.session.get(Person, chosen) is not None:
+        values["person_id"] = chosen  # picked on the no-JS people search page
+    return _page(document, values=values)
+
+
+def _expected_version():
+    try:
+        return int(request.form.get("version") or 0) or None
+    except ValueError:
+        return None
+
+
+def _form_values(document):
+    values = dict(request.form.items())
+    for name in ("person_id", "credential_type_id"):
+        try:
+            values[name] = int(values.get(name) or 0) or None
+        except ValueError:
+            values[name] = None
+    return values
+
+
+def _after_decision(document):
+    following = review.next_in_queue(document)
+    if request.form.get("then") == "next" and following is not None:
+        return redirect(url_for("review.document", document_id=following.id))
+    return redirect(url_for("review.queue"))
+
+
+@bp.post("/<int:document_id>/confirm")
+@role_required(*REVIEW_ROLES)
+def confirm(document_id: int):
+    document = get_document_or_404(document_id, current_user)
+    try:
+        credential = review.confirm(document, current_user, request.form, _expected_version())
+    except review.ReviewInvalid as invalid:
+        return _page(document, values=_form_values(document), errors=invalid.errors, status=422)
+    except review.ReviewConflict as conflict:
+        db.session.refresh(document)
+        flash(str(conflict), "danger")
+        return _page(document, status=409)
+    flash(f"Confirmed: {credential.credential_type.name} for {credential.person.full_name}"
+          + (" (kept as history: a later record exists)." if credential.state == "superseded" else "."), "success")
+    return _after_decision(document)
+
+
+@bp.post("/<int:document_id>/reject")
+@role_required(*REVIEW_ROLES)
+def reject(document_id: int):
+    document = get_document_or_404(document_id, current_user)
+    reason = request.form.get("reason") or ""
+    try:
+        review.reject(document, current_user, reason, _expected_version())
+    except review.ReviewInvalid as invalid:
+        return _page(document, reject_errors=invalid.errors, reason=reason, status=422)
+    except review.ReviewConflict as conflict:
+        db.session.refresh(document)
+        flash(str(conflict), "danger")
+        return _page(document, status=409)
+    flash(f"Rejected. {document.person.full_name} has been told why.", "success")
+    return _after_decision(document)
+
+
+@bp.get("/<int:document_id>/people")
+@role_required(*REVIEW_ROLES)
+def people(document_id: int):
+    """Search for the person a document belongs to (HTMX: the results block)."""
+    document = get_document_or_404(document_id, current_user)
+    matches = review.people_matching(request.args.get("q", ""))
+    return render("review/people.html", block="people_results", document=document, matches=matches,
+                  q=request.args.get("q", ""))
+
+
+@bp.get("/<int:document_id>/warnings")
+@role_required(*REVIEW_ROLES)
+def warnings(document_id: int):
+    """Registry clashes for the license number as typed (HTMX: the warnings block)."""
+    document = get_document_or_404(document_id, current_user)
+    if not request.headers.get("HX-Request"):
+        return redirect(url_for("review.document", document_id=document.id))
+    return render("review/document.html", block="review_warnings", document=document,
+                  warnings=review.warnings(document, request.args.get("license_number")))

@@ -1,0 +1,496 @@
+"""Uploaded documents: storage, upload, and the extraction job's state.
+
+A file is stored content-addressed (``<UPLOAD_FOLDER>/ab/cd/<sha256>``, no
+extension, outside ``static/``) and its ``Document`` row is committed before
+the extraction task is enqueued, so nothing is lost if the queue is. The row
+owns the job's state::
+
+    queued --begin_reading--> reading --finish_reading--> needs_review
+                                 |                    \\-> failed ("could not read")
+                                 \\-- worker died: sweep() puts it back to queued
+                                     (after MAX_ATTEMPTS: failed, still reviewable)
+
+Every transition is a conditional UPDATE on the current state, so a task
+delivered twice, or a sweeper racing a slow worker, changes the row once.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal.extensions import db
+from portal.models import Credential, CredentialType, Document, Extraction, Issuer, Person, User, utcnow
+from portal.services import audit
+
+log = logging.getLogger(__name__)
+
+# What the pipeline reads. GIF/BMP/WebP are sniffed but not certificates.
+ACCEPTED_TYPES = {
+    "application/pdf": "PDF",
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "image/tiff": "TIFF",
+    "image/heic": "HEIC",
+}
+ACCEPT_ATTRIBUTE = ".pdf,.png,.jpg,.jpeg,.tif,.tiff,.heic,.heif,application/pdf,image/png,image/jpeg,image/tiff,image/heic"
+EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg",
+              "image/tiff": ".tif", "image/heic": ".heic"}
+MAX_ATTEMPTS = 3
+# A reading that has not finished after this long lost its worker. The
+# extraction itself is killed at EXTRACT_TIMEOUT, so this leaves a margin.
+EXTRACT_TIMEOUT = 120
+STUCK_AFTER = timedelta(minutes=10)
+# A queued row whose task never arrived (queue flushed, crash between commit
+# and enqueue) is enqueued again after this long.
+LOST_IN_QUEUE_AFTER = timedelta(minutes=15)
+PREVIEW_PAGES = 3
+CHUNK = 1024 * 1024
+
+
+class UploadRefused(Exception):
+    """An upload the portal will not store, with a message for the person."""
+
+    def __init__(self, code: str, message: str, existing: Document | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.existing = existing
+
+
+# --------------------------------------------------------------------------- storage
+
+
+def upload_root() -> Path:
+    root = Path(current_app.config["UPLOAD_FOLDER"])
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def stored_path(sha256: str) -> Path:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError("not a sha256 hex digest")
+    return upload_root() / sha256[:2] / sha256[2:4] / sha256
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config.get("MAX_UPLOAD_BYTES") or current_app.config["MAX_CONTENT_LENGTH"])
+
+
+def _limit_mb() -> str:
+    return f"{max_upload_bytes() / (1024 * 1024):.0f} MB"
+
+
+@dataclass
+class StoredFile:
+    sha256: str
+    size: int
+    path: Path
+    media_type: str | None
+
+
+def store(stream: IO[bytes]) -> StoredFile:
+    """Copy ``stream`` into the store (hashing as it goes) and sniff its type.
+
+    Refuses empty and oversize files before anything is kept.
+    """
+    from intake import sniff
+
+    root = upload_root()
+    (root / "tmp").mkdir(exist_ok=True)
+    limit = max_upload_bytes()
+    digest, size = hashlib.sha256(), 0
+    fd, tmp_name = tempfile.mkstemp(dir=root / "tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadRefused("too_large", f"This file is larger than the {_limit_mb()} limit.")
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise UploadRefused("empty", "This file is empty.")
+        media_type = sniff(tmp_name)
+        sha = digest.hexdigest()
+        final = stored_path(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            os.unlink(tmp_name)
+        else:
+            os.replace(tmp_name, final)
+            final.chmod(0o640)
+        return StoredFile(sha, size, final, media_type)
+    except BaseException:
+        if os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+        raise
+
+
+def safe_name(name: str | None) -> str:
+    """A display name for an uploaded file: no path, no control characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().lstrip(".")
+    return name[:200] or "document"
+
+
+def download_name(document: Document) -> str:
+    """The original name with the extension its sniffed type deserves."""
+    stem = safe_name(document.original_name).rsplit(".", 1)[0] or "document"
+    return stem + EXTENSIONS.get(document.media_type or "", "")
+
+
+# --------------------------------------------------------------------------- upload
+
+
+def duplicate_of(person_id: int, sha256: str) -> Document | None:
+    """This person's earlier upload of the same bytes, if any (not rejected ones)."""
+    return db.session.scalar(
+        select(Document)
+        .where(Document.person_id == person_id, Document.sha256 == sha256, Document.state != "rejected")
+        .order_by(Document.id)
+        .limit(1)
+    )
+
+
+def upload(
+    stream: IO[bytes],
+    filename: str | None,
+    person: Person,
+    uploader: User | None,
+    credential_type_id: int | None = None,
+    renews: Credential | None = None,
+    source: str = "portal",
+) -> Document:
+    """Store a file for ``person`` and queue it for reading.
+
+    Raises ``UploadRefused`` (too large, empty, wrong type, duplicate) with
+    a message for the uploader. The row is committed before the task is
+    enqueued; the task only carries the id.
+    """
+    stored = store(stream)
+    if stored.media_type not in ACCEPTED_TYPES:
+        _forget_if_unused(stored)
+        kinds = ", ".join(ACCEPTED_TYPES.values())
+        raise UploadRefused("wrong_type", f"This is not a certificate file we can read. Upload a {kinds}.")
+    existing = duplicate_of(person.id, stored.sha256)
+    if existing is not None:
+        raise UploadRefused(
+            "duplicate",
+            f"You already uploaded this file on {existing.created_at:%d %b %Y} "
+            f"(“{existing.original_name}”).",
+            existing=existing,
+        )
+    if renews is not None:
+        if renews.person_id != person.id:
+            raise UploadRefused("wrong_credential", "That credential belongs to someone else.")
+        credential_type_id = renews.credential_type_id
+    now = utcnow()
+    document = Document(
+        sha256=stored.sha256,
+        original_name=safe_name(filename),
+        media_type=stored.media_type,
+        size_bytes=stored.size,
+        person_id=person.id,
+        uploaded_by_id=uploader.id if uploader else None,
+        source=source,
+        renews_credential_id=renews.id if renews else None,
+        credential_type_id=credential_type_id,
+        state="queued",
+        queued_at=now,
+    )
+    db.session.add(document)
+    db.session.flush()
+    audit.record(
+        "document.uploaded", document, actor=uploader,
+        after=audit.snapshot(document, ("original_name", "media_type", "size_bytes", "sha256", "person_id",
+                                        "credential_type_id", "renews_credential_id")),
+    )
+    db.session.commit()
+    enqueue(document.id)
+    return document
+
+
+def _forget_if_unused(stored: StoredFile) -> None:
+    in_use = db.session.scalar(select(Document.id).where(Document.sha256 == stored.sha256).limit(1))
+    if in_use is None:
+        stored.path.unlink(missing_ok=True)
+
+
+def enqueue(document_id: int) -> None:
+    from jobs.documents import extract_document
+
+    extract_document(document_id)
+
+
+# --------------------------------------------------------------------------- the job
+
+
+def begin_reading(document_id: int) -> Document | None:
+    """queued -> reading, once. None when the row is not queued any more."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.state == "queued")
+        .values(state="reading", started_at=now, attempts=Document.attempts + 1,
+                version=Document.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount != 1:
+        return None
+    return db.session.get(Document, document_id, populate_existing=True)
+
+
+def extraction_hints(document: Document, issuer_key: str | None = None) -> list[dict]:
+    from portal.services.review import hints_for_issuer, issuer_key_for_type
+
+    key = issuer_key or issuer_key_for_type(document.credential_type_id)
+    return hints_for_issuer(key) if key else []
+
+
+def read(document_id: int) -> Document | None:
+    """The extraction task's body: read the file in an isolated process.
+
+    Hints for the issuer are used when the issuer is known before reading
+    (the uploader named the credential); otherwise, when the first reading
+    names an issuer that reviewers have taught, it is read again with them.
+    """
+    import intake
+
+    document = begin_reading(document_id)
+    if document is None:
+        return None
+    from portal.services.review import issuer_key_for_result
+
+    path = str(stored_path(document.sha256))
+    try:
+        hints = extraction_hints(document)
+        result = intake.extract_isolated(path, hints or None, timeout=EXTRACT_TIMEOUT)
+        if not hints and result.error is None:
+            learned = extraction_hints(document, issuer_key_for_result(result))
+            if learned:
+                result = intake.extract_isolated(path, learned, timeout=EXTRACT_TIMEOUT)
+                hints = learned
+    except Exception as exc:  # never leave a document "reading" because of a bug
+        log.exception("reading document %s failed", document_id)
+        db.session.rollback()
+        fail(document_id, "internal", f"The document could not be processed ({type(exc).__name__}).")
+        return db.session.get(Document, document_id)
+    return finish_reading(document_id, result, hints_used=len(hints))
+
+
+def finish_reading(document_id: int, result, hints_used: int = 0) -> Document | None:
+    """Store what was read; reading -> needs_review, or failed with the error."""
+    document = db.session.get(Document, document_id, populate_existing=True)
+    if document is None or document.state != "reading":
+        return None
+    data = result.to_dict()
+    fields = {k: data.get(k) for k in ("issuer", "holder_name", "license_number", "credential_type",
+                                       "issue_date", "expiry_date", "expiry_predicted", "issuer_code",
+                                       "credential_type_code", "rotations")}
+    error = data.get("error") or None
+    extraction = Extraction(
+        document_id=document.id,
+        fields=fields,
+        confidence=data.get("confidence") or {},
+        evidence=data.get("evidence") or {},
+        method=data.get("method"),
+        pages=data.get("pages") or None,
+        seconds=data.get("seconds"),
+        error_code=error["code"] if error else None,
+        error_message=error["message"] if error else None,
+        hints_used=hints_used,
+    )
+    db.session.add(extraction)
+    before = audit.snapshot(document, ("state", "credential_type_id"))
+    document.pages = extraction.pages
+    document.finished_at = utcnow()
+    if error:
+        document.state = "failed"
+        document.last_error_code, document.last_error = error["code"], error["message"]
+    else:
+        document.state = "needs_review"
+        document.last_error_code = document.last_error = None
+        if document.credential_type_id is None:
+            document.credential_type_id = proposed_type_id(fields)
+    audit.record("document.read", document, actor="system", before=before,
+                 after={**audit.snapshot(document, ("state", "credential_type_id")),
+                        "error": error, "hints_used": hints_used})
+    db.session.commit()
+    if not error:
+        cache_previews(document, extraction)
+    return document
+
+
+def proposed_type_id(fields: dict[str, Any]) -> int | None:
+    """The portal's CredentialType for what the pipeline read, if it knows one."""
+    import intake
+
+    code = fields.get("credential_type_code")
+    if not code and fields.get("credential_type"):
+        found = intake.find_credential_type(fields["credential_type"], fields.get("issuer_code"))
+        code = found[0].code if found else None
+    if code:
+        type_id = db.session.scalar(select(CredentialType.id).where(CredentialType.code == code))
+        if type_id:
+            return type_id
+    return None
+
+
+def proposed_issuer(fields: dict[str, Any]) -> Issuer | None:
+    import intake
+
+    code = fields.get("issuer_code")
+    if not code and fields.get("issuer"):
+        found = intake.find_issuer(fields["issuer"])
+        code = found[0].code if found else None
+    return db.session.scalar(select(Issuer).where(Issuer.code == code)) if code else None
+
+
+def fail(document_id: int, code: str, message: str) -> None:
+    """Mark a document that cannot be read after all (kept for review)."""
+    document = db.session.get(Document, document_id, populate_existing=True)
+    if document is None or document.state not in ("queued", "reading"):
+        return
+    before = audit.snapshot(document, ("state",))
+    document.state = "failed"
+    document.finished_at = utcnow()
+    document.last_error_code, document.last_error = code, message
+    db.session.add(Extraction(document_id=document.id, error_code=code, error_message=message))
+    audit.record("document.read", document, actor="system", before=before,
+                 after={"state": "failed", "error": {"code": code, "message": message}})
+    db.session.commit()
+
+
+# --------------------------------------------------------------------------- sweeper
+
+
+def sweep(now=None) -> dict[str, list[int]]:
+    """Recover work a dead worker or a lost task left behind.
+
+    A document "reading" for longer than STUCK_AFTER goes back to "queued"
+    (or to "failed" after MAX_ATTEMPTS) and is enqueued again; a document
+    "queued" for longer than LOST_IN_QUEUE_AFTER is enqueued again. Each
+    recovery is a conditional UPDATE, so two sweepers recover a row once.
+    """
+    now = now or utcnow()
+    recovered, gave_up, requeued = [], [], []
+    stuck = db.session.scalars(
+        select(Document.id).where(Document.state == "reading", Document.started_at < now - STUCK_AFTER)
+    ).all()
+    for document_id in stuck:
+        document = db.session.get(Document, document_id)
+        if document.attempts >= MAX_ATTEMPTS:
+            changed = _move(document_id, "reading", Document.started_at < now - STUCK_AFTER, state="failed", finished_at=now,
+                            last_error_code="worker_lost",
+                            last_error=f"Reading stopped {document.attempts} times without finishing "
+                                       "(the worker died). Review the document by hand.")
+            if changed:
+                db.session.add(Extraction(document_id=document_id, error_code="worker_lost",
+                                          error_message="The reading worker died repeatedly."))
+                audit.record("document.recovered", document, actor="system", before={"state": "reading"},
+                             after={"state": "failed", "attempts": document.attempts})
+                gave_up.append(document_id)
+        elif _move(document_id, "reading", Document.started_at < now - STUCK_AFTER, state="queued", queued_at=now, started_at=None,
+                   last_error_code="worker_lost", last_error="The worker reading this document stopped."):
+            audit.record("document.recovered", document, actor="system", before={"state": "reading"},
+                         after={"state": "queued", "attempts": document.attempts})
+            recovered.append(document_id)
+    db.session.commit()
+    lost = db.session.scalars(
+        select(Document.id).where(Document.state == "queued", Document.queued_at < now - LOST_IN_QUEUE_AFTER)
+    ).all()
+    for document_id in lost:
+        if _move(document_id, "queued", Document.queued_at < now - LOST_IN_QUEUE_AFTER, queued_at=now):
+            requeued.append(document_id)
+    db.session.commit()
+    for document_id in recovered + requeued:
+        enqueue(document_id)
+    return {"recovered": recovered, "failed": gave_up, "requeued": requeued}
+
+
+def _move(document_id: int, from_state: str, *conditions, **values) -> bool:
+    """Change a row only if it is still in ``from_state`` (and ``conditions``)."""
+    result = db.session.execute(
+        update(Document)
+        .where(Document.id == document_id, Document.state == from_state, *conditions)
+        .values(version=Document.version + 1, updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return result.rowcount == 1
+
+
+# --------------------------------------------------------------------------- previews
+
+
+def preview_path(document: Document, page: int) -> Path:
+    folder = Path(current_app.instance_path) / "page-cache" / document.sha256[:2]
+    return folder / f"{document.sha256}-p{page}.png"
+
+
+def rotations(document: Document) -> list[int]:
+    extraction = document.latest_extraction
+    return list((extraction.fields or {}).get("rotations") or []) if extraction else []
+
+
+def cache_previews(document: Document, extraction: Extraction | None = None) -> None:
+    """Render the first pages for the review screen (in the job, not the web)."""
+    pages = min(document.pages or 1, PREVIEW_PAGES)
+    for page in range(1, pages + 1):
+        try:
+            preview(document, page)
+        except Exception:  # a preview is a nicety; the review still works without it
+            log.exception("could not render page %s of document %s", page, document.id)
+
+
+def preview(document: Document, page: int) -> Path:
+    """The cached PNG of ``page`` (rendered once, with the reading's rotation)."""
+    import intake
+
+    target = preview_path(document, page)
+    if target.exists():
+        return target
+    turns = rotations(document)
+    image = intake.render_page(str(stored_path(document.sha256)), page, dpi=110,
+                               rotation=turns[page - 1] if page <= len(turns) else 0)
+    image.thumbnail((1400, 1400))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    image.save(tmp, "PNG", optimize=True)
+    os.replace(tmp, target)
+    return target
+
+
+def can_preview(document: Document) -> bool:
+    """Only files the pipeline read without trouble are rendered on demand."""
+    extraction = document.latest_extraction
+    return bool(extraction) and extraction.error_code is None
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def recent_for_person(person_id: int, limit: int = 10) -> list[Document]:
+    return list(db.session.scalars(
+        select(Document).where(Document.person_id == person_id).order_by(Document.created_at.desc()).limit(limit)
+    ))
+
+
+def same_file_elsewhere(document: Document) -> list[Document]:
+    """Other documents with the same bytes (any person)."""
+    return list(db.session.scalars(
+        select(Document).where(Document.sha256 == document.sha256, Document.id != document.id).order_by(Document.id)
+    ))

@@ -1,0 +1,603 @@
+"""The HR reviewer's work: the queue, claims, and confirm / correct / reject.
+
+Confirming a document creates the registry record (or renews one: the older
+active record of the same type for the same person is superseded, which is
+how a renewal is verified and its reminders stop). Every field the reviewer
+changed from what the pipeline read is recorded on the decision's audit
+event, and a job turns it into an ``IssuerHint`` so the next document from
+that issuer is read better.
+
+Two reviewers cannot both decide one document: decisions check the version
+the reviewer saw (and the ORM's version column checks it again at UPDATE
+time), so the second gets ``ReviewConflict`` and nothing is written.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    Credential,
+    CredentialType,
+    Document,
+    IssuerHint,
+    Notification,
+    Person,
+    User,
+    utcnow,
+)
+from portal.policies.dates import predicted_expiry
+from portal.services import audit
+from portal.services import documents as document_service
+
+log = logging.getLogger(__name__)
+
+CLAIM_TTL = timedelta(minutes=30)
+LOW_CONFIDENCE = 0.75
+# Fields a reviewer's correction can teach the pipeline (see intake.hints).
+HINT_FIELDS = ("holder_name", "license_number", "issue_date", "expiry_date")
+MAX_HINTS_PER_FIELD = 3
+DECIDABLE = ("needs_review", "failed")
+
+QUEUE_STATES = {
+    "open": ("Open", ("needs_review", "failed")),
+    "needs_review": ("Waiting for review", ("needs_review",)),
+    "failed": ("Could not read", ("failed",)),
+    "processing": ("Being read", ("queued", "reading")),
+    "confirmed": ("Confirmed", ("confirmed",)),
+    "rejected": ("Rejected", ("rejected",)),
+}
+
+
+class ReviewConflict(Exception):
+    """Someone else decided or claimed the document first."""
+
+
+class ReviewInvalid(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+# --------------------------------------------------------------------------- hints
+
+
+def fold_name(text: str) -> str:
+    from intake.directory import fold
+
+    return fold(text)
+
+
+def issuer_key_for_fields(fields: dict[str, Any] | None) -> str | None:
+    """``code:<issuer code>`` when the directory knows the issuer, else its folded name."""
+    fields = fields or {}
+    if fields.get("issuer_code"):
+        return f"code:{fields['issuer_code']}"
+    if fields.get("issuer"):
+        found = document_service.proposed_issuer(fields)
+        if found is not None:
+            return f"code:{found.code}"
+        name = fold_name(fields["issuer"])
+        return f"name:{name}"[:200] if name else None
+    return None
+
+
+def issuer_key_for_result(result) -> str | None:
+    return issuer_key_for_fields({"issuer": result.issuer, "issuer_code": result.issuer_code})
+
+
+def issuer_key_for_type(credential_type_id: int | None) -> str | None:
+    if credential_type_id is None:
+        return None
+    ctype = db.session.get(CredentialType, credential_type_id)
+    return f"code:{ctype.issuer.code}" if ctype else None
+
+
+def hints_for_issuer(issuer_key: str) -> list[dict]:
+    """The merged hints for one issuer: the newest few per field and label."""
+    rows = db.session.scalars(
+        select(IssuerHint).where(IssuerHint.issuer_key == issuer_key).order_by(IssuerHint.id.desc())
+    )
+    merged, per_field, seen = [], {}, set()
+    for row in rows:
+        hint = dict(row.hint or {})
+        key = (row.field, hint.get("label"), tuple(hint.get("bbox") or ()))
+        if key in seen or per_field.get(row.field, 0) >= MAX_HINTS_PER_FIELD:
+            continue
+        seen.add(key)
+        per_field[row.field] = per_field.get(row.field, 0) + 1
+        merged.append(hint)
+    return merged
+
+
+def learn_from_corrections(document_id: int) -> list[IssuerHint]:
+    """Store a hint per corrected field of the document's confirmation (once)."""
+    import intake
+
+    document = db.session.get(Document, document_id)
+    if document is None or document.state != "confirmed":
+        return []
+    if db.session.scalar(select(IssuerHint.id).where(IssuerHint.document_id == document_id).limit(1)):
+        return []  # already learned
+    decision = db.session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == "Document", AuditEvent.entity_id == str(document_id),
+               AuditEvent.action == "document.confirmed")
+        .order_by(AuditEvent.id.desc()).limit(1)
+    )
+    corrections = ((decision.after or {}).get("corrections") or {}) if decision else {}
+    extraction = document.latest_extraction
+    if not corrections or extraction is None or extraction.error_code:
+        return []
+    fields = dict(extraction.fields or {})
+    key = issuer_key_for_fields(fields) or issuer_key_for_type(document.credential_type_id)
+    if key is None:
+        return []
+    as_read = {**fields, "path": str(document_service.stored_path(document.sha256)),
+               "evidence": extraction.evidence, "confidence": extraction.confidence}
+    made = []
+    for name, value in corrections.items():
+        if name not in HINT_FIELDS or not value:
+            continue
+        try:
+            hint = intake.hints_from_correction(as_read, name, str(value))
+        except Exception:  # a hint is a bonus; never fail the decision's follow-up
+            log.exception("no hint from document %s field %s", document_id, name)
+            continue
+        row = IssuerHint(issuer_key=key, field=name, hint=hint, document_id=document_id,
+                         created_by_id=decision.actor_user_id if decision else None)
+        db.session.add(row)
+        made.append(row)
+    if made:
+        db.session.flush()
+        audit.record("issuer_hint.learned", None, entity_type="IssuerHint", entity_id=key, actor="system",
+                     after={"document_id": document_id, "fields": [h.field for h in made]})
+    db.session.commit()
+    return made
+
+
+# --------------------------------------------------------------------------- queue
+
+
+@dataclass
+class QueueFilters:
+    state: str = "open"
+    department_id: int | None = None
+    credential_type_id: int | None = None
+    low_confidence: bool = False
+    sort: str = "oldest"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> "QueueFilters":
+        def as_int(name):
+            try:
+                return int(args.get(name) or 0) or None
+            except ValueError:
+                return None
+
+        state = args.get("state") or "open"
+        return cls(
+            state=state if state in QUEUE_STATES or state == "all" else "open",
+            department_id=as_int("department"),
+            credential_type_id=as_int("type"),
+            low_confidence=args.get("low") in ("1", "on", "true"),
+            sort="newest" if args.get("sort") == "newest" else "oldest",
+            page=max(1, as_int("page") or 1),
+        )
+
+
+@dataclass
+class QueuePage:
+    documents: list[Document]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def min_confidence(document: Document) -> float | None:
+    extraction = document.latest_extraction
+    if extraction is None or not extraction.confidence:
+        return None
+    values = [v for k, v in extraction.confidence.items() if k in
+              ("holder_name", "license_number", "credential_type", "issue_date", "expiry_date", "issuer")]
+    return min(values) if values else None
+
+
+def is_low_confidence(document: Document) -> bool:
+    value = min_confidence(document)
+    return document.state == "failed" or (value is not None and value < LOW_CONFIDENCE)
+
+
+def queue(filters: QueueFilters, page_size: int = 25) -> QueuePage:
+    query = select(Document).join(Person, Person.id == Document.person_id)
+    if filters.state != "all":
+        query = query.where(Document.state.in_(QUEUE_STATES[filters.state][1]))
+    if filters.department_id:
+        query = query.where(Person.department_id == filters.department_id)
+    if filters.credential_type_id:
+        query = query.where(Document.credential_type_id == filters.credential_type_id)
+    order = Document.created_at.asc() if filters.sort == "oldest" else Document.created_at.desc()
+    query = query.order_by(order, Document.id).options(
+        selectinload(Document.extractions), selectinload(Document.person).selectinload(Person.department),
+        selectinload(Document.claimed_by),
+    )
+    if filters.low_confidence:
+        # Confidence lives in the extraction's JSON; the open queue is small,
+        # so it is filtered here rather than with engine-specific JSON SQL.
+        rows = [d for d in db.session.scalars(query) if is_low_confidence(d)]
+        total = len(rows)
+        start = (filters.page - 1) * page_size
+        rows = rows[start:start + page_size]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        rows = list(db.session.scalars(query.limit(page_size).offset((filters.page - 1) * page_size)))
+    pages = max(1, -(-total // page_size))
+    return QueuePage(rows, total, min(filters.page, pages), pages, state_counts())
+
+
+def state_counts() -> dict[str, int]:
+    by_state = dict(db.session.execute(select(Document.state, func.count()).group_by(Document.state)).all())
+    return {key: sum(by_state.get(s, 0) for s in states) for key, (_, states) in QUEUE_STATES.items()}
+
+
+def next_in_queue(after: Document) -> Document | None:
+    """The oldest open document other than ``after`` that nobody else holds."""
+    cutoff = utcnow() - CLAIM_TTL
+    return db.session.scalar(
+        select(Document)
+        .where(Document.state.in_(("needs_review", "failed")), Document.id != after.id,
+               or_(Document.claimed_by_id.is_(None), Document.claimed_at < cutoff))
+        .order_by(Document.created_at, Document.id).limit(1)
+    )
+
+
+# --------------------------------------------------------------------------- claims
+
+
+def claim_holder(document: Document, now=None) -> User | None:
+    """Who holds a live claim on the document, if anyone."""
+    now = now or utcnow()
+    if document.claimed_by_id and document.claimed_at and document.claimed_at > now - CLAIM_TTL:
+        return document.claimed_by
+    return None
+
+
+def claim(document: Document, reviewer: User) -> None:
+    """Mark the document as being reviewed by ``reviewer`` (for CLAIM_TTL)."""
+    now = utcnow()
+    if document.state not in DECIDABLE:
+        raise ReviewConflict(f"This document is {_state_words(document)}; there is nothing to review.")
+    result = db.session.execute(
+        update(Document)
+        .where(Document.id == document.id, Document.state.in_(DECIDABLE),
+               or_(Document.claimed_by_id.is_(None), Document.claimed_by_id == reviewer.id,
+                   Document.claimed_at < now - CLAIM_TTL))
+        .values(claimed_by_id=reviewer.id, claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(document)
+        holder = claim_holder(document)
+        raise ReviewConflict(f"{holder.display_name if holder else 'Another reviewer'} is already reviewing "
+                             "this document.")
+    audit.record("document.claimed", document, actor=reviewer, after={"claimed_by": reviewer.email})
+    db.session.commit()
+    db.session.refresh(document)
+
+
+def release(document: Document, reviewer: User) -> None:
+    if document.claimed_by_id != reviewer.id:
+        return
+    db.session.execute(
+        update(Document).where(Document.id == document.id, Document.claimed_by_id == reviewer.id)
+        .values(claimed_by_id=None, claimed_at=None).execution_options(synchronize_session=False)
+    )
+    audit.record("document.released", document, actor=reviewer, before={"claimed_by": reviewer.email})
+    db.session.commit()
+    db.session.refresh(document)
+
+
+def _state_words(document: Document) -> str:
+    return {"confirmed": "already confirmed", "rejected": "already rejected", "queued": "still queued",
+            "reading": "still being read"}.get(document.state, document.state)
+
+
+def _check_decidable(document: Document, reviewer: User, expected_version: int | None) -> None:
+    if document.state not in DECIDABLE:
+        who = document.reviewed_by.display_name if document.reviewed_by else "another reviewer"
+        raise ReviewConflict(f"This document was {_state_words(document)} by {who}. Nothing was changed.")
+    if expected_version is not None and document.version != expected_version:
+        raise ReviewConflict("This document changed after you opened it. Reload to see the change.")
+    holder = claim_holder(document)
+    if holder is not None and holder.id != reviewer.id:
+        raise ReviewConflict(f"{holder.display_name} is reviewing this document.")
+
+
+# --------------------------------------------------------------------------- the form
+
+
+FIELD_LABELS = {
+    "holder_name": "Name on the document",
+    "license_number": "License / certificate number",
+    "issue_date": "Issued on",
+    "expiry_date": "Expires on",
+}
+
+
+def proposed_values(document: Document) -> dict[str, Any]:
+    """What the form starts with: the pipeline's reading, the uploader, the type."""
+    extraction = document.latest_extraction
+    fields = dict(extraction.fields or {}) if extraction else {}
+    return {
+        "person_id": document.person_id,
+        "credential_type_id": document.credential_type_id,
+        "holder_name": fields.get("holder_name") or "",
+        "license_number": fields.get("license_number") or "",
+        "issue_date": fields.get("issue_date") or "",
+        "expiry_date": "" if fields.get("expiry_predicted") else (fields.get("expiry_date") or ""),
+    }
+
+
+def parse_date(text: str | None) -> date | None:
+    text = (text or "").strip()
+    return date.fromisoformat(text) if text else None
+
+
+def validate(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Clean the review form: (values, errors by field)."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "holder_name": (form.get("holder_name") or "").strip()[:200],
+        "license_number": (form.get("license_number") or "").strip()[:120] or None,
+    }
+    for name in ("person_id", "credential_type_id"):
+        try:
+            values[name] = int(form.get(name) or 0) or None
+        except (TypeError, ValueError):
+            values[name] = None
+    if values["person_id"] is None or db.session.get(Person, values["person_id"]) is None:
+        errors["person_id"] = "Choose the person this credential belongs to."
+    ctype = db.session.get(CredentialType, values["credential_type_id"]) if values["credential_type_id"] else None
+    if ctype is None:
+        errors["credential_type_id"] = "Choose the credential type."
+    for name in ("issue_date", "expiry_date"):
+        try:
+            values[name] = parse_date(form.get(name))
+        except ValueError:
+            errors[name] = "Enter a date as YYYY-MM-DD."
+    if not errors.get("issue_date") and not errors.get("expiry_date"):
+        issued, expires = values["issue_date"], values["expiry_date"]
+        if issued and expires and expires < issued:
+            errors["expiry_date"] = "The expiry date is before the issue date."
+        if issued and issued > utcnow().date():
+            errors["issue_date"] = "The issue date is in the future."
+        if ctype is not None and ctype.expires and expires is None and issued is None:
+            errors["expiry_date"] = "Enter the expiry date (or the issue date, to predict it)."
+    return values, errors
+
+
+def corrections(document: Document, values: dict[str, Any]) -> dict[str, Any]:
+    """The fields the reviewer changed from what the pipeline read."""
+    extraction = document.latest_extraction
+    read = dict(extraction.fields or {}) if extraction else {}
+    changed = {}
+    for name in ("holder_name", "license_number", "issue_date", "expiry_date"):
+        new = values.get(name)
+        new = new.isoformat() if isinstance(new, date) else (new or None)
+        old = read.get(name) or None
+        if name == "expiry_date" and read.get("expiry_predicted") and new is None:
+            continue
+        if (new or "") != (old or ""):
+            changed[name] = new
+    return changed
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_version: int | None) -> Credential:
+    """Create (or renew) the credential the document proves.
+
+    Raises ``ReviewInvalid`` with errors per field, or ``ReviewConflict``.
+    """
+    _check_decidable(document, reviewer, expected_version)
+    values, errors = validate(form)
+    if errors:
+        raise ReviewInvalid(errors)
+    ctype = db.session.get(CredentialType, values["credential_type_id"])
+    expires, predicted = values["expiry_date"], False
+    if expires is None and ctype.expires:
+        expires, predicted = predicted_expiry(values["issue_date"], ctype.validity_months), True
+    changed = corrections(document, values)
+    before = {**audit.snapshot(document, ("state", "person_id", "credential_type_id")),
+              "read": {k: (document.latest_extraction.fields or {}).get(k) for k in FIELD_LABELS}
+              if document.latest_extraction else None}
+    now = utcnow()
+    credential = Credential(
+        person_id=values["person_id"], credential_type_id=ctype.id, license_number=values["license_number"],
+        issued_on=values["issue_date"], expires_on=expires, expiry_predicted=predicted, state="active",
+        source="document", verified=True, verified_by_id=reviewer.id, verified_at=now,
+        source_document_id=document.id,
+    )
+    try:
+        document.state = "confirmed"
+        document.person_id = values["person_id"]
+        document.credential_type_id = ctype.id
+        document.reviewed_by_id, document.reviewed_at = reviewer.id, now
+        document.claimed_by_id = document.claimed_at = None
+        db.session.flush()  # the version check: a second reviewer's UPDATE matches no row
+        db.session.add(credential)
+        db.session.flush()
+        document.credential_id = credential.id
+        superseded = supersede_older(credential, document.renews_credential_id)
+        audit.record("credential.created", credential, actor=reviewer,
+                     after=audit.snapshot(credential, CREDENTIAL_FIELDS))
+        audit.record("document.confirmed", document, actor=reviewer, before=before, after={
+            **audit.snapshot(document, ("state", "person_id", "credential_type_id", "credential_id")),
+            "values": {k: values[k] for k in FIELD_LABELS}, "corrections": changed,
+            "superseded": [c.id for c in superseded],
+        })
+        _emit_confirmed(credential)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ReviewConflict("Another reviewer decided this document at the same moment. "
+                             "Nothing was changed; reload to see their decision.") from None
+    if any(name in HINT_FIELDS for name in changed):
+        from jobs.documents import learn_from_review
+
+        learn_from_review(document.id)
+    return credential
+
+
+CREDENTIAL_FIELDS = ("person_id", "credential_type_id", "license_number", "issued_on", "expires_on",
+                     "expiry_predicted", "state", "source", "verified", "source_document_id", "superseded_by_id",
+                     "notes")
+
+
+def supersede_older(credential: Credential, renews_id: int | None = None) -> list[Credential]:
+    """Make ``credential`` the active record of its type for its person.
+
+    Active records of the same type that expire no later than the new one
+    (and the record the upload said it renews) become "superseded" by it.
+    If an active record expires later, the new one is an older certificate:
+    it is kept as history, superseded by that record.
+    """
+    others = list(db.session.scalars(
+        select(Credential).where(
+            Credential.person_id == credential.person_id, Credential.id != credential.id,
+            or_(and_(Credential.credential_type_id == credential.credential_type_id, Credential.state == "active"),
+                Credential.id == (renews_id or -1)),
+        )
+    ))
+    newest = credential.expires_on or date.max
+    later = [c for c in others if c.state == "active" and (c.expires_on or date.max) > newest
+             and c.id != renews_id and c.credential_type_id == credential.credential_type_id]
+    if later:
+        keeper = max(later, key=lambda c: c.expires_on or date.max)
+        credential.state, credential.superseded_by_id = "superseded", keeper.id
+        return []
+    superseded = []
+    for old in others:
+        if old.state == "superseded" and old.superseded_by_id:
+            continue
+        before = audit.snapshot(old, ("state", "superseded_by_id"))
+        old.state, old.superseded_by_id = "superseded", credential.id
+        audit.record("credential.superseded", old, before=before,
+                     after=audit.snapshot(old, ("state", "superseded_by_id")))
+        superseded.append(old)
+    return superseded
+
+
+def _emit_confirmed(credential: Credential) -> None:
+    try:
+        from portal.services import webhooks
+    except ImportError:  # the integrations area is optional
+        return
+    webhooks.emit("credential.confirmed", f"credential.confirmed:{credential.id}", {
+        "credential_id": credential.id, "person_id": credential.person_id,
+        "credential_type_id": credential.credential_type_id, "license_number": credential.license_number,
+        "issued_on": credential.issued_on, "expires_on": credential.expires_on,
+        "source_document_id": credential.source_document_id,
+    })
+
+
+def reject(document: Document, reviewer: User, reason: str, expected_version: int | None) -> Notification | None:
+    """Refuse the document with a reason the employee sees and is told about."""
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise ReviewInvalid({"reason": "Say why, in a few words the employee will understand."})
+    _check_decidable(document, reviewer, expected_version)
+    before = audit.snapshot(document, ("state", "reject_reason"))
+    try:
+        document.state = "rejected"
+        document.reject_reason = reason[:2000]
+        document.reviewed_by_id, document.reviewed_at = reviewer.id, utcnow()
+        document.claimed_by_id = document.claimed_at = None
+        db.session.flush()
+        audit.record("document.rejected", document, actor=reviewer, before=before,
+                     after=audit.snapshot(document, ("state", "reject_reason")))
+        notification = _notify_rejected(document)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ReviewConflict("Another reviewer decided this document at the same moment. "
+                             "Nothing was changed; reload to see their decision.") from None
+    return notification
+
+
+def _notify_rejected(document: Document) -> Notification | None:
+    person = document.person
+    email = person.email or (person.user.email if person.user else None)
+    if not email:
+        return None
+    key = f"review:document:{document.id}:rejected:v{document.version}"
+    notification = Notification(
+        unique_key=key, kind="review", step="rejected", person_id=person.id, document_id=document.id,
+        credential_type_id=document.credential_type_id, recipient_person_id=person.id, recipient_email=email,
+        subject=f"Your document “{document.original_name}” needs a new upload",
+        context={"document_id": document.id, "document_name": document.original_name,
+                 "reason": document.reject_reason, "person_name": person.full_name,
+                 "path": f"/me/documents/{document.id}"},
+    )
+    db.session.add(notification)
+    return notification
+
+
+# --------------------------------------------------------------------------- warnings
+
+
+def warnings(document: Document, license_number: str | None = None) -> list[dict[str, Any]]:
+    """Things the reviewer should know before confirming."""
+    found = []
+    number = (license_number or "").strip()
+    if number:
+        for cred in db.session.scalars(
+            select(Credential).where(func.lower(Credential.license_number) == number.lower(),
+                                     Credential.source_document_id.is_distinct_from(document.id))
+            .order_by(Credential.id).limit(5)
+        ):
+            found.append({"kind": "license", "credential": cred,
+                          "text": f"License number {cred.license_number} is already in the registry "
+                                  f"for {cred.person.full_name} ({cred.credential_type.name}, {cred.state})."})
+    for other in document_service.same_file_elsewhere(document)[:5]:
+        found.append({"kind": "file", "document": other,
+                      "text": f"The same file was uploaded for {other.person.full_name} on "
+                              f"{other.created_at:%d %b %Y} ({other.state.replace('_', ' ')})."})
+    return found
+
+
+def people_matching(text: str, limit: int = 8) -> list[Person]:
+    words = [w for w in (text or "").split() if w][:4]
+    if not words:
+        return []
+    query = select(Person).where(Person.active)
+    for word in words:
+        like = f"%{word.lower()}%"
+        query = query.where(or_(func.lower(Person.first_name).like(like), func.lower(Person.last_name).like(like),
+                                func.lower(Person.employee_id).like(like), func.lower(Person.email).like(like)))
+    return list(db.session.scalars(query.order_by(Person.last_name, Person.first_name).limit(limit)))
+
+
+def suggested_person(document: Document) -> Person | None:
+    """A person whose name matches the name read, when it is not the uploader."""
+    extraction = document.latest_extraction
+    name = ((extraction.fields or {}).get("holder_name") if extraction else None) or ""
+    if not name or fold_name(name) == fold_name(document.person.full_name):
+        return None
+    parts = fold_name(name).split()
+    if len(parts) < 2:
+        return None
+    candidates = people_matching(f"{parts[0]} {parts[-1]}", limit=2)
+    return candidates[0] if len(candidates) == 1 and candidates[0].id != document.person_id else None
