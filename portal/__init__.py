@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.cli import register_cli
     from portal.extensions import csrf, db, htmx, limiter, migrate
     from portal.rendering import register_template_helpers
+    from portal.services import compliance_snapshot  # noqa: F401  (re-evaluation hooks)
 
     database.configure_engine_options(app)
     db.init_app(app)

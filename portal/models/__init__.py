@@ -1,6 +1,7 @@
 """SQLAlchemy models, one aggregate per module; import them from here."""
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, today, utcnow
+from portal.models.compliance import RequirementSnapshot
 from portal.models.credentials import CeActivity, Credential
 from portal.models.documents import Document, Extraction, IssuerHint
 from portal.models.integrations import (
@@ -20,6 +21,6 @@ __all__ = [
     "API_SCOPES", "ROLES", "ROLE_LABELS", "ApiToken", "Assignment", "AuditEvent", "Base",
     "CeActivity", "Credential", "CredentialType", "Department", "Document", "Extraction",
     "ImportMapping", "Issuer", "IssuerHint", "JobRole", "Notification", "Person", "Project",
-    "ReminderPolicy", "Requirement", "User", "Webhook", "WebhookDelivery", "WorkerHeartbeat",
+    "ReminderPolicy", "Requirement", "RequirementSnapshot", "User", "Webhook", "WebhookDelivery", "WorkerHeartbeat",
     "today", "utcnow",
 ]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Callable, Iterable
 
@@ -82,18 +82,59 @@ class RequirementState:
     valid_today: bool  # the credential itself is valid on the day asked about
     sources: tuple[tuple[str, int], ...] = ()
     lead_days: int = 0
+    warn_days: int = 0
+    grace_days: int = 0
+    pending: bool = False
+
+    @property
+    def timeline(self) -> "Timeline | None":
+        return timeline(self.expires_on, self.warn_days, self.grace_days)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The days on which a held credential changes state.
+
+    expiring from ``warn_from``, in grace from ``lapses_on`` (the day after
+    expiry), expired from ``expired_from`` (the day after grace ends). The
+    stored snapshot keeps these dates so SQL can tell the state on any day
+    by comparing dates, with the rule itself written only here.
+    """
+
+    warn_from: date
+    lapses_on: date
+    expired_from: date
+
+    def status_on(self, on: date) -> Status:
+        if on >= self.expired_from:
+            return Status.EXPIRED
+        if on >= self.lapses_on:
+            return Status.IN_GRACE
+        if on >= self.warn_from:
+            return Status.EXPIRING
+        return Status.COMPLIANT
+
+
+def timeline(expires_on: date | None, warn_days: int, grace_days: int) -> Timeline | None:
+    """None for a credential that never expires."""
+    if expires_on is None:
+        return None
+    return Timeline(
+        warn_from=expires_on - timedelta(days=warn_days),
+        lapses_on=expires_on + timedelta(days=1),
+        expired_from=expires_on + timedelta(days=grace_days + 1),
+    )
 
 
 def credential_status(expires_on: date | None, on: date, warn_days: int, grace_days: int) -> Status:
     """The state of one held credential on ``on``."""
-    if expires_on is None:
-        return Status.COMPLIANT
-    days_left = (expires_on - on).days
-    if days_left < 0:
-        return Status.IN_GRACE if -days_left <= grace_days else Status.EXPIRED
-    if days_left <= warn_days:
-        return Status.EXPIRING
-    return Status.COMPLIANT
+    line = timeline(expires_on, warn_days, grace_days)
+    return Status.COMPLIANT if line is None else line.status_on(on)
+
+
+def apply_pending(status: Status, pending: bool) -> Status:
+    """A waiting document shows on anything not comfortably compliant."""
+    return Status.PENDING_REVIEW if pending and status is not Status.COMPLIANT else status
 
 
 def best_credential(held: Iterable[Held]) -> Held | None:
@@ -134,8 +175,7 @@ def evaluate(
             status = credential_status(best.expires_on, on, warn_days, policy.grace_days)
             days_left = None if best.expires_on is None else (best.expires_on - on).days
             valid = best.expires_on is None or best.expires_on >= on
-        if status is not Status.COMPLIANT and type_id in pending:
-            status = Status.PENDING_REVIEW
+        status = apply_pending(status, type_id in pending)
         states.append(RequirementState(
             credential_type_id=type_id,
             status=status,
@@ -146,6 +186,9 @@ def evaluate(
             valid_today=valid,
             sources=sources,
             lead_days=lead,
+            warn_days=warn_days,
+            grace_days=policy.grace_days,
+            pending=type_id in pending,
         ))
     states.sort(key=lambda s: (SEVERITY.index(s.status), s.days_left if s.days_left is not None else 10**6))
     return states

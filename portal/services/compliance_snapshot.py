@@ -1,0 +1,199 @@
+"""Keep the stored compliance snapshot current, and read it in SQL.
+
+Re-evaluation happens at once: a session hook notes which people a flush
+touched (their credentials, documents, assignments, job role), or which
+groups a rule change touched (a role's or project's requirements, a type's
+policy or validity, the default policy), and refreshes those people's rows
+just before the transaction commits, in the same transaction. A nightly job
+refreshes everyone, so that assignments starting or ending move with the
+calendar. Bulk SQL statements bypass the hook; callers of those call
+``refresh_people`` themselves.
+"""
+from __future__ import annotations
+
+from datetime import date
+from itertools import chain, islice
+from typing import Iterable
+
+from flask import has_app_context
+from sqlalchemy import Select, and_, case, delete, event, insert, literal, or_, select
+from sqlalchemy.orm import Session
+
+from portal.extensions import db
+from portal.models import (
+    Assignment,
+    Credential,
+    CredentialType,
+    Document,
+    Person,
+    Project,
+    ReminderPolicy,
+    Requirement,
+    RequirementSnapshot,
+    today,
+    utcnow,
+)
+from portal.services.compliance import load_facts
+
+RS = RequirementSnapshot
+CHUNK = 2000
+
+
+# --- reading the snapshot -------------------------------------------------
+
+def status_expression(on: date):
+    """SQL for the requirement state on ``on`` — the engine's Timeline.status_on
+    and apply_pending, as date comparisons on the stored timeline."""
+    base = case(
+        (RS.credential_id.is_(None), literal("missing")),
+        (RS.expired_from <= on, literal("expired")),
+        (RS.lapses_on <= on, literal("in_grace")),
+        (RS.warn_from <= on, literal("expiring")),
+        else_=literal("compliant"),
+    )
+    return case((and_(RS.pending, base != "compliant"), literal("pending_review")), else_=base)
+
+
+def valid_expression(on: date):
+    """SQL: the requirement is met on ``on`` (held and not yet lapsed)."""
+    return and_(RS.credential_id.is_not(None), or_(RS.lapses_on.is_(None), RS.lapses_on > on))
+
+
+# --- writing the snapshot -------------------------------------------------
+
+def _chunks(ids: Iterable[int], size: int = CHUNK):
+    it = iter(ids)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None) -> int:
+    """Re-evaluate these people and replace their snapshot rows. Returns rows written."""
+    on = on or today()
+    if isinstance(person_ids, Select):
+        person_ids = db.session.scalars(person_ids).all()
+    written = 0
+    for batch in _chunks(sorted(set(person_ids))):
+        facts = load_facts(batch, on)
+        db.session.execute(delete(RS).where(RS.person_id.in_(batch)))
+        rows = []
+        now = utcnow()
+        for person_id, states in facts.states_on(on).items():
+            for s in states:
+                line = s.timeline
+                rows.append({
+                    "person_id": person_id,
+                    "credential_type_id": s.credential_type_id,
+                    "credential_id": s.credential_id,
+                    "expires_on": s.expires_on,
+                    "expiry_predicted": s.expiry_predicted,
+                    "pending": s.pending,
+                    "warn_from": line.warn_from if line else None,
+                    "lapses_on": line.lapses_on if line else None,
+                    "expired_from": line.expired_from if line else None,
+                    "lead_days": s.lead_days,
+                    "warn_days": s.warn_days,
+                    "grace_days": s.grace_days,
+                    "sources": [list(src) for src in s.sources],
+                    "evaluated_on": on,
+                    "refreshed_at": now,
+                })
+        if rows:
+            db.session.execute(insert(RS), rows)
+        written += len(rows)
+    return written
+
+
+def refresh_everyone(on: date | None = None) -> int:
+    return refresh_people(select(Person.id), on)
+
+
+# --- re-evaluation on change ------------------------------------------------
+
+def _pending(session: Session) -> dict:
+    return session.info.setdefault(
+        "compliance_dirty", {"people": set(), "roles": set(), "projects": set(), "types": set(), "all": False}
+    )
+
+
+def _note(dirty: dict, obj) -> None:
+    if isinstance(obj, (Credential, Document, Assignment)):
+        if obj.person_id is not None:
+            dirty["people"].add(obj.person_id)
+    elif isinstance(obj, Person):
+        if obj.id is not None:
+            dirty["people"].add(obj.id)
+    elif isinstance(obj, Requirement):
+        if obj.job_role_id is not None:
+            dirty["roles"].add(obj.job_role_id)
+        if obj.project_id is not None:
+            dirty["projects"].add(obj.project_id)
+    elif isinstance(obj, ReminderPolicy):
+        if obj.credential_type_id is None:
+            dirty["all"] = True
+        else:
+            dirty["types"].add(obj.credential_type_id)
+    elif isinstance(obj, CredentialType):
+        if obj.id is not None:
+            dirty["types"].add(obj.id)
+    elif isinstance(obj, Project):
+        if obj.id is not None:
+            dirty["projects"].add(obj.id)
+
+
+def _is_app_session(session: Session) -> bool:
+    return has_app_context() and session is db.session()
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_changes(session: Session, _context) -> None:
+    if session.info.get("compliance_refreshing") or not _is_app_session(session):
+        return
+    dirty = None
+    for obj in chain(session.new, session.dirty, session.deleted):
+        if isinstance(obj, (Credential, Document, Assignment, Person, Requirement, ReminderPolicy,
+                            CredentialType, Project)):
+            dirty = dirty or _pending(session)
+            _note(dirty, obj)
+
+
+def _affected_people(dirty: dict) -> Select | set[int]:
+    if dirty["all"]:
+        return select(Person.id)
+    clauses = []
+    if dirty["roles"]:
+        clauses.append(Person.job_role_id.in_(dirty["roles"]))
+    if dirty["projects"]:
+        clauses.append(Person.id.in_(select(Assignment.person_id).where(Assignment.project_id.in_(dirty["projects"]))))
+    if dirty["types"]:
+        types = list(dirty["types"])
+        clauses.append(Person.id.in_(select(RS.person_id).where(RS.credential_type_id.in_(types))))
+        clauses.append(Person.id.in_(select(Credential.person_id).where(Credential.credential_type_id.in_(types))))
+    if not clauses:
+        return set(dirty["people"])
+    if dirty["people"]:
+        clauses.append(Person.id.in_(list(dirty["people"])))
+    return select(Person.id).where(or_(*clauses))
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_before_commit(session: Session) -> None:
+    if session.info.get("compliance_refreshing") or not _is_app_session(session):
+        return
+    # before_commit runs before commit's own flush: flush now so the changes
+    # still in memory are noted and evaluated too.
+    session.flush()
+    dirty = session.info.pop("compliance_dirty", None)
+    if not dirty or not any((dirty["people"], dirty["roles"], dirty["projects"], dirty["types"], dirty["all"])):
+        return
+    session.info["compliance_refreshing"] = True
+    try:
+        refresh_people(_affected_people(dirty))
+        session.flush()
+    finally:
+        session.info.pop("compliance_refreshing", None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop("compliance_dirty", None)
