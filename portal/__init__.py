@@ -50,5 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     register_template_helpers(app)
     register_blueprints(app)
+    from portal.api import init_api
+
+    init_api(app)
     register_cli(app)
     return app

@@ -1,0 +1,72 @@
+"""Helpers the API modules share: pagination, sync answers, documented errors."""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask_smorest import Blueprint
+from sqlalchemy import Select, func, select
+
+from portal.api.auth import current_token
+from portal.api.errors import ApiError
+from portal.extensions import db
+from portal.services import api_tokens
+from portal.services.people_sync import SyncResult
+
+# Every operation can answer these; documenting them keeps the spec honest
+# (and lets schemathesis check response conformance).
+COMMON_ERRORS = (401, 403, 422, 429)
+
+
+def make_blueprint(name: str, import_name: str, description: str) -> Blueprint:
+    return Blueprint(name, import_name, description=description)
+
+
+def documented_errors(blp: Blueprint, *extra: int):
+    """Decorator adding the shared error responses (and ``extra``) to the docs."""
+
+    def decorator(view):
+        for status in (*COMMON_ERRORS, *extra):
+            view = blp.alt_response(status, response="DEFAULT_ERROR", description=_DESCRIPTIONS[status])(view)
+        return view
+
+    return decorator
+
+
+_DESCRIPTIONS = {
+    400: "Bad request", 401: "No valid token", 403: "The token lacks the scope",
+    404: "Not found", 409: "Conflict", 413: "Payload too large", 415: "Unsupported file type",
+    422: "Invalid fields (details name them)", 429: "Rate limited",
+}
+
+
+def paginate(query: Select, page: int, per_page: int) -> dict[str, Any]:
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return {"items": items, "page": page, "per_page": per_page, "total": total,
+            "pages": max(1, math.ceil(total / per_page))}
+
+
+def actor() -> str:
+    return api_tokens.actor_label(current_token())
+
+
+def sync_answer(result: SyncResult, applied: bool) -> dict[str, Any]:
+    return {"applied": applied, "counts": result.counts, "results": [o.as_dict() for o in result.outcomes]}
+
+
+def finish(result: SyncResult, dry_run: bool) -> tuple[dict[str, Any], int]:
+    """Commit unless a dry run; 200 with per-record outcomes either way.
+
+    Records with errors are reported and skipped; the others are applied in
+    the same transaction (all or nothing for the valid ones).
+    """
+    if dry_run:
+        db.session.rollback()
+        return sync_answer(result, False), 200
+    db.session.commit()
+    return sync_answer(result, True), 200
+
+
+def not_found(what: str, key: Any) -> ApiError:
+    return ApiError(404, "not_found", f"No {what} {key!s}.")

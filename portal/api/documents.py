@@ -1,0 +1,64 @@
+"""Documents: upload a certificate file for a person into the review queue."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.api import schemas
+from portal.api.auth import scope
+from portal.api.common import actor, documented_errors, make_blueprint, not_found
+from portal.api.errors import ApiError
+from portal.extensions import db
+from portal.models import CredentialType, Person
+from portal.services import audit, documents
+
+blp = make_blueprint("api_documents", __name__, "Certificate files: they enter the same review queue as portal uploads.")
+
+REFUSALS = {  # UploadRefused code -> (HTTP status, API code)
+    "too_large": (413, "payload_too_large"),
+    "empty": (422, "empty_file"),
+    "wrong_type": (415, "unsupported_media_type"),
+    "duplicate": (409, "duplicate"),
+    "wrong_credential": (422, "validation_failed"),
+}
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(schemas.DocumentUploadForm, location="form")
+@blp.arguments(schemas.DocumentFiles, location="files")
+@blp.response(201, schemas.DocumentOut)
+@documented_errors(blp, 404, 409, 413, 415)
+@scope("documents:write")
+def upload_document(form, files):
+    """Upload a certificate for a person
+
+    `multipart/form-data` with `employee_id`, the `file` (PDF, PNG, JPEG,
+    TIFF or HEIC; the type is read from the content, not the name) and,
+    if known, the `credential_type` code. The file is read by the intake
+    pipeline and waits for a reviewer like any portal upload. The same file
+    twice for one person answers 409 `duplicate`.
+    """
+    person = db.session.scalar(select(Person).where(Person.employee_id == form["employee_id"]))
+    if person is None:
+        raise not_found("person with employee id", form["employee_id"])
+    type_id = None
+    if form.get("credential_type"):
+        type_id = db.session.scalar(select(CredentialType.id).where(CredentialType.code == form["credential_type"]))
+        if type_id is None:
+            raise ApiError(422, "validation_failed", "Unknown credential type.",
+                           details={"form": {"credential_type": ["Unknown credential type code."]}})
+    upload = files["file"]
+    try:
+        document = documents.upload(upload.stream, upload.filename, person, None,
+                                    credential_type_id=type_id, source="api")
+    except documents.UploadRefused as refused:
+        db.session.rollback()
+        status, code = REFUSALS.get(refused.code, (422, "validation_failed"))
+        details = {"existing_document_id": refused.existing.id} if refused.existing is not None else None
+        raise ApiError(status, code, refused.message, details=details) from None
+    # The upload service audits as its uploader; say which integration it was.
+    audit.record("document.uploaded_via_api", document, after={"token": actor()}, actor=actor())
+    db.session.commit()
+    return document
+
+
+BLUEPRINTS = [(blp, "/documents")]

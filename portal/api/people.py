@@ -1,0 +1,107 @@
+"""People: bulk upsert from the HRIS, read, deactivate."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import aliased, selectinload
+
+from portal.api import schemas
+from portal.api.auth import scope
+from portal.api.common import actor, documented_errors, finish, make_blueprint, not_found, paginate
+from portal.api.errors import ApiError
+from portal.extensions import db
+from portal.models import Department, JobRole, Person
+from portal.services import people_sync
+
+blp = make_blueprint("api_people", __name__, "People from the HRIS, keyed by employee id.")
+
+
+def _person(employee_id: str) -> Person:
+    person = db.session.scalar(select(Person).where(Person.employee_id == employee_id))
+    if person is None:
+        raise not_found("person with employee id", employee_id)
+    return person
+
+
+def _check_size(items: list) -> None:
+    limit = current_app.config["API_MAX_BULK"]
+    if len(items) > limit:
+        raise ApiError(413, "payload_too_large", f"Send at most {limit} records per call.")
+
+
+@blp.route("", methods=["PUT"])
+@blp.arguments(schemas.PeopleUpsertIn)
+@blp.response(200, schemas.SyncResultSchema)
+@documented_errors(blp, 413)
+@scope("people:write")
+def upsert_people(body):
+    """Create or update people (idempotent)
+
+    Keyed by `employee_id`. Fields left out stay as they are; `null` clears.
+    Managers are linked by employee id wherever they appear in the payload;
+    a cycle of managers is refused. Job roles and departments are created
+    when new. `active: false` deactivates (with `left_on`, default today):
+    a leaver's credentials stay in the registry but no longer remind.
+    Records with errors are reported and skipped; `dry_run` writes nothing.
+    """
+    _check_size(body["people"])
+    result = people_sync.apply_people(body["people"], actor())
+    return finish(result, body["dry_run"])
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(schemas.PeopleArgs, location="query")
+@blp.response(200, schemas.PeoplePage)
+@documented_errors(blp)
+@scope("people:read")
+def list_people(args):
+    """List people
+
+    Filter by `active`, `department` (name), `job_role` (code) or
+    `manager_employee_id`; ordered by employee id.
+    """
+    query = select(Person).options(
+        selectinload(Person.job_role), selectinload(Person.department), selectinload(Person.manager)
+    ).order_by(Person.employee_id)
+    if "active" in args:
+        query = query.where(Person.active.is_(args["active"]))
+    if args.get("department"):
+        query = query.join(Department, Person.department_id == Department.id).where(Department.name == args["department"])
+    if args.get("job_role"):
+        query = query.join(JobRole, Person.job_role_id == JobRole.id).where(JobRole.code == args["job_role"])
+    if args.get("manager_employee_id"):
+        manager = aliased(Person)
+        query = query.join(manager, Person.manager_id == manager.id).where(
+            manager.employee_id == args["manager_employee_id"])
+    return paginate(query, args["page"], args["per_page"])
+
+
+@blp.route("/<string:employee_id>", methods=["GET"])
+@blp.response(200, schemas.PersonOut)
+@documented_errors(blp, 404)
+@scope("people:read")
+def get_person(employee_id: str):
+    """One person by employee id"""
+    return _person(employee_id)
+
+
+@blp.route("/<string:employee_id>/deactivate", methods=["POST"])
+@blp.arguments(schemas.DeactivateIn)
+@blp.response(200, schemas.PersonOut)
+@documented_errors(blp, 404)
+@scope("people:write")
+def deactivate(body, employee_id: str):
+    """Deactivate a leaver
+
+    Sets `active` to false and `left_on` (default today). Their credentials
+    stay in the registry; reminders stop. Deactivating twice changes nothing.
+    """
+    person = _person(employee_id)
+    outcome = people_sync.deactivate_person(person, body.get("left_on"), actor())
+    if not outcome.ok:
+        raise ApiError(409, "conflict", "; ".join(outcome.errors))
+    db.session.commit()
+    return person
+
+
+BLUEPRINTS = [(blp, "/people")]
