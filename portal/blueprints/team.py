@@ -1,0 +1,133 @@
+"""Team pages for managers, HR and compliance: the matrix with headline
+numbers, the twelve-month forecast, renew-now lists and exports."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, json, request, url_for
+from flask_login import current_user
+from portal.models import today
+from portal.navigation import nav_item
+from portal.policies.access import COMPLIANCE_VIEW_ROLES
+from portal.rendering import render
+from portal.security import role_required
+from portal.services import forecast as forecast_service
+from portal.services import recommendations
+from portal.services import team as team_service
+from portal.services.scoping import get_person_or_404
+
+bp = Blueprint("team", __name__, url_prefix="/team")
+nav_item("Team", "team.overview", COMPLIANCE_VIEW_ROLES, order=20)
+
+RENEW_PREVIEW = 5
+
+
+def person_url(person_id: int) -> str | None:
+    """The registry page of a person, when that area is installed."""
+    if "registry.person" in current_app.view_functions:
+        return url_for("registry.person", person_id=person_id)
+    return None
+
+
+@bp.context_processor
+def helpers():
+    return {"person_url": person_url, "status_labels": team_service.STATUS_LABELS}
+
+
+def _scope():
+    return team_service.scope_from_args(current_user, request.args)
+
+
+def _scope_context(scope):
+    return {"scope": scope, "choices": team_service.scope_choices(current_user)}
+
+
+@bp.get("")
+@role_required(*COMPLIANCE_VIEW_ROLES)
+def overview():
+    scope = _scope()
+    flt = team_service.MatrixFilter.from_args(request.args)
+    matrix = team_service.build_matrix(scope, flt)
+    renewals = recommendations.renew_now(scope.person_ids, limit=RENEW_PREVIEW)
+    return render("team/overview.html", block="results", matrix=matrix, renewals=renewals,
+                  sorts=team_service.SORTS, **_scope_context(scope))
+
+
+@bp.get("/forecast")
+@role_required(*COMPLIANCE_VIEW_ROLES)
+def forecast():
+    scope = _scope()
+    result = forecast_service.team_forecast(scope)
+    return render("team/forecast.html", block="results", forecast=result,
+                  chart_json=json.dumps(result.chart_data()), **_scope_context(scope))
+
+
+@bp.get("/renewals")
+@role_required(*COMPLIANCE_VIEW_ROLES)
+def renewals():
+    scope = _scope()
+    rows = recommendations.renew_now(scope.person_ids)
+    return render("team/renewals.html", block="results", rows=rows, person=None, **_scope_context(scope))
+
+
+@bp.get("/people/<int:person_id>/renewals")
+@role_required(*COMPLIANCE_VIEW_ROLES)
+def person_renewals(person_id: int):
+    person = get_person_or_404(person_id, current_user)
+    rows = recommendations.renew_now([person.id])
+    return render("team/renewals.html", rows=rows, person=person, scope=None, choices=None)
+
+
+@bp.get("/export.<fmt>")
+@role_required(*COMPLIANCE_VIEW_ROLES)
+def export(fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    scope = _scope()
+    matrix = team_service.build_matrix(scope, team_service.MatrixFilter.from_args(request.args), page_size=None)
+    header, rows = team_service.export_rows(matrix)
+    stamp = today().isoformat()
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows([_csv_safe(v) for v in row] for row in rows)
+        body, mimetype = buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
+    else:
+        body = _xlsx(header, rows, scope.label)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="team-compliance-{stamp}.{fmt}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _csv_safe(value):
+    """Keep spreadsheet apps from running cell text as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _xlsx(header: list[str], rows: list[list], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Compliance"
+    sheet.append([f"{title} — {datetime.now():%d %b %Y}"])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append([_csv_safe(v) for v in row])
+    sheet.freeze_panes = "D3"
+    for column, width in (("A", 12), ("B", 24), ("C", 22)):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
