@@ -538,21 +538,26 @@ def reject(document: Document, reviewer: User, reason: str, expected_version: in
 
 
 def _notify_rejected(document: Document) -> Notification | None:
+    """A "review" Notification for the employee; the mailer sends it after commit."""
+    from portal.services import mailer
+
     person = document.person
     email = person.email or (person.user.email if person.user else None)
     if not email:
         return None
-    key = f"review:document:{document.id}:rejected:v{document.version}"
-    notification = Notification(
-        unique_key=key, kind="review", step="rejected", person_id=person.id, document_id=document.id,
+    return mailer.queue(Notification(
+        unique_key=f"review:document:{document.id}:rejected:v{document.version}",
+        kind="review", step="rejected", person_id=person.id, document_id=document.id,
         credential_type_id=document.credential_type_id, recipient_person_id=person.id, recipient_email=email,
-        subject=f"Your document “{document.original_name}” needs a new upload",
-        context={"document_id": document.id, "document_name": document.original_name,
-                 "reason": document.reject_reason, "person_name": person.full_name,
-                 "path": f"/me/documents/{document.id}"},
-    )
-    db.session.add(notification)
-    return notification
+        subject=f"Your upload “{document.original_name}” was not accepted",
+        context={
+            "document_id": document.id, "document_name": document.original_name, "person_name": person.full_name,
+            "reason": document.reject_reason,
+            "message": f"HR could not accept “{document.original_name}”: {document.reject_reason} "
+                       "Please upload a corrected or clearer copy.",
+            "action_url": mailer.public_url("me.document", f"/me/documents/{document.id}", document_id=document.id),
+        },
+    ))
 
 
 # --------------------------------------------------------------------------- warnings
