@@ -159,6 +159,8 @@ def public_url(endpoint: str, fallback: str | None = None, **values) -> str:
 
 
 def render(notification: Notification) -> Rendered:
+    import portal.services.reminders  # noqa: F401  (registers the reminder kinds)
+
     ctx = dict(notification.context or {})
     builder = CONTEXT_BUILDERS.get(notification.kind)
     if builder is not None:
@@ -347,6 +349,8 @@ def claim(notification_id: int, now: datetime | None = None) -> bool:
 
 def still_wanted(notification: Notification) -> str | None:
     """Why a claimed row should not be sent after all (None: send it)."""
+    import portal.services.reminders  # noqa: F401  (registers the reminder kinds)
+
     check = STILL_WANTED_CHECKS.get(notification.kind)
     return check(notification) if check else None
 

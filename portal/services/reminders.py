@@ -1,0 +1,522 @@
+"""The daily reminder scan and the weekly digests.
+
+``scan(on)`` writes one ``Notification`` per (credential or missing
+requirement, recipient, step) whose step is current on ``on`` — see
+``portal.policies.reminders`` for the ladders and the catch-up rule — and
+``run_daily`` then hands them to the mailer. Each step of each policy is one
+``INSERT ... SELECT`` over an indexed date range: required credentials and
+missing requirements come from the compliance snapshot
+(``requirement_states``), other credentials a person holds from
+``credentials (state, expires_on)``. A unique key per row (and a NOT EXISTS on
+it) makes a second scan of the same day add nothing.
+
+Who is told:
+- required credentials: the holder, their manager, HR (users with the
+  reviewer role) and compliance (users with the compliance role), per the
+  ladder. These are compliance reminders: always sent by email.
+- credentials no requirement asks for: the holder only; when the type's
+  policy allows a digest and the holder chose it, the row is written as
+  ``skipped`` and the weekly digest carries it instead.
+- missing requirements: the holder, then manager and HR if still missing.
+- leavers (inactive people) get nothing and nobody is told about them.
+A document waiting for review pauses the holder's reminders (not escalations).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import String, and_, case, cast, exists, func, literal, null, or_, select
+from sqlalchemy.orm import aliased
+
+from portal.extensions import db
+from portal.models import (
+    Credential,
+    CredentialType,
+    Document,
+    Issuer,
+    Notification,
+    Person,
+    ReminderPolicy,
+    RequirementSnapshot,
+    User,
+    today,
+    utcnow,
+)
+from portal.models.documents import OPEN_STATES
+from portal.models.reminders import DEFAULT_ESCALATION, DEFAULT_OFFSETS
+from portal.policies import reminders as rules
+from portal.services import mailer
+
+RS = RequirementSnapshot
+ROLE_FOR_AUDIENCE = {"hr": "reviewer", "compliance": "compliance"}
+INSERT_COLUMNS = ("unique_key", "kind", "step", "person_id", "credential_id", "credential_type_id",
+                  "recipient_person_id", "recipient_email", "due_on", "state", "attempts",
+                  "next_attempt_at", "context", "created_at")
+
+
+@dataclass
+class PolicyScope:
+    """One reminder policy and the credential types it governs."""
+
+    row: ReminderPolicy | None
+    type_ids: list[int] | None  # None: every type not in ``excluded``
+    excluded: list[int]
+
+    @property
+    def offsets(self):
+        return self.row.offsets if self.row else DEFAULT_OFFSETS
+
+    @property
+    def grace_days(self) -> int:
+        return int(self.row.grace_days if self.row and self.row.grace_days is not None else 30)
+
+    @property
+    def escalation(self):
+        return self.row.escalation if self.row else DEFAULT_ESCALATION
+
+    @property
+    def allow_digest(self) -> bool:
+        return bool(self.row and self.row.allow_digest)
+
+    def ladders(self) -> dict[str, list[rules.Step]]:
+        return rules.ladder(self.offsets, self.grace_days, self.escalation)
+
+    def types_clause(self, column):
+        if self.type_ids is not None:
+            return column.in_(self.type_ids)
+        if self.excluded:
+            return column.not_in(self.excluded)
+        return literal(True)
+
+
+def policy_scopes() -> list[PolicyScope]:
+    rows = list(db.session.scalars(select(ReminderPolicy)))
+    overrides = [r for r in rows if r.credential_type_id is not None]
+    default = next((r for r in rows if r.credential_type_id is None), None)
+    scopes = [PolicyScope(r, [r.credential_type_id], []) for r in overrides]
+    scopes.append(PolicyScope(default, None, [r.credential_type_id for r in overrides]))
+    return scopes
+
+
+def catchup_days() -> int:
+    return int(current_app.config.get("REMINDER_CATCHUP_DAYS", rules.DEFAULT_CATCHUP_DAYS))
+
+
+# --------------------------------------------------------------------------- selections
+
+@dataclass(frozen=True)
+class Planned:
+    """One notification the scan would write (for --dry-run and tests)."""
+
+    kind: str
+    step: str
+    audience: str
+    recipient_email: str
+    person_id: int
+    credential_id: int | None
+    credential_type_id: int
+    expires_on: date | None
+
+
+def _key(prefix: str, subject_id, recipient_token, step_name: str):
+    return (literal(prefix) + cast(subject_id, String) + literal(":to:") + recipient_token
+            + literal(":" + step_name))
+
+
+def _recipient(audience: str, holder):
+    """(from/join builder, recipient person id, email, key token, extra where clauses)."""
+    if audience == "employee":
+        return (lambda q: q), holder.id, holder.email, literal("p") + cast(holder.id, String), [
+            holder.email.is_not(None)]
+    if audience == "manager":
+        boss = aliased(Person, name="boss")
+        return (lambda q: q.join(boss, boss.id == holder.manager_id)), boss.id, boss.email, (
+            literal("p") + cast(boss.id, String)), [boss.active, boss.email.is_not(None)]
+    role = ROLE_FOR_AUDIENCE[audience]
+    user = aliased(User, name="staff")
+    staff_person = aliased(Person, name="staff_person")
+    email = func.coalesce(staff_person.email, user.email)
+
+    def join(q):
+        return (q.join(user, (literal(" ") + user.roles_text + literal(" ")).like(f"% {role} %"))
+                .outerjoin(staff_person, staff_person.id == user.person_id))
+
+    return join, user.person_id, email, literal("u") + cast(user.id, String), [
+        user.active, or_(staff_person.id.is_(None), staff_person.active)]
+
+
+def _not_yet_written(key):
+    return ~exists().where(Notification.unique_key == key)
+
+
+def _open_document_for(person_id, type_id, credential_id):
+    renewed = aliased(Credential, name="renewed")
+    return exists().where(
+        Document.person_id == person_id, Document.state.in_(OPEN_STATES),
+        or_(Document.renews_credential_id == credential_id,
+            Document.credential_type_id == type_id,
+            and_(Document.renews_credential_id == renewed.id, renewed.credential_type_id == type_id)),
+    ).correlate_except(Document, renewed)
+
+
+def _required_selection(scope: PolicyScope, window: rules.Window, on: date):
+    """Required credentials (snapshot) whose ``window.step`` is current on ``on``."""
+    step = window.step
+    holder = aliased(Person, name="holder")
+    join, rid, email, token, where = _recipient(step.audience, holder)
+    key = _key(f"{step.kind}:cred:", RS.credential_id, token, step.label)
+    # lapses_on is expires_on + 1 and indexed with the type.
+    query = join(select().select_from(RS).join(holder, holder.id == RS.person_id)).where(
+        holder.active, RS.credential_id.is_not(None),
+        RS.lapses_on > on + timedelta(days=window.low + 1),
+        RS.lapses_on <= on + timedelta(days=window.high + 1),
+        scope.types_clause(RS.credential_type_id), *where, _not_yet_written(key),
+    )
+    if step.audience == "employee":
+        query = query.where(~RS.pending)
+    columns = dict(
+        unique_key=key, kind=literal(step.kind), step=literal(step.label), person_id=RS.person_id,
+        credential_id=RS.credential_id, credential_type_id=RS.credential_type_id,
+        recipient_person_id=rid, recipient_email=email, state=literal("pending"),
+    )
+    return query, columns, RS.expires_on
+
+
+def _optional_selection(scope: PolicyScope, window: rules.Window, on: date):
+    """Credentials nobody requires of the holder: the holder's own reminders."""
+    step = window.step
+    holder = aliased(Person, name="holder")
+    newer = aliased(Credential, name="newer")
+    key = _key("reminder:cred:", Credential.id, literal("p") + cast(holder.id, String), step.label)
+    query = select().select_from(Credential).join(holder, holder.id == Credential.person_id).where(
+        Credential.state == "active",
+        Credential.expires_on > on + timedelta(days=window.low),
+        Credential.expires_on <= on + timedelta(days=window.high),
+        scope.types_clause(Credential.credential_type_id),
+        holder.active, holder.email.is_not(None),
+        ~exists().where(RS.person_id == Credential.person_id,
+                        RS.credential_type_id == Credential.credential_type_id),
+        # a later record of the same type (a renewal not yet marked superseded)
+        ~exists().where(newer.person_id == Credential.person_id,
+                        newer.credential_type_id == Credential.credential_type_id,
+                        newer.state == "active", newer.id != Credential.id,
+                        or_(newer.expires_on.is_(None), newer.expires_on > Credential.expires_on)),
+        ~_open_document_for(Credential.person_id, Credential.credential_type_id, Credential.id),
+        _not_yet_written(key),
+    )
+    state = literal("pending")
+    if scope.allow_digest:
+        state = case((holder.notification_channel == "digest", literal("skipped")), else_=literal("pending"))
+    columns = dict(
+        unique_key=key, kind=literal("reminder"), step=literal(step.label), person_id=Credential.person_id,
+        credential_id=Credential.id, credential_type_id=Credential.credential_type_id,
+        recipient_person_id=holder.id, recipient_email=holder.email, state=state,
+    )
+    return query, columns, Credential.expires_on
+
+
+def _missing_selection(audience: str, days: int, on: date):
+    holder = aliased(Person, name="holder")
+    earlier = aliased(Notification, name="earlier")
+    join, rid, email, token, where = _recipient(audience, holder)
+    name = f"{audience}:missing" if days == 0 else f"{audience}:missing-d{days}"
+    key = (literal("missing:person:") + cast(RS.person_id, String) + literal(":type:")
+           + cast(RS.credential_type_id, String) + literal(":to:") + token + literal(":" + name))
+    query = join(select().select_from(RS).join(holder, holder.id == RS.person_id)).where(
+        holder.active, RS.credential_id.is_(None), *where, _not_yet_written(key),
+    )
+    if audience == "employee":
+        query = query.where(~RS.pending)
+    else:
+        # escalate once the holder was first told ``days`` ago and it is still missing
+        query = query.where(exists().where(
+            earlier.kind == "missing", earlier.step == "employee:missing", earlier.person_id == RS.person_id,
+            earlier.credential_type_id == RS.credential_type_id,
+            earlier.due_on <= on - timedelta(days=days)))
+    columns = dict(
+        unique_key=key, kind=literal("missing"), step=literal(name), person_id=RS.person_id,
+        credential_id=null(), credential_type_id=RS.credential_type_id,
+        recipient_person_id=rid, recipient_email=email, state=literal("pending"),
+    )
+    return query, columns, null()
+
+
+def selections(on: date):
+    """Every (audience, query, columns, expires column) the scan runs for ``on``."""
+    found = []
+    for scope in policy_scopes():
+        for audience, steps in scope.ladders().items():
+            for window in rules.windows(steps, catchup_days()):
+                found.append((audience, *_required_selection(scope, window, on)))
+                if audience == "employee":
+                    found.append((audience, *_optional_selection(scope, window, on)))
+    for audience, days in rules.MISSING_LADDER:
+        found.append((audience, *_missing_selection(audience, days, on)))
+    return found
+
+
+# --------------------------------------------------------------------------- the scan
+
+@dataclass
+class ScanResult:
+    on: date
+    created: Counter = field(default_factory=Counter)  # "kind/audience" -> rows
+    planned: list[Planned] = field(default_factory=list)
+    sent: dict[str, int] = field(default_factory=dict)
+    statements: int = 0
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"on": self.on.isoformat(), "created": dict(self.created), "sent": self.sent,
+                "dry_run": self.dry_run}
+
+
+def _insert(session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(Notification)
+
+
+def scan(on: date | None = None, dry_run: bool = False) -> ScanResult:
+    """Write (or, dry, list) the notifications due on ``on``. Commits unless dry."""
+    on = on or today()
+    result = ScanResult(on=on, dry_run=dry_run)
+    now = utcnow()
+    for audience, query, columns, expires in selections(on):
+        result.statements += 1
+        if dry_run:
+            rows = db.session.execute(query.add_columns(
+                columns["kind"].label("kind"), columns["step"].label("step"),
+                columns["recipient_email"].label("email"), columns["person_id"].label("person_id"),
+                columns["credential_id"].label("credential_id"),
+                columns["credential_type_id"].label("type_id"), expires.label("expires_on"),
+                columns["state"].label("state"))).all()
+            for row in rows:
+                if row.state != "pending":
+                    continue
+                result.planned.append(Planned(row.kind, row.step, audience, row.email, row.person_id,
+                                              row.credential_id, row.type_id, row.expires_on))
+                result.created[f"{row.kind}/{audience}"] += 1
+            continue
+        values = dict(columns, due_on=literal(on), attempts=literal(0), next_attempt_at=literal(now),
+                      context=cast(literal("{}"), Notification.__table__.c.context.type),
+                      created_at=literal(now))
+        select_ = query.add_columns(*(values[name].label(name) for name in INSERT_COLUMNS))
+        statement = _insert(db.session).from_select(list(INSERT_COLUMNS), select_)
+        statement = statement.on_conflict_do_nothing(index_elements=["unique_key"])
+        # rowcount is -1 for INSERT ... SELECT on some drivers: count what came back
+        created = len(db.session.execute(statement.returning(Notification.id)).all())
+        if created:
+            result.created[f"{columns['kind'].value}/{audience}"] += created
+    if not dry_run:
+        db.session.commit()
+    return result
+
+
+def run_daily(on: date | None = None, send: bool = True) -> ScanResult:
+    """The daily job: scan, tell webhooks, then send what is due."""
+    on = on or today()
+    before = db.session.scalar(select(func.max(Notification.id))) or 0
+    result = scan(on)
+    emit_webhooks(before, on)
+    if send:
+        result.sent = mailer.send_pending(limit=None)
+    return result
+
+
+def emit_webhooks(after_id: int, on: date) -> int:
+    """credential.expiring / credential.expired / requirement.missing, once per step."""
+    try:
+        from portal.models import Webhook
+        from portal.services import webhooks
+    except ImportError:
+        return 0
+    if not db.session.scalar(select(func.count(Webhook.id)).where(Webhook.active.is_(True))):
+        return 0
+    emitted = 0
+    rows = db.session.execute(
+        select(Notification.kind, Notification.step, Notification.person_id, Notification.credential_id,
+               Notification.credential_type_id, Credential.expires_on)
+        .outerjoin(Credential, Credential.id == Notification.credential_id)
+        .where(Notification.id > after_id, Notification.kind.in_(("reminder", "escalation", "missing")))
+        .distinct()
+    ).all()
+    for kind, step, person_id, credential_id, type_id, expires_on in rows:
+        payload = {"person_id": person_id, "credential_type_id": type_id, "credential_id": credential_id,
+                   "expires_on": expires_on, "step": step, "as_of": on}
+        if kind == "missing":
+            event, key = "requirement.missing", f"requirement.missing:{person_id}:{type_id}"
+        elif expires_on is not None and expires_on < on:
+            event, key = "credential.expired", f"credential.expired:{credential_id}"
+        else:
+            event, key = "credential.expiring", f"credential.expiring:{credential_id}:{step.partition(':')[2]}"
+        emitted += len(webhooks.emit(event, key, payload))
+    db.session.commit()
+    return emitted
+
+
+# --------------------------------------------------------------------------- rendering
+
+def _holder_and_type(notification: Notification):
+    holder = db.session.get(Person, notification.person_id) if notification.person_id else None
+    ctype = db.session.get(CredentialType, notification.credential_type_id)
+    return holder, ctype
+
+
+def _step_for(notification: Notification, scope: PolicyScope | None = None) -> rules.Step:
+    audience, _, name = (notification.step or "employee:").partition(":")
+    scope = scope or scope_for(notification.credential_type_id)
+    for step in scope.ladders().get(audience, ()):
+        if step.name == name:
+            return step
+    return rules.Step(audience, 0, name)
+
+
+def scope_for(type_id: int | None) -> PolicyScope:
+    scopes = policy_scopes()
+    return next((s for s in scopes if s.type_ids and type_id in s.type_ids), scopes[-1])
+
+
+def _credential_context(notification: Notification) -> dict[str, Any]:
+    credential = db.session.get(Credential, notification.credential_id)
+    holder, ctype = _holder_and_type(notification)
+    issuer = db.session.get(Issuer, ctype.issuer_id) if ctype else None
+    scope = scope_for(notification.credential_type_id)
+    step = _step_for(notification, scope)
+    on = notification.due_on or today()
+    expires = credential.expires_on or _snapshot_expiry(notification)
+    to_holder = step.audience == "employee"
+    ctx = {
+        "audience": step.audience,
+        "to_holder": to_holder,
+        "holder_name": holder.full_name if holder else "",
+        "first_name": holder.first_name if holder else "",
+        "type_name": ctype.name if ctype else "credential",
+        "issuer_name": issuer.name if issuer else "",
+        "license_number": credential.license_number,
+        "expires_on": expires,
+        "expired": expires is not None and expires < on,
+        "grace_days": scope.grace_days,
+        "grace_left": rules.grace_left(expires, on, scope.grace_days) if expires else None,
+        "when": rules.when_phrase(expires, on) if expires else "",
+        "renewal_url": issuer.renewal_url if issuer else None,
+        "credential_url": mailer.public_url("registry.credential", f"/credentials/{credential.id}",
+                                            credential_id=credential.id),
+        "pending_review": _has_open_document(credential),
+        "step_name": step.name,
+    }
+    if expires is not None:
+        ctx["subject"] = rules.subject(step, ctx["type_name"], ctx["holder_name"], expires, on,
+                                       scope.grace_days)
+    if to_holder:
+        from portal.services import renewal_links
+
+        ctx["upload_url"] = renewal_links.url_for_credential(
+            credential.id, credential.person_id, nonce=f"notification-{notification.id}")
+    else:
+        ctx["person_url"] = mailer.public_url("registry.person", f"/people/{credential.person_id}",
+                                              person_id=credential.person_id)
+    return ctx
+
+
+def _snapshot_expiry(notification: Notification) -> date | None:
+    return db.session.scalar(select(RS.expires_on).where(RS.credential_id == notification.credential_id).limit(1))
+
+
+def _has_open_document(credential: Credential) -> bool:
+    return db.session.scalar(select(literal(True)).where(_open_document_for(
+        literal(credential.person_id), literal(credential.credential_type_id), literal(credential.id)
+    ))) is True
+
+
+def _missing_context(notification: Notification) -> dict[str, Any]:
+    holder, ctype = _holder_and_type(notification)
+    audience = (notification.step or "employee").partition(":")[0]
+    ctx = {
+        "audience": audience,
+        "to_holder": audience == "employee",
+        "holder_name": holder.full_name if holder else "",
+        "first_name": holder.first_name if holder else "",
+        "type_name": ctype.name if ctype else "credential",
+        "subject": rules.missing_subject(audience, ctype.name if ctype else "credential",
+                                         holder.full_name if holder else ""),
+        "upload_url": mailer.public_url("me.upload", f"/me/upload?type={notification.credential_type_id}",
+                                        type=notification.credential_type_id),
+        "person_url": mailer.public_url("registry.person", f"/people/{notification.person_id}",
+                                        person_id=notification.person_id),
+    }
+    issuer = db.session.get(Issuer, ctype.issuer_id) if ctype else None
+    ctx["renewal_url"] = issuer.renewal_url if issuer else None
+    return ctx
+
+
+def expiry_calendar(notification: Notification, ctx: dict) -> list[tuple[str, str, bytes]]:
+    """An all-day .ics event on the expiry date, so people can put it in their calendar."""
+    expires = ctx.get("expires_on")
+    if not isinstance(expires, date):
+        return []
+    from icalendar import Calendar, Event
+
+    calendar = Calendar()
+    calendar.add("prodid", "-//Credwatch//Reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    entry = Event()
+    whose = "" if ctx.get("to_holder") else f"{ctx.get('holder_name')}: "
+    entry.add("uid", f"credential-{notification.credential_id}-expiry@{mailer._mail_domain()}")
+    entry.add("summary", f"{whose}{ctx.get('type_name')} expires")
+    entry.add("dtstart", expires)
+    entry.add("dtend", expires + timedelta(days=1))
+    entry.add("dtstamp", utcnow())
+    entry.add("description", f"Renew before this date. Details: {ctx.get('credential_url', '')}")
+    entry.add("transp", "TRANSPARENT")
+    calendar.add_component(entry)
+    return [("expiry.ics", "text/calendar", calendar.to_ical())]
+
+
+def _still_wanted_credential(notification: Notification) -> str | None:
+    credential = db.session.get(Credential, notification.credential_id)
+    holder = db.session.get(Person, notification.person_id) if notification.person_id else None
+    if credential is None or credential.state != "active":
+        return "The credential was renewed or withdrawn before this was sent."
+    if holder is None or not holder.active:
+        return "The holder has left."
+    newer = db.session.scalar(select(Credential.id).where(
+        Credential.person_id == credential.person_id,
+        Credential.credential_type_id == credential.credential_type_id,
+        Credential.state == "active", Credential.id != credential.id,
+        or_(Credential.expires_on.is_(None), Credential.expires_on > credential.expires_on),
+    ).limit(1)) if credential.expires_on else None
+    if newer is not None:
+        return "A renewed credential is on record."
+    if notification.kind == "reminder" and _has_open_document(credential):
+        return "A renewal is waiting for review."
+    return None
+
+
+def _still_wanted_missing(notification: Notification) -> str | None:
+    holder = db.session.get(Person, notification.person_id)
+    if holder is None or not holder.active:
+        return "The holder has left."
+    held = db.session.scalar(select(Credential.id).where(
+        Credential.person_id == notification.person_id,
+        Credential.credential_type_id == notification.credential_type_id,
+        Credential.state == "active").limit(1))
+    return "The credential is now on record." if held is not None else None
+
+
+mailer.CONTEXT_BUILDERS.update(reminder=_credential_context, escalation=_credential_context,
+                               missing=_missing_context)
+mailer.ATTACHMENT_BUILDERS.update(reminder=expiry_calendar, escalation=expiry_calendar)
+mailer.STILL_WANTED_CHECKS.update(reminder=_still_wanted_credential, escalation=_still_wanted_credential,
+                                  missing=_still_wanted_missing)
