@@ -37,3 +37,37 @@ def test_healthz_ocr_finds_tesseract(client):
     ocr = client.get("/healthz").get_json()["ocr"]
     assert ocr["ok"] is True, ocr
     assert "tesseract" in ocr["version"].lower()
+
+
+def test_heartbeat_from_many_threads_at_once_never_fails(app):
+    import threading
+
+    from portal.services.heartbeat import beat
+
+    errors = []
+
+    def run():
+        with app.app_context():
+            try:
+                beat("host:1")
+            except Exception as exc:  # pragma: no cover - the failure we test for
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert db.session.query(WorkerHeartbeat).filter_by(worker="host:1").count() == 1
+
+
+def test_long_gone_consumers_are_forgotten(app):
+    from portal.services.heartbeat import beat
+
+    db.session.add(WorkerHeartbeat(worker="gone:1", seen_at=utcnow() - timedelta(days=3)))
+    db.session.commit()
+    beat("here:2")
+    assert {w.worker for w in db.session.query(WorkerHeartbeat)} == {"here:2"}
