@@ -25,7 +25,7 @@ def demo_seed(if_empty: bool, today) -> None:
         raise click.ClickException("The database is not empty; demo data goes into an empty one.")
     counts = demo.seed(today.date() if today else date.today())
     click.echo("Demo organisation loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
-    print_accounts()
+    click.echo("`flask demo accounts` lists the accounts to sign in with.")
 
 
 @demo_cli.command("accounts")
@@ -61,3 +61,4 @@ def users_create(email: str, roles, password: str) -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(__import__("portal.reminders_cli", fromlist=["reminders_cli"]).reminders_cli)

@@ -1,0 +1,125 @@
+"""Admin Outbox: the emails the portal wrote or sent, and addresses that fail."""
+from __future__ import annotations
+
+import email
+from email import policy
+
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from portal.extensions import db
+from portal.models import Notification, Person
+from portal.navigation import nav_item
+from portal.rendering import render
+from portal.security import role_required
+from portal.services import mailer
+from portal.services.scoping import get_person_or_404
+
+bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
+nav_item("Outbox", "outbox.index", ("admin",), order=80)
+nav_item("Email problems", "outbox.failing", ("reviewer",), order=60)
+
+STATE_FILTERS = ("sent", "pending", "retry", "sending", "failed", "skipped")
+
+
+@bp.get("")
+@role_required("admin")
+def index():
+    state = request.args.get("state") or None
+    if state not in STATE_FILTERS:
+        state = None
+    q = (request.args.get("q") or "").strip()
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        page = 1
+    size = current_app.config.get("PAGE_SIZE", 25)
+    query = select(Notification)
+    if state:
+        query = query.where(Notification.state == state)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Notification.recipient_email).like(like),
+                                func.lower(Notification.subject).like(like)))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Notification.id.desc()).offset((page - 1) * size).limit(size)).all()
+    counts = dict(db.session.execute(select(Notification.state, func.count()).group_by(Notification.state)).all())
+    return render("outbox/index.html", block="outbox_list", rows=rows, state=state, q=q, page=page,
+                  pages=max((total + size - 1) // size, 1), total=total, counts=counts,
+                  failing=_failing_people(), smtp=current_app.config.get("SMTP_HOST"))
+
+
+def _failing_people():
+    return db.session.scalars(
+        select(Person).where(Person.email_failing_since.is_not(None)).order_by(Person.email_failing_since.desc())
+    ).all()
+
+
+def _message(notification: Notification):
+    path = mailer.outbox_path(notification.id)
+    if not path.exists():
+        return None
+    return email.message_from_bytes(path.read_bytes(), policy=policy.default)
+
+
+@bp.get("/<int:notification_id>")
+@role_required("admin")
+def message(notification_id: int):
+    notification = db.session.get(Notification, notification_id) or abort(404)
+    msg = _message(notification)
+    text = attachments = None
+    if msg is not None:
+        body = msg.get_body(("plain",))
+        text = body.get_content() if body else ""
+        attachments = [(part.get_filename(), part.get_content_type(), len(part.get_payload(decode=True) or b""))
+                       for part in msg.iter_attachments()]
+    return render("outbox/message.html", notification=notification, msg=msg, text=text,
+                  attachments=attachments or [])
+
+
+@bp.get("/<int:notification_id>/html")
+@role_required("admin")
+def message_html(notification_id: int):
+    """The HTML part, for a sandboxed frame: no scripts, no forms, no same origin."""
+    notification = db.session.get(Notification, notification_id) or abort(404)
+    msg = _message(notification)
+    part = msg.get_body(("html",)) if msg is not None else None
+    if part is None:
+        abort(404)
+    response = make_response(part.get_content())
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.headers["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return response
+
+
+@bp.get("/<int:notification_id>/eml")
+@role_required("admin")
+def message_eml(notification_id: int):
+    notification = db.session.get(Notification, notification_id) or abort(404)
+    path = mailer.outbox_path(notification.id)
+    if not path.exists():
+        abort(404)
+    response = make_response(path.read_bytes())
+    response.headers["Content-Type"] = "message/rfc822"
+    response.headers["Content-Disposition"] = f'attachment; filename="credwatch-{notification.id}.eml"'
+    return response
+
+
+@bp.get("/failing")
+@role_required("reviewer", "admin")
+def failing():
+    return render("outbox/failing.html", failing=_failing_people())
+
+
+@bp.post("/failing/<int:person_id>/clear")
+@role_required("reviewer", "admin")
+def clear_failing(person_id: int):
+    person = get_person_or_404(person_id, current_user)
+    if person.email_failing_since is not None:
+        mailer.clear_address_failing(person, actor=current_user)
+        db.session.commit()
+        flash(f"{person.full_name}’s address will be tried again.", "success")
+    return redirect(url_for("outbox.index") if request.form.get("back") == "outbox" else url_for("outbox.failing"))

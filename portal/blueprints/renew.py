@@ -1,0 +1,46 @@
+"""The signed renewal link from a reminder email: GET shows, only POST acts."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from portal.extensions import db
+from portal.rendering import render
+from portal.services import renewal_links
+
+bp = Blueprint("renew", __name__, url_prefix="/renew")
+
+PROBLEM_STATUS = {"tampered": 400, "expired": 410, "used": 410, "wrong_user": 403, "renewed": 410, "gone": 404}
+
+
+def _problem(problem: renewal_links.LinkProblem):
+    return render("renew/problem.html", problem=problem, status=PROBLEM_STATUS.get(problem.code, 400))
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@login_required
+def link(token: str):
+    try:
+        checked = renewal_links.check(token, current_user)
+    except renewal_links.LinkProblem as problem:
+        return _problem(problem)
+    error = None
+    if request.method == "POST":
+        from portal.services import documents
+
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            error = "Choose the renewed certificate to upload."
+        else:
+            try:
+                document = documents.upload(upload.stream, upload.filename, current_user.person, current_user,
+                                            renews=checked.credential)
+            except documents.UploadRefused as refused:
+                error = refused.message
+            else:
+                renewal_links.mark_used(checked, current_user, document.id)
+                db.session.commit()
+                flash("Thank you: your renewed certificate is uploaded and waiting for review.", "success")
+                return redirect(url_for("me.document", document_id=document.id))
+    return render("renew/link.html", link=checked, credential=checked.credential, token=token, error=error,
+                  status=400 if error else 200)
