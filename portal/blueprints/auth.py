@@ -45,7 +45,17 @@ def login():
                 flash(f"Welcome back, {user.display_name}.", "success")
                 return redirect(next_url if is_safe_next(next_url) else url_for("home.index"))
     status = 400 if errors else 200
-    return render("auth/login.html", email=email, errors=errors, next_url=next_url, status=status)
+    return render("auth/login.html", email=email, errors=errors, next_url=next_url, status=status,
+                  **_demo_hint())
+
+
+def _demo_hint() -> dict:
+    """The demo accounts, on the sign-in page of a demo instance only."""
+    if not current_app.config.get("SHOW_DEMO_ACCOUNTS"):
+        return {}
+    from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    return {"demo_accounts": DEMO_ACCOUNTS, "demo_password": DEMO_PASSWORD}
 
 
 @bp.post("/logout")

@@ -144,3 +144,10 @@ def test_unknown_page_is_404_page(employee_client):
     response = employee_client.get("/no-such-page")
     assert response.status_code == 404
     assert b"Not found" in response.data
+
+
+def test_demo_accounts_shown_only_on_demo_instances(app, client):
+    assert b"credwatch-demo" not in client.get("/login").data
+    app.config["SHOW_DEMO_ACCOUNTS"] = True
+    page = client.get("/login").get_data(as_text=True)
+    assert "employee@credwatch.demo" in page and "credwatch-demo" in page
