@@ -1,0 +1,809 @@
+"""Spreadsheet imports: people (HRIS export), assignments, legacy credentials.
+
+upload -> map columns -> preview (every row's outcome, nothing written) ->
+apply (one transaction; rows with errors are skipped and listed).
+
+The uploaded file waits in ``<instance>/imports/<id>`` between steps, next to
+a small JSON file naming its owner; the id is random and only its owner (the
+same user, with the id in their session) may use it. Values are read, never
+formulas (openpyxl ``data_only``/``read_only``). Dates in text use intake's
+rules (``intake.dates``): one day/month order per column, decided by the
+values themselves, and a column whose order nothing settles is flagged.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import secrets
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from flask import current_app
+from rapidfuzz import fuzz, process
+from sqlalchemy import func, select
+
+from intake.dates import decide_order, find_dates
+from portal.extensions import db
+from portal.models import (
+    Credential,
+    CredentialType,
+    ImportMapping,
+    Notification,
+    Person,
+    utcnow,
+)
+from portal.services import audit, people_sync
+from portal.services.people_sync import Outcome, SyncResult
+
+MAX_ROWS_DEFAULT = 50_000
+FUZZY_ACCEPT = 90     # a name match this close is proposed for a human to accept
+FUZZY_FLOOR = 75      # below this, no proposal
+NAME_RE = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    required: bool = False
+    kind: str = "text"  # text | date | bool
+    synonyms: tuple[str, ...] = ()
+
+
+KINDS: dict[str, dict[str, Any]] = {
+    "people": {
+        "label": "People (HRIS export)",
+        "fields": (
+            Field("employee_id", "Employee id", True, synonyms=("employee id", "emp id", "employee number", "staff id", "id", "emp no", "personnel number")),
+            Field("first_name", "First name", synonyms=("first name", "given name", "forename", "firstname")),
+            Field("last_name", "Last name", synonyms=("last name", "surname", "family name", "lastname")),
+            Field("email", "Email", synonyms=("email", "email address", "work email", "e-mail")),
+            Field("job_role", "Job role code", synonyms=("job code", "role code", "job role code", "position code")),
+            Field("job_role_name", "Job role name", synonyms=("job title", "title", "job role", "role", "position")),
+            Field("department", "Department", synonyms=("department", "dept", "team", "cost centre", "cost center")),
+            Field("manager_employee_id", "Manager's employee id", synonyms=("manager id", "manager employee id", "supervisor id", "reports to")),
+            Field("location", "Location", synonyms=("location", "site", "office")),
+            Field("active", "Active", kind="bool", synonyms=("active", "status", "employment status")),
+            Field("hired_on", "Hired on", kind="date", synonyms=("hire date", "hired on", "start date", "date hired")),
+            Field("left_on", "Left on", kind="date", synonyms=("termination date", "left on", "leaving date", "end date")),
+        ),
+    },
+    "assignments": {
+        "label": "Assignments (staffing)",
+        "fields": (
+            Field("project", "Project code", True, synonyms=("project", "project code", "project id", "job number")),
+            Field("employee_id", "Employee id", True, synonyms=("employee id", "emp id", "staff id", "employee number")),
+            Field("starts_on", "Starts on", True, kind="date", synonyms=("start", "start date", "starts on", "from")),
+            Field("ends_on", "Ends on", kind="date", synonyms=("end", "end date", "ends on", "to", "until")),
+            Field("role_on_project", "Role on project", synonyms=("role", "role on project", "position")),
+        ),
+    },
+    "credentials": {
+        "label": "Credentials (legacy spreadsheet)",
+        "fields": (
+            Field("employee_id", "Employee id", synonyms=("employee id", "emp id", "staff id", "employee number")),
+            Field("email", "Email", synonyms=("email", "email address", "e-mail")),
+            Field("full_name", "Full name", synonyms=("name", "full name", "employee", "employee name", "staff name", "holder")),
+            Field("first_name", "First name", synonyms=("first name", "forename", "given name")),
+            Field("last_name", "Last name", synonyms=("last name", "surname", "family name")),
+            Field("credential_type", "Credential (type code or name)", True, synonyms=("credential", "certification", "certificate", "license", "licence", "course", "type", "training")),
+            Field("license_number", "License number", synonyms=("license number", "licence number", "license no", "cert number", "certificate number", "number")),
+            Field("issued_on", "Issued on", kind="date", synonyms=("issued", "issue date", "issued on", "date issued", "completed", "completion date")),
+            Field("expires_on", "Expires on", kind="date", synonyms=("expires", "expiry", "expiry date", "expiration", "expiration date", "expires on", "valid until")),
+            Field("notes", "Notes", synonyms=("notes", "comment", "comments", "remarks")),
+        ),
+    },
+}
+
+
+class ImportError_(ValueError):
+    """A file or request the import cannot go on with, with a clear message."""
+
+    def __init__(self, message: str, field: str = "file"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- storage ----------------------------------------------------------------
+
+def _folder() -> Path:
+    path = Path(current_app.instance_path) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _valid_id(import_id: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9_-]{20,64}", import_id or ""))
+
+
+@dataclass
+class Upload:
+    id: str
+    kind: str
+    filename: str
+    user_id: int
+    path: Path
+    created_at: str
+
+    @property
+    def format(self) -> str:
+        return "xlsx" if self.filename.lower().endswith((".xlsx", ".xlsm")) else "csv"
+
+
+def save_upload(stream, filename: str, kind: str, user) -> Upload:
+    if kind not in KINDS:
+        raise ImportError_("Choose what the file holds.", "kind")
+    name = (filename or "").strip()
+    if not name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+        raise ImportError_("Upload a CSV or an Excel workbook (.xlsx).")
+    import_id = secrets.token_urlsafe(24)
+    path = _folder() / import_id
+    size = 0
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    with open(path, "wb") as out:
+        while chunk := stream.read(1024 * 1024):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                path.unlink(missing_ok=True)
+                raise ImportError_("The file is larger than the upload limit.")
+            out.write(chunk)
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise ImportError_("The file is empty.")
+    meta = {"kind": kind, "filename": name[:200], "user_id": user.id, "created_at": utcnow().isoformat()}
+    (_folder() / f"{import_id}.json").write_text(json.dumps(meta))
+    upload = Upload(import_id, kind, meta["filename"], user.id, path, meta["created_at"])
+    read_table(upload)  # refuse a broken or oversized file now, not at preview
+    return upload
+
+
+def load_upload(import_id: str, user) -> Upload | None:
+    """The upload if it exists and belongs to ``user``; None otherwise."""
+    if not _valid_id(import_id):
+        return None
+    meta_path = _folder() / f"{import_id}.json"
+    if not meta_path.exists():
+        return None
+    meta = json.loads(meta_path.read_text())
+    if meta.get("user_id") != user.id:
+        return None
+    return Upload(import_id, meta["kind"], meta["filename"], meta["user_id"], _folder() / import_id, meta["created_at"])
+
+
+def discard(upload: Upload) -> None:
+    upload.path.unlink(missing_ok=True)
+    (_folder() / f"{upload.id}.json").unlink(missing_ok=True)
+
+
+# --- reading ----------------------------------------------------------------
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: list[list[Any]]          # values as read: str, date, number, bool or None
+    row_numbers: list[int]         # the spreadsheet's own row numbers, for messages
+
+
+def max_rows() -> int:
+    return int(current_app.config.get("IMPORT_MAX_ROWS", MAX_ROWS_DEFAULT))
+
+
+def read_table(upload: Upload) -> Table:
+    if upload.format == "xlsx":
+        raw_rows = _xlsx_rows(upload.path)
+    else:
+        raw_rows = _csv_rows(upload.path)
+    header_at, headers = None, []
+    limit = max_rows()
+    rows, numbers = [], []
+    for number, row in raw_rows:
+        if header_at is None:
+            if any(v not in (None, "") for v in row):
+                header_at = number
+                headers = [str(v).strip() if v is not None else "" for v in row]
+            continue
+        if all(v in (None, "") for v in row):
+            continue
+        if len(rows) >= limit:
+            raise ImportError_(f"The file has more than {limit:,} rows. Split it into smaller files.")
+        rows.append(list(row) + [None] * (len(headers) - len(row)))
+        numbers.append(number)
+    if not headers:
+        raise ImportError_("The file has no header row.")
+    return Table(headers, rows, numbers)
+
+
+def _csv_rows(path: Path):
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise ImportError_("This is not a text CSV file.")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        for number, row in enumerate(reader, start=1):
+            yield number, [cell.strip() for cell in row]
+    except csv.Error as error:
+        raise ImportError_(f"The CSV could not be read: {error}.") from None
+
+
+def _xlsx_rows(path: Path):
+    from openpyxl import load_workbook
+
+    with open(path, "rb") as handle:  # a file object: openpyxl checks names' extensions
+        try:
+            # data_only: the values Excel last computed, never the formulas;
+            # read_only: streams rows, so 50,000 rows stay cheap.
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception as error:  # openpyxl raises many kinds for damaged files
+            raise ImportError_("The file could not be read as an Excel workbook (.xlsx). "
+                               "Save it again from Excel, or export it as CSV.") from error
+        try:
+            sheet = workbook.worksheets[0]
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [v.strip() if isinstance(v, str) else v for v in row]
+        except ImportError_:
+            raise
+        except Exception as error:
+            raise ImportError_("The workbook is damaged and could not be read to the end.") from error
+        finally:
+            workbook.close()
+
+
+# --- mapping ----------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    return NAME_RE.sub(" ", (text or "").lower()).strip()
+
+
+def fields_for(kind: str) -> tuple[Field, ...]:
+    return KINDS[kind]["fields"]
+
+
+def suggest_mapping(kind: str, headers: Sequence[str]) -> dict[str, str]:
+    """field -> header: the remembered mapping where it fits, else by name."""
+    remembered = db.session.scalar(select(ImportMapping).where(ImportMapping.kind == kind))
+    mapping: dict[str, str] = {}
+    present = set(headers)
+    if remembered:
+        for name, header in (remembered.mapping or {}).items():
+            if header in present:
+                mapping[name] = header
+    taken = set(mapping.values())
+    for f in fields_for(kind):
+        if f.name in mapping:
+            continue
+        candidates = {_norm(f.name), _norm(f.label), *(_norm(s) for s in f.synonyms)}
+        for header in headers:
+            if header not in taken and _norm(header) in candidates:
+                mapping[f.name] = header
+                taken.add(header)
+                break
+    return mapping
+
+
+def check_mapping(kind: str, headers: Sequence[str], mapping: dict[str, str]) -> dict[str, str]:
+    """Errors per field (empty when the mapping can be used)."""
+    errors = {}
+    used: dict[str, str] = {}
+    for f in fields_for(kind):
+        header = mapping.get(f.name)
+        if not header:
+            if f.required:
+                errors[f.name] = f"Choose the column that holds the {f.label.lower()}."
+            continue
+        if header not in headers:
+            errors[f.name] = "That column is not in the file."
+        elif header in used:
+            errors[f.name] = f"The column is already used for {used[header]}."
+        else:
+            used[header] = f.label.lower()
+    if kind == "credentials" and not any(mapping.get(k) for k in ("employee_id", "email", "full_name", "last_name")):
+        errors["employee_id"] = "Map at least one way to find the person: employee id, email or name."
+    if kind == "people" and not errors and not any(mapping.get(k) for k in ("first_name", "last_name")):
+        pass  # updates of existing people need no names
+    return errors
+
+
+def remember_mapping(kind: str, mapping: dict[str, str], user) -> None:
+    row = db.session.scalar(select(ImportMapping).where(ImportMapping.kind == kind))
+    clean = {k: v for k, v in mapping.items() if v}
+    if row is None:
+        db.session.add(ImportMapping(kind=kind, mapping=clean, updated_by_id=user.id))
+    elif row.mapping != clean:
+        row.mapping, row.updated_by_id = clean, user.id
+
+
+# --- values -----------------------------------------------------------------
+
+@dataclass
+class DateColumn:
+    order: str
+    settled: bool
+    ambiguous: bool
+
+
+def _date_column(values: Iterable[Any]) -> DateColumn:
+    """Decide one day/month order for a column, with intake's rules."""
+    mentions = []
+    for value in values:
+        if isinstance(value, str) and value:
+            mentions.extend(find_dates(value)[:1])
+    order, settled = decide_order(mentions, None)
+    ambiguous = not settled and any(
+        m.kind == "numeric" and m.parts["a"] != m.parts["b"] and int(m.parts["a"]) <= 12 and int(m.parts["b"]) <= 12
+        for m in mentions
+    )
+    return DateColumn(order, settled, ambiguous)
+
+
+def parse_date_cell(value: Any, column: DateColumn) -> tuple[date | None, str | None, str | None]:
+    """(date, error, warning) for one cell."""
+    if value in (None, ""):
+        return None, None, None
+    if isinstance(value, datetime):
+        return value.date(), None, None
+    if isinstance(value, date):
+        return value, None, None
+    if isinstance(value, (int, float)):
+        return None, f"{value!r} is a number, not a date", None
+    text = str(value)
+    mentions = find_dates(text)
+    if not mentions:
+        return None, f"{text!r} is not a date", None
+    mention = mentions[0]
+    parsed = mention.resolve(column.order)
+    if parsed is None:
+        return None, f"{text!r} is not a valid date", None
+    warning = None
+    if column.ambiguous and mention.kind == "numeric":
+        a, b = int(mention.parts["a"]), int(mention.parts["b"])
+        if a != b and a <= 12 and b <= 12:
+            warning = (f"{text!r} read as {parsed:%d %b %Y} ({'month/day' if column.order == 'MDY' else 'day/month'}"
+                       f" order); nothing in the column settles the order — check it")
+    return parsed, None, warning
+
+
+TRUE_WORDS = {"true", "yes", "y", "1", "active", "employed", "current"}
+FALSE_WORDS = {"false", "no", "n", "0", "inactive", "terminated", "left", "leaver", "former"}
+
+
+def parse_bool(value: Any) -> tuple[bool | None, str | None]:
+    if value in (None, ""):
+        return None, None
+    if isinstance(value, bool):
+        return value, None
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True, None
+    if text in FALSE_WORDS:
+        return False, None
+    return None, f"{value!r} is not yes/no"
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # Excel numbers as ids: 1001.0 -> "1001"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+@dataclass
+class Row:
+    number: int                         # spreadsheet row number
+    record: dict[str, Any]
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def records(kind: str, table: Table, mapping: dict[str, str]) -> list[Row]:
+    index = {h: i for i, h in enumerate(table.headers)}
+    columns = {f.name: (f, index[mapping[f.name]]) for f in fields_for(kind)
+               if mapping.get(f.name) in index}
+    date_columns = {name: _date_column(row[i] for row in table.rows)
+                    for name, (f, i) in columns.items() if f.kind == "date"}
+    result = []
+    for number, values in zip(table.row_numbers, table.rows):
+        row = Row(number, {})
+        for name, (f, i) in columns.items():
+            value = values[i] if i < len(values) else None
+            if f.kind == "date":
+                parsed, error, warning = parse_date_cell(value, date_columns[name])
+                if error:
+                    row.errors.append(f"{f.label}: {error}")
+                if warning:
+                    row.warnings.append(f"{f.label}: {warning}")
+                if value not in (None, "") or kind != "people":
+                    row.record[name] = parsed
+            elif f.kind == "bool":
+                parsed, error = parse_bool(value)
+                if error:
+                    row.errors.append(f"{f.label}: {error}")
+                elif parsed is not None:
+                    row.record[name] = parsed
+            else:
+                text = _text(value)
+                if text is not None and text.startswith("="):
+                    row.errors.append(f"{f.label}: {text[:40]!r} looks like a spreadsheet formula")
+                    continue
+                # An empty cell leaves the field as it is (HRIS exports often
+                # leave out what they do not know).
+                if text is not None or (kind != "people" and name not in row.record):
+                    row.record[name] = text
+        result.append(row)
+    return result
+
+
+# --- preview ----------------------------------------------------------------
+
+@dataclass
+class RowResult:
+    number: int
+    key: str
+    action: str                     # create | update | unchanged | error | confirm
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    match: dict[str, Any] | None = None   # fuzzy person match for a human to accept
+
+    @property
+    def summary(self) -> str:
+        if self.errors:
+            return "; ".join(self.errors)
+        if self.changes:
+            return ", ".join(f"{k.replace('_', ' ')}: {audit.jsonable(b) or '—'} → {audit.jsonable(a) or '—'}"
+                             for k, (b, a) in list(self.changes.items())[:6])
+        return ""
+
+
+@dataclass
+class Preview:
+    kind: str
+    rows: list[RowResult]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {a: 0 for a in ("create", "update", "unchanged", "confirm", "error")}
+        for row in self.rows:
+            counts[row.action] = counts.get(row.action, 0) + 1
+        return counts
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for r in self.rows if r.warnings)
+
+
+def _merge(rows: list[Row], outcomes: list[Outcome]) -> list[RowResult]:
+    merged = []
+    for row, outcome in zip(rows, outcomes):
+        errors = row.errors + outcome.errors
+        merged.append(RowResult(row.number, outcome.key, "error" if errors else outcome.action,
+                                outcome.changes if not errors else {}, errors, row.warnings + outcome.warnings))
+    return merged
+
+
+def _usable(rows: list[Row]) -> list[Row]:
+    return [r for r in rows if not r.errors]
+
+
+def _run(kind: str, rows: list[Row], actor, accepted: set[int], write: bool) -> tuple[list[RowResult], Any]:
+    """Plan (and with ``write`` apply) the rows; one code path for both."""
+    if kind == "credentials":
+        return plan_credentials(rows, accepted, actor=actor, write=write)
+    usable = _usable(rows)
+    outcomes_by_row: dict[int, Outcome] = {}
+    if kind == "people":
+        records_ = [r.record for r in usable]
+        if write:
+            result = people_sync.apply_people(records_, actor)
+        else:
+            result = SyncResult(people_sync.plan_people(records_).outcomes)
+    else:
+        records_ = [r.record for r in usable]
+        if write:
+            result = people_sync.apply_assignments(records_, actor)
+        else:
+            result = SyncResult(people_sync.plan_assignments(records_)[0])
+    for row, outcome in zip(usable, result.outcomes):
+        outcomes_by_row[row.number] = outcome
+    outcomes = [outcomes_by_row.get(r.number) or Outcome(i, _row_key(kind, r), action="error")
+                for i, r in enumerate(rows)]
+    return _merge(rows, outcomes), result
+
+
+def _row_key(kind: str, row: Row) -> str:
+    rec = row.record
+    if kind == "assignments":
+        return f"{rec.get('project') or '?'}/{rec.get('employee_id') or '?'}"
+    return rec.get("employee_id") or rec.get("email") or rec.get("full_name") or ""
+
+
+def preview(upload: Upload, mapping: dict[str, str], accepted: set[int] | None = None) -> Preview:
+    """Every row's outcome. Reads only: nothing is added to the session."""
+    table = read_table(upload)
+    rows = records(upload.kind, table, mapping)
+    results, _ = _run(upload.kind, rows, None, accepted or set(), write=False)
+    db.session.rollback()  # belt and braces: a preview leaves nothing behind
+    return Preview(upload.kind, results)
+
+
+@dataclass
+class Applied:
+    preview: Preview
+    created: int
+    updated: int
+
+
+def apply(upload: Upload, mapping: dict[str, str], user, accepted: set[int] | None = None) -> Applied:
+    """Apply every row without errors, in one transaction, and remember the mapping.
+
+    Anything unexpected rolls the whole import back.
+    """
+    table = read_table(upload)
+    rows = records(upload.kind, table, mapping)
+    try:
+        results, _ = _run(upload.kind, rows, user, accepted or set(), write=True)
+        remember_mapping(upload.kind, mapping, user)
+        result = Preview(upload.kind, results)
+        audit.record("import.applied", None, entity_type="Import", entity_id=upload.id, actor=user,
+                     after={"kind": upload.kind, "filename": upload.filename, **result.counts})
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    counts = result.counts
+    return Applied(result, counts["create"], counts["update"])
+
+
+# --- credentials ------------------------------------------------------------
+
+CREDENTIAL_FIELDS = ("license_number", "issued_on", "expires_on", "notes")
+
+
+class _People:
+    """Find the person a credential row belongs to: employee id, email, then name."""
+
+    def __init__(self):
+        rows = db.session.execute(select(Person.id, Person.employee_id, Person.email,
+                                         Person.first_name, Person.last_name)).all()
+        self.by_eid = {eid.casefold(): pid for pid, eid, *_ in rows}
+        self.by_email = {email.lower(): pid for pid, _, email, *_ in rows if email}
+        self.names = {pid: f"{first} {last}" for pid, _, _, first, last in rows}
+        self.eids = {pid: eid for pid, eid, *_ in rows}
+        self.name_keys = {pid: _norm(n) for pid, n in self.names.items()}
+        self.exact_names: dict[str, list[int]] = defaultdict(list)
+        for pid, key in self.name_keys.items():
+            self.exact_names[key].append(pid)
+
+    def find(self, record: dict[str, Any]) -> tuple[int | None, str | None, dict | None]:
+        """(person id, error, fuzzy proposal)."""
+        eid, email = record.get("employee_id"), (record.get("email") or "").lower() or None
+        if eid:
+            pid = self.by_eid.get(eid.casefold())
+            if pid is None:
+                return None, f"no person with employee id {eid}", None
+            return pid, None, None
+        if email:
+            pid = self.by_email.get(email)
+            if pid is not None:
+                return pid, None, None
+        name = record.get("full_name") or " ".join(
+            p for p in (record.get("first_name"), record.get("last_name")) if p)
+        if not name:
+            return None, "no employee id, known email or name to find the person", None
+        key = _norm(name)
+        exact = self.exact_names.get(key, [])
+        if len(exact) == 1:
+            return exact[0], None, None
+        if len(exact) > 1:
+            return None, f"{len(exact)} people are called {name}; add their employee id", None
+        best = process.extract(key, self.name_keys, scorer=fuzz.token_sort_ratio, limit=2,
+                               score_cutoff=FUZZY_FLOOR)
+        if not best:
+            return None, f"nobody called {name!r}" + (f" or with email {email}" if email else ""), None
+        _, score, pid = best[0]
+        if len(best) > 1 and best[1][1] == score:
+            return None, f"{name!r} matches several people equally; add their employee id", None
+        return None, None, {"person_id": pid, "name": self.names[pid], "employee_id": self.eids[pid],
+                            "score": round(score), "given": name}
+
+
+class _Types:
+    def __init__(self):
+        types = list(db.session.scalars(select(CredentialType)))
+        self.by_key: dict[str, CredentialType] = {}
+        for t in types:
+            for key in (t.code, t.name, *(t.aliases or [])):
+                self.by_key.setdefault(_norm(str(key)), t)
+
+    def find(self, text: str | None) -> tuple[CredentialType | None, str | None]:
+        if not text:
+            return None, "the credential is missing"
+        found = self.by_key.get(_norm(text))
+        if found:
+            return found, None
+        best = process.extractOne(_norm(text), list(self.by_key), scorer=fuzz.token_set_ratio, score_cutoff=92)
+        if best:
+            return self.by_key[best[0]], None
+        return None, f"unknown credential {text!r} (add it to the taxonomy, or use its code)"
+
+
+def plan_credentials(rows: list[Row], accepted: set[int], actor=None, write: bool = False):
+    """Rows of legacy credential records: create (imported, unverified), update
+    an earlier unverified record, or leave a verified one alone."""
+    people, types = _People(), _Types()
+    wanted: list[tuple[Row, int, CredentialType]] = []
+    results: dict[int, RowResult] = {}
+    for row in rows:
+        result = RowResult(row.number, _row_key("credentials", row), "error", errors=list(row.errors),
+                           warnings=list(row.warnings))
+        results[row.number] = result
+        ctype, type_error = types.find(row.record.get("credential_type"))
+        pid, person_error, proposal = people.find(row.record)
+        if type_error:
+            result.errors.append(type_error)
+        if person_error:
+            result.errors.append(person_error)
+        if proposal is not None:
+            result.match = proposal
+            if row.number in accepted:
+                pid = proposal["person_id"]
+            else:
+                result.action = "confirm" if not result.errors else "error"
+                continue
+        if result.errors:
+            continue
+        result.key = people.eids[pid]
+        wanted.append((row, pid, ctype))
+    existing: dict[tuple[int, int], Credential] = {}
+    person_ids = sorted({pid for _, pid, _ in wanted})
+    for chunk in people_sync._chunks(person_ids):
+        for c in db.session.scalars(select(Credential).where(Credential.person_id.in_(chunk),
+                                                             Credential.state == "active")):
+            existing.setdefault((c.person_id, c.credential_type_id), c)
+    seen: dict[tuple[int, int], int] = {}
+    to_notify: list[Credential] = []
+    for row, pid, ctype in wanted:
+        result = results[row.number]
+        key = (pid, ctype.id)
+        if key in seen:
+            result.errors.append(f"same person and credential as row {seen[key]}")
+            continue
+        seen[key] = row.number
+        values = {name: row.record.get(name) for name in CREDENTIAL_FIELDS}
+        if values["expires_on"] and values["issued_on"] and values["expires_on"] < values["issued_on"]:
+            result.errors.append("expires before it was issued")
+            continue
+        if values["license_number"] and len(values["license_number"]) > 120:
+            result.errors.append("license number is longer than 120 characters")
+            continue
+        current = existing.get(key)
+        if current is None:
+            result.action = "create"
+            result.changes = {k: (None, v) for k, v in values.items() if v is not None}
+            if write:
+                credential = Credential(person_id=pid, credential_type_id=ctype.id, source="import",
+                                        verified=False, state="active", **values)
+                db.session.add(credential)
+                to_notify.append(credential)
+        elif current.verified:
+            result.action = "unchanged"
+            result.warnings.append("a record confirmed from a document already exists; the spreadsheet does not override it")
+        else:
+            before = {k: getattr(current, k) for k in CREDENTIAL_FIELDS}
+            result.changes = {k: (before[k], v) for k, v in values.items() if before[k] != v}
+            result.action = "update" if result.changes else "unchanged"
+            if write and result.changes:
+                for k, (_, v) in result.changes.items():
+                    setattr(current, k, v)
+                audit.record("credential.updated", current,
+                             before={k: b for k, (b, _) in result.changes.items()},
+                             after={k: a for k, (_, a) in result.changes.items()}, actor=actor)
+    if write and to_notify:
+        db.session.flush()
+        for credential in to_notify:
+            audit.record("credential.imported", credential,
+                         after={"person_id": credential.person_id, "credential_type_id": credential.credential_type_id,
+                                **{k: getattr(credential, k) for k in CREDENTIAL_FIELDS}, "source": "import",
+                                "verified": False}, actor=actor)
+    for result in results.values():
+        if result.errors:
+            result.action, result.changes = "error", {}
+    return [results[r.number] for r in rows], None
+
+
+# --- "please upload your certificate" ----------------------------------------
+
+def unverified_imported(limit: int | None = None) -> list[Credential]:
+    query = (select(Credential).where(Credential.source == "import", Credential.verified.is_(False),
+                                      Credential.state == "active")
+             .order_by(Credential.created_at.desc()))
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def request_uploads(credential_ids: Iterable[int], actor) -> int:
+    """Queue a "please upload your certificate" Notification per imported,
+    unverified credential (once each; delivery is the reminders' job)."""
+    ids = list(credential_ids)
+    if not ids:
+        return 0
+    made = 0
+    credentials = db.session.scalars(
+        select(Credential).where(Credential.id.in_(ids), Credential.source == "import",
+                                 Credential.verified.is_(False))
+    ).all()
+    keys = {f"request:upload:cred:{c.id}" for c in credentials}
+    existing = set(db.session.scalars(select(Notification.unique_key).where(Notification.unique_key.in_(keys)))) \
+        if keys else set()
+    for credential in credentials:
+        key = f"request:upload:cred:{credential.id}"
+        person = credential.person
+        if key in existing or not person.email or not person.active:
+            continue
+        notification = Notification(
+            unique_key=key, kind="request", step="upload", person_id=person.id,
+            credential_id=credential.id, credential_type_id=credential.credential_type_id,
+            recipient_person_id=person.id, recipient_email=person.email, due_on=credential.expires_on,
+            subject=f"Please upload your {credential.credential_type.name} certificate",
+            state="pending", next_attempt_at=utcnow(),
+            context={"reason": "imported", "credential_type": credential.credential_type.name},
+        )
+        db.session.add(notification)
+        db.session.flush()
+        audit.record("notification.requested", notification,
+                     after={"credential_id": credential.id, "person_id": person.id, "kind": "request"}, actor=actor)
+        made += 1
+    db.session.commit()
+    return made
+
+
+# --- exports ----------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> str:
+    """A cell value that spreadsheet programs will not run as a formula."""
+    text = "" if value is None else str(audit.jsonable(value))
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def preview_csv(result: Preview) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["row", "key", "outcome", "details", "warnings", "proposed match", "score"])
+    for row in result.rows:
+        writer.writerow([csv_safe(v) for v in (
+            row.number, row.key, row.action, row.summary, "; ".join(row.warnings),
+            (row.match or {}).get("name"), (row.match or {}).get("score"),
+        )])
+    return out.getvalue()
+
+
+def people_count() -> int:
+    return db.session.scalar(select(func.count(Person.id)))
