@@ -1,0 +1,50 @@
+"""The audit log: who changed what, when, from what to what."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, request
+
+from portal.navigation import nav_item
+from portal.rendering import render
+from portal.security import role_required
+from portal.services import audit_log
+
+bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
+nav_item("Audit log", "audit.log", ("admin", "compliance"), order=90)
+
+
+def _date_arg(name: str) -> tuple[date | None, str | None]:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None, None
+    try:
+        return date.fromisoformat(raw), None
+    except ValueError:
+        return None, "Use a date like 2026-11-29."
+
+
+@bp.get("")
+@role_required("admin", "compliance")
+def log():
+    since, since_error = _date_arg("since")
+    until, until_error = _date_arg("until")
+    errors = {k: v for k, v in (("since", since_error), ("until", until_error)) if v}
+    filters = audit_log.AuditFilter(
+        entity_type=request.args.get("entity_type", "").strip(),
+        entity_id=request.args.get("entity_id", "").strip(),
+        action=request.args.get("action", "").strip(),
+        actor=request.args.get("actor", "").strip(),
+        since=since,
+        until=until,
+    )
+    page = audit_log.search(filters, page=request.args.get("page", 1, type=int))
+    return render(
+        "audit/log.html",
+        block="audit_results",
+        result=page,
+        filters=filters,
+        errors=errors,
+        entity_types=audit_log.entity_types(),
+        changes=audit_log.changes,
+    )
