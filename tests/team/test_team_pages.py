@@ -1,0 +1,207 @@
+"""The team page, forecast, renew-now and exports: scoping, numbers, queries."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.extensions import db
+from portal.models import Notification, today
+from tests.support import factories
+
+
+def _matrix(client, url) -> str:
+    """Just the matrix table of a team page (the renew-now list names people too)."""
+    page = client.get(url).get_data(as_text=True)
+    start = page.find('id="matrix"')
+    return "" if start < 0 else page[start:page.index("</table>", start)]
+
+
+def test_manager_lands_on_the_team_page(manager_client):
+    response = manager_client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/team")
+
+
+@pytest.mark.parametrize("who, status", [
+    ("employee_client", 403), ("manager_client", 200), ("reviewer_client", 200),
+    ("admin_client", 200), ("compliance_client", 200),
+])
+@pytest.mark.parametrize("url", ["/team", "/team/forecast", "/team/renewals", "/team/export.csv"])
+def test_team_pages_by_role(request, who, status, url):
+    assert request.getfixturevalue(who).get(url).status_code == status
+
+
+def test_manager_sees_only_their_reporting_line(org, manager_client):
+    factories.credential(org.outsider, org.bls, expires_on=today() + timedelta(days=10))
+    org.outsider.job_role = org.role
+    db.session.commit()
+    page = manager_client.get("/team").get_data(as_text=True)
+    assert "Erin Employee" in page
+    assert "Oscar Outsider" not in page
+    assert "Dee Director" not in page  # above the manager, not below
+
+
+@pytest.mark.parametrize("args", ["manager={outsider_manager}", "manager={director}", "manager=999999"])
+def test_manager_cannot_pick_someone_elses_team(org, manager_client, args):
+    url = "/team?" + args.format(outsider_manager=org.outsider_manager.id, director=org.director.id)
+    assert manager_client.get(url).status_code == 404
+    assert manager_client.get(url.replace("/team?", "/team/export.csv?")).status_code == 404
+
+
+def test_compliance_sees_the_whole_organisation_and_any_team(org, compliance_client):
+    org.outsider.job_role = org.role
+    db.session.commit()
+    whole = compliance_client.get("/team").get_data(as_text=True)
+    assert "Oscar Outsider" in whole and "Erin Employee" in whole and "Whole organisation" in whole
+    team = compliance_client.get(f"/team?manager={org.outsider_manager.id}").get_data(as_text=True)
+    assert "Oscar Outsider" in team and "Erin Employee" not in team
+    dept = compliance_client.get(f"/team?department={org.other_department.id}").get_data(as_text=True)
+    assert "Oscar Outsider" in dept and "Erin Employee" not in dept
+
+
+def test_headline_numbers(org, manager_client, grow_team):
+    grow_team(8)  # BLS: 2 valid, 2 expiring (20 d), 2 expired, 2 missing; Erin's missing too
+    page = manager_client.get("/team").get_data(as_text=True)
+    # The line below Max: Erin + 8 nurses -> 9 BLS requirements, plus 3 ACLS
+    # project requirements (valid, 100 days left, outside the 60-day lead).
+    assert 'data-stat="expiring-30">2<' in page
+    assert 'data-stat="expiring-90">2<' in page
+    assert 'data-stat="expired">2<' in page
+    assert 'data-stat="missing">3<' in page
+    # Met: 2 valid + 2 expiring BLS + 3 ACLS = 7 of 12.
+    assert 'data-stat="compliant">58.3%<' in page
+
+
+def test_filters_by_state_and_type(org, manager_client, grow_team):
+    people = grow_team(4)
+    expired = _matrix(manager_client, "/team?state=expired")
+    assert people[2].full_name in expired
+    assert people[0].full_name not in expired
+    by_type = _matrix(manager_client, f"/team?type={org.bls.id}&state=compliant")
+    assert people[0].full_name in by_type and people[1].full_name not in by_type
+
+
+def test_direct_reports_only(org, manager_client):
+    deeper = factories.person("Dan", "Deeper", manager=org.employee, job_role=org.role)
+    db.session.commit()
+    assert "Dan Deeper" in _matrix(manager_client, "/team")
+    direct = _matrix(manager_client, "/team?direct=1")
+    assert "Dan Deeper" not in direct and "Erin Employee" in direct
+    assert deeper.id
+
+
+def test_htmx_filter_returns_only_the_results_block(manager_client, grow_team):
+    grow_team(4)
+    response = manager_client.get("/team?state=missing", headers={"HX-Request": "true"})
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<div id="results"')
+    assert "<nav" not in body.split("Pages")[0] or "navbar" not in body
+    assert "HX-Request" in response.headers.get("Vary", "")
+
+
+def test_matrix_pages_large_teams(manager_client, grow_team):
+    grow_team(60)
+    first = manager_client.get("/team").get_data(as_text=True)
+    assert "Page 1 of 2" in first
+    second = manager_client.get("/team?page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in second
+    assert first.count('data-person="') == 50
+    assert second.count('data-person="') == 11  # 60 nurses + Erin = 61
+
+
+@pytest.mark.parametrize("size", [5, 500])
+def test_team_page_query_count_does_not_grow(org, login, grow_team, count_queries, size, request):
+    grow_team(size)
+    client = login(org.manager_user)
+    client.get("/team")  # warm caches (templates, metadata)
+    with count_queries() as q:
+        response = client.get("/team")
+    assert response.status_code == 200
+    cache = request.config.cache
+    key = "team/query-count"
+    if size == 5:
+        cache.set(key, q.count)
+    else:
+        small = cache.get(key, None)
+        if small is not None:
+            assert q.count == small, (small, q.count)
+    assert q.count <= 30, q.statements
+
+
+def test_query_count_same_for_5_and_500_in_one_test(org, login, grow_team, count_queries):
+    client = login(org.manager_user)
+    counts = []
+    for n in (5, 495):
+        grow_team(n)
+        client.get("/team")
+        with count_queries() as q:
+            assert client.get("/team").status_code == 200
+        counts.append(q.count)
+    assert counts[0] == counts[1], counts
+
+
+def test_csv_export_has_the_filtered_matrix(org, manager_client, grow_team):
+    grow_team(4)
+    response = manager_client.get("/team/export.csv?state=expired")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:3] == ["Employee ID", "Name", "Department"]
+    assert "BLS Provider — state" in rows[0]
+    assert len(rows) == 2 and rows[1][1] == "Nurse N0002"
+    state_col = rows[0].index("BLS Provider — state")
+    assert rows[1][state_col] == "Expired"
+
+
+def test_csv_export_neutralises_formulas(org, manager_client):
+    org.employee.last_name = "=HYPERLINK(1)"
+    org.employee.first_name = "=cmd"
+    db.session.commit()
+    text = manager_client.get("/team/export.csv").get_data(as_text=True)
+    assert ",'=cmd =HYPERLINK(1)," in text
+
+
+def test_xlsx_export(org, manager_client, grow_team):
+    grow_team(4)
+    response = manager_client.get("/team/export.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    sheet = book.active
+    header = [c.value for c in sheet[2]]
+    assert header[:3] == ["Employee ID", "Name", "Department"]
+    names = {sheet.cell(row=r, column=2).value for r in range(3, sheet.max_row + 1)}
+    assert {"Nurse N0000", "Nurse N0003", "Erin Employee"} <= names
+
+
+def test_forecast_page_shows_months_and_risks(org, manager_client, grow_team):
+    grow_team(8)
+    page = manager_client.get("/team/forecast").get_data(as_text=True)
+    assert 'id="forecast-chart"' in page and "data-forecast=" in page
+    assert page.count("<th scope=\"row\" class=\"fw-normal\">") == 12
+    # Nurses 0, 3, 6 are on the ward project; ACLS lapses after 100 days,
+    # before the assignment's end at 200 days: three assignments at risk.
+    assert page.count("Ward contract") == 3
+
+
+def test_renew_now_lists_reasons_and_escalations(org, manager_client, grow_team):
+    people = grow_team(4)
+    org.bls.issuer.renewal_url = "https://cpr.heart.example/renew"
+    expiring = people[1]
+    cred = next(c for c in db.session.scalars(db.select(factories.Credential)) if c.person_id == expiring.id)
+    db.session.add(Notification(unique_key=f"escalation:{cred.id}:manager", kind="escalation", step="manager",
+                                person_id=expiring.id, credential_id=cred.id, recipient_email="m@example.test"))
+    db.session.commit()
+    page = manager_client.get("/team/renewals").get_data(as_text=True)
+    assert expiring.full_name in page
+    assert "20 days left" in page and "Escalated to manager" in page
+    assert "https://cpr.heart.example/renew" in page
+    # the expired one ranks above the expiring one
+    assert page.index(people[2].full_name) < page.index(expiring.full_name)
+
+
+def test_person_renewals_are_scoped(org, manager_client):
+    assert manager_client.get(f"/team/people/{org.employee.id}/renewals").status_code == 200
+    assert manager_client.get(f"/team/people/{org.outsider.id}/renewals").status_code == 404
