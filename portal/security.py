@@ -18,14 +18,16 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
     app.after_request(set_security_headers)
-    app.before_request(_forget_cached_user)
+    # First of all before_request hooks, so extensions fill ``g`` after it.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
 
 
-def _forget_cached_user() -> None:
-    # Each request loads its user afresh. In production ``g`` is new per
-    # request anyway; tests that hold an app context share it between
-    # requests, and a cached user would outlive a sign-out or password change.
-    g.pop("_login_user", None)
+def _fresh_request_globals() -> None:
+    # In production ``g`` is new for every request anyway. Tests that hold an
+    # app context share it between requests (and between test clients), and
+    # a user or CSRF token cached there would leak from one request to the next.
+    for name in list(g):
+        g.pop(name, None)
 
 
 def load_user(user_id: str):

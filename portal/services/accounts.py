@@ -1,14 +1,16 @@
-"""Accounts: sign-in checks and user creation."""
+"""Accounts: sign-in checks, logins for people, roles and passwords."""
 from __future__ import annotations
 
 import secrets
 from functools import lru_cache
 
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.extensions import db
-from portal.models import User, utcnow
+from portal.models import Person, User, utcnow
 from portal.services import audit
 
 
@@ -44,3 +46,130 @@ def create_user(email: str, password: str, roles, person=None, actor=None) -> Us
     db.session.flush()
     audit.record("user.created", user, after={"email": user.email, "roles": sorted(user.roles)}, actor=actor)
     return user
+
+
+# --- access management (admin) and passwords (everyone) --------------------
+
+MIN_PASSWORD_LENGTH = 10
+SET_PASSWORD_SALT = "credwatch-set-password"
+SET_PASSWORD_MAX_AGE = 7 * 24 * 3600
+
+
+class AccountError(ValueError):
+    """A refused account change; ``field`` says which form field it is about."""
+
+    def __init__(self, message: str, field: str = "form"):
+        super().__init__(message)
+        self.field = field
+
+
+def password_problem(password: str) -> str | None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Use at least {MIN_PASSWORD_LENGTH} characters."
+    if password.strip() != password or not password.strip():
+        return "Passwords cannot start or end with spaces."
+    return None
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SET_PASSWORD_SALT)
+
+
+def set_password_token(user: User) -> str:
+    # The session version is inside: setting a password bumps it, so a link
+    # works once, and a password change elsewhere voids links sent before.
+    return _serializer().dumps({"u": user.id, "v": user.session_version})
+
+
+def user_for_token(token: str) -> User:
+    try:
+        data = _serializer().loads(token, max_age=SET_PASSWORD_MAX_AGE)
+    except SignatureExpired:
+        raise AccountError("This link has expired. Ask an administrator for a new one.")
+    except BadSignature:
+        raise AccountError("This link is not valid. Check that you copied all of it.")
+    user = db.session.get(User, data.get("u"))
+    if user is None or user.session_version != data.get("v") or not user.active:
+        raise AccountError("This link has already been used or is no longer valid.")
+    return user
+
+
+def _change_password(user: User, new_password: str, actor) -> None:
+    problem = password_problem(new_password)
+    if problem:
+        raise AccountError(problem, "password")
+    user.set_password(new_password)
+    user.session_version += 1  # other sessions and old links stop working
+    audit.record("user.password_changed", user, actor=actor)
+
+
+def set_password_with_token(token: str, new_password: str) -> User:
+    user = user_for_token(token)
+    _change_password(user, new_password, actor=user)
+    db.session.commit()
+    return user
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    if not user.check_password(current_password):
+        raise AccountError("That is not your current password.", "current_password")
+    _change_password(user, new_password, actor=user)
+    db.session.commit()
+
+
+def grant_access(person: Person, roles, actor) -> tuple[User, str]:
+    """Give a person a login; returns the user and a set-password link token.
+
+    The person gets an email with the link; the admin sees it too, to pass on
+    when email is not set up yet.
+    """
+    if person.user is not None:
+        raise AccountError(f"{person.full_name} can already sign in.")
+    if not person.email:
+        raise AccountError(f"{person.full_name} has no email address in the HR record.")
+    if find_user_by_email(person.email):
+        raise AccountError(f"Another account already uses {person.email}.")
+    roles = set(roles) | {"employee"}
+    user = create_user(person.email, secrets.token_urlsafe(32), roles, person=person, actor=actor)
+    token = set_password_token(user)
+    _send_invite(user, token)
+    return user, token
+
+
+def _send_invite(user: User, token: str) -> None:
+    from portal.models import Notification
+    from portal.services import mailer
+
+    link = mailer.public_url("account.set_password", token=token)
+    mailer.queue(Notification(
+        unique_key=f"invite:user:{user.id}:v{user.session_version}",
+        kind="invite",
+        person_id=user.person_id,
+        recipient_person_id=user.person_id,
+        recipient_email=user.email,
+        subject="Your Credwatch account is ready",
+        context={
+            "message": "An administrator gave you access to Credwatch, where you keep your licenses "
+                       "and certifications up to date. Choose your password to sign in; the link "
+                       "works once and for seven days.",
+            "action_url": link,
+            "action_label": "Choose my password",
+        },
+    ))
+
+
+def update_access(user: User, roles, active: bool, actor) -> None:
+    roles = set(roles)
+    if not roles:
+        raise AccountError("Choose at least one role.", "roles")
+    if user.id == getattr(actor, "id", None) and ("admin" not in roles or not active):
+        raise AccountError("You cannot remove your own administrator access.", "roles")
+    before = {"roles": sorted(user.roles), "active": user.active}
+    user.roles = roles
+    if user.active != active:
+        user.active = active
+        user.session_version += 1  # a deactivated user is signed out everywhere
+    after = {"roles": sorted(user.roles), "active": user.active}
+    if before != after:
+        audit.record("user.access_changed", user, before=before, after=after, actor=actor)
+    db.session.commit()

@@ -1,0 +1,120 @@
+"""Your own password, first-time password links, and (for admins) who can sign in."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required, logout_user
+from sqlalchemy import func, or_, select
+
+from portal.extensions import db, limiter
+from portal.models import ROLE_LABELS, ROLES, Person, User
+from portal.navigation import nav_item
+from portal.rendering import render
+from portal.security import role_required
+from portal.services import accounts
+from portal.services.scoping import get_person_or_404
+
+bp = Blueprint("account", __name__)
+nav_item("Users", "account.users", ("admin",), order=85)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        new, confirm = request.form.get("password", ""), request.form.get("confirm", "")
+        if new != confirm:
+            errors["confirm"] = "The two new passwords are not the same."
+        else:
+            try:
+                accounts.change_own_password(current_user, request.form.get("current_password", ""), new)
+            except accounts.AccountError as exc:
+                errors[exc.field] = str(exc)
+            else:
+                logout_user()
+                flash("Password changed. Sign in with your new password.", "success")
+                return redirect(url_for("auth.login"))
+    return render("account/password.html", errors=errors, status=400 if errors else 200)
+
+
+@bp.route("/account/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def set_password(token: str):
+    try:
+        user = accounts.user_for_token(token)
+    except accounts.AccountError as exc:
+        return render("account/link_problem.html", message=str(exc), status=400)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        new, confirm = request.form.get("password", ""), request.form.get("confirm", "")
+        if new != confirm:
+            errors["confirm"] = "The two passwords are not the same."
+        else:
+            try:
+                accounts.set_password_with_token(token, new)
+            except accounts.AccountError as exc:
+                errors[exc.field] = str(exc)
+            else:
+                flash("Your password is set. Sign in to continue.", "success")
+                return redirect(url_for("auth.login"))
+    return render("account/set_password.html", user=user, token=token, errors=errors,
+                  status=400 if errors else 200)
+
+
+@bp.get("/admin/users")
+@role_required("admin")
+def users():
+    q = (request.args.get("q") or "").strip()
+    page = max(1, request.args.get("page", 1, type=int))
+    per_page = 25
+    query = select(Person).outerjoin(User, User.person_id == Person.id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(
+            func.lower(Person.first_name + " " + Person.last_name).like(like),
+            func.lower(Person.email).like(like),
+            func.lower(Person.employee_id).like(like),
+        ))
+    if request.args.get("with_login"):
+        query = query.where(User.id.is_not(None))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // per_page))
+    people = db.session.scalars(
+        query.order_by(User.id.is_(None), Person.last_name, Person.first_name)
+        .limit(per_page).offset((min(page, pages) - 1) * per_page)
+    ).all()
+    return render("account/users.html", block="user_list", people=people, q=q, page=min(page, pages),
+                  pages=pages, total=total, roles=ROLES, role_labels=ROLE_LABELS)
+
+
+@bp.post("/admin/users/grant/<int:person_id>")
+@role_required("admin")
+def grant(person_id: int):
+    person = get_person_or_404(person_id, current_user)
+    roles = [r for r in request.form.getlist("roles") if r in ROLES]
+    try:
+        user, token = accounts.grant_access(person, roles, actor=current_user)
+        db.session.commit()
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("account.users", q=person.email))
+    link = url_for("account.set_password", token=token, _external=True)
+    flash(f"{person.full_name} can now sign in: an email with a link to choose a password is on its way. "
+          f"The link, to pass on yourself if needed: {link}", "success")
+    return redirect(url_for("account.users", q=person.email))
+
+
+@bp.post("/admin/users/<int:user_id>")
+@role_required("admin")
+def update(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    roles = [r for r in request.form.getlist("roles") if r in ROLES]
+    try:
+        accounts.update_access(user, roles, active=bool(request.form.get("active")), actor=current_user)
+    except accounts.AccountError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+    else:
+        flash(f"Access for {user.email} saved.", "success")
+    return redirect(url_for("account.users", q=user.email))
