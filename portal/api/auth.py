@@ -5,7 +5,7 @@ here, only ``Authorization: Bearer`` counts.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, request
+from flask import Blueprint, current_app, request
 
 from portal.api.errors import ApiError
 from portal.extensions import limiter
@@ -13,6 +13,7 @@ from portal.models import ApiToken
 from portal.services import api_tokens
 
 _SCOPE_ATTR = "_api_scope"
+_ENVIRON_KEY = "credwatch.api_token"
 
 
 def _bearer() -> str | None:
@@ -24,10 +25,14 @@ def _bearer() -> str | None:
 
 
 def current_token() -> ApiToken | None:
-    """The token of this request (looked up once, cached on ``g``)."""
-    if "api_token" not in g:
-        g.api_token = api_tokens.authenticate(_bearer())
-    return g.api_token
+    """The token of this request (looked up once per request).
+
+    Cached in the WSGI environ rather than on ``g``: an app context can
+    outlive one request (tests, CLI), a request's environ cannot.
+    """
+    if _ENVIRON_KEY not in request.environ:
+        request.environ[_ENVIRON_KEY] = api_tokens.authenticate(_bearer())
+    return request.environ[_ENVIRON_KEY]
 
 
 def rate_limit_key() -> str:

@@ -5,13 +5,30 @@ from sqlalchemy import select
 
 from portal.api import schemas
 from portal.api.auth import scope
-from portal.api.common import actor, documented_errors, make_blueprint, not_found
+from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
+
+from portal.api.common import actor, documented_errors, not_found
 from portal.api.errors import ApiError
 from portal.extensions import db
 from portal.models import CredentialType, Person
 from portal.services import audit, documents
 
-blp = make_blueprint("api_documents", __name__, "Certificate files: they enter the same review queue as portal uploads.")
+class _MultipartParser(FlaskParser):
+    """``files`` reads the whole multipart body (fields and files), so one
+    schema describes it and the OpenAPI document shows both."""
+
+    def load_files(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _MultipartParser()
+
+
+blp = _Blueprint("api_documents", __name__,
+                 description="Certificate files: they enter the same review queue as portal uploads.")
 
 REFUSALS = {  # UploadRefused code -> (HTTP status, API code)
     "too_large": (413, "payload_too_large"),
@@ -23,12 +40,11 @@ REFUSALS = {  # UploadRefused code -> (HTTP status, API code)
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(schemas.DocumentUploadForm, location="form")
-@blp.arguments(schemas.DocumentFiles, location="files")
+@blp.arguments(schemas.DocumentUploadIn, location="files")
 @blp.response(201, schemas.DocumentOut)
 @documented_errors(blp, 404, 409, 413, 415)
 @scope("documents:write")
-def upload_document(form, files):
+def upload_document(form):
     """Upload a certificate for a person
 
     `multipart/form-data` with `employee_id`, the `file` (PDF, PNG, JPEG,
@@ -46,7 +62,10 @@ def upload_document(form, files):
         if type_id is None:
             raise ApiError(422, "validation_failed", "Unknown credential type.",
                            details={"form": {"credential_type": ["Unknown credential type code."]}})
-    upload = files["file"]
+    upload = form["file"]
+    if not hasattr(upload, "stream"):
+        raise ApiError(422, "validation_failed", "Send the certificate as a file part named 'file'.",
+                       details={"files": {"file": ["Not a file."]}})
     try:
         document = documents.upload(upload.stream, upload.filename, person, None,
                                     credential_type_id=type_id, source="api")

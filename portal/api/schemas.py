@@ -234,12 +234,11 @@ class CredentialsPage(PageSchema):
 
 # --- documents --------------------------------------------------------------
 
-class DocumentUploadForm(ma.Schema):
-    employee_id = text(64, required=True)
+class DocumentUploadIn(StrictSchema):
+    """One multipart body: the form fields and the file together."""
+
+    employee_id = text(64, 1, required=True)
     credential_type = text(64, allow_none=True, metadata={"description": "Credential type code, if known"})
-
-
-class DocumentFiles(ma.Schema):
     file = ma.fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 

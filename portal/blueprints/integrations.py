@@ -41,7 +41,7 @@ def tokens():
             new_token, secret = api_tokens.create_token(form["name"], form["scopes"], actor=current_user)
         except api_tokens.TokenError as error:
             db.session.rollback()
-            errors[error.field] = error.message
+            errors.update(error.errors)
     status = 422 if errors else 200
     response = render("integrations/tokens.html", tokens=api_tokens.list_tokens(), errors=errors, form=form,
                       secret=secret, new_token=new_token, scopes=API_SCOPES, labels=api_tokens.SCOPE_LABELS,

@@ -37,10 +37,11 @@ TOKEN_FIELDS = ("name", "prefix", "scopes", "expires_at", "revoked_at")
 
 
 class TokenError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    """Invalid token settings: a message per field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
 
 
 def hash_token(secret: str) -> str:
@@ -51,20 +52,23 @@ def create_token(name: str, scopes: Iterable[str], actor=None,
                  expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """Make a token; returns the row and the secret, which is never shown again."""
     name = (name or "").strip()
-    if not name:
-        raise TokenError("name", "Give the token a name that says which system uses it.")
-    if len(name) > 120:
-        raise TokenError("name", "Keep the name under 120 characters.")
     scopes = set(scopes)
+    errors = {}
+    if not name:
+        errors["name"] = "Give the token a name that says which system uses it."
+    elif len(name) > 120:
+        errors["name"] = "Keep the name under 120 characters."
+    elif db.session.scalar(select(ApiToken.id).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))):
+        errors["name"] = "An active token already has this name (audit events name tokens by it)."
     unknown = scopes - set(API_SCOPES)
     if unknown:
-        raise TokenError("scopes", f"Unknown scopes: {', '.join(sorted(unknown))}.")
-    if not scopes:
-        raise TokenError("scopes", "Choose at least one scope.")
+        errors["scopes"] = f"Unknown scopes: {', '.join(sorted(unknown))}."
+    elif not scopes:
+        errors["scopes"] = "Choose at least one scope."
     if expires_at is not None and expires_at <= utcnow():
-        raise TokenError("expires_at", "Choose an expiry date in the future.")
-    if db.session.scalar(select(ApiToken.id).where(ApiToken.name == name, ApiToken.revoked_at.is_(None))):
-        raise TokenError("name", "An active token already has this name (audit events name tokens by it).")
+        errors["expires_at"] = "Choose an expiry date in the future."
+    if errors:
+        raise TokenError(errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,
