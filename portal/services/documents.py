@@ -147,7 +147,8 @@ def safe_name(name: str | None) -> str:
 
 def download_name(document: Document) -> str:
     """The original name with the extension its sniffed type deserves."""
-    stem = safe_name(document.original_name).rsplit(".", 1)[0] or "document"
+    stem = re.sub(r'[<>:"/\\|?*;]+', "_", safe_name(document.original_name).rsplit(".", 1)[0]).strip("_ ")
+    stem = stem or "document"
     return stem + EXTENSIONS.get(document.media_type or "", "")
 
 
