@@ -365,7 +365,13 @@ def _policy(value, line, problems) -> PolicySpec | None:
     }
     errors = policy_errors(**values)
     for name, message in errors.items():
-        problems.append(Problem(_line_of(value, name) if name in value else value.line, message))
+        line = _line_of(value, name) if name in value else getattr(value, "line", line)
+        steps = value.get("escalation")
+        if name == "escalation" and isinstance(steps, list):
+            bad = next((i for i, step in enumerate(steps) if _step_error(step)), None)
+            if bad is not None:
+                line = _line_of(steps, bad)
+        problems.append(Problem(line, message))
     return None if errors else make_policy(values)
 
 
