@@ -30,6 +30,7 @@ STEPS = [
     "portal.demo.taxonomy",
     "portal.demo.organisation",
     "portal.demo.credentials",
+    "portal.demo.documents",
     "portal.demo.compliance",
 ]
 
