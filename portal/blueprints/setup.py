@@ -38,11 +38,14 @@ MAX_POLICY_FILE = 512 * 1024
 
 # Other areas' admin pages, shown on the overview when they are installed.
 OTHER_SECTIONS = (
-    ("integrations.tokens", "API tokens", "Tokens for HRIS, staffing and contract systems to use the JSON API."),
-    ("integrations.webhooks", "Webhooks", "Tell other systems when credentials change."),
-    ("integrations.imports", "Imports", "Bring people and credentials in from spreadsheets."),
-    ("reminders.outbox", "Outbox", "Reminder and escalation emails, sent and waiting."),
-    ("audit.events", "Audit log", "Who changed what, and when."),
+    ("account.users", "Users", "Logins, roles and set-password links.", ("admin",)),
+    ("integrations.tokens", "API tokens", "Tokens for HRIS, staffing and contract systems to use the JSON API.",
+     ("admin",)),
+    ("integrations.webhooks_page", "Webhooks", "Tell other systems when credentials change.", ("admin",)),
+    ("integrations.imports_page", "Imports", "Bring people, assignments and credentials in from spreadsheets.",
+     ("admin",)),
+    ("outbox.index", "Outbox", "Reminder and escalation emails, sent and waiting.", ("admin",)),
+    ("audit.log", "Audit log", "Who changed what, and when.", ("admin", "compliance")),
 )
 
 
@@ -77,8 +80,8 @@ def setup():
         "issuers": db.session.scalar(select(func.count(Issuer.id))),
         "suggestions": len(recommendations.learned_validity()),
     }
-    others = [(endpoint, label, text) for endpoint, label, text in OTHER_SECTIONS
-              if endpoint in current_app.view_functions]
+    others = [(endpoint, label, text) for endpoint, label, text, roles in OTHER_SECTIONS
+              if endpoint in current_app.view_functions and current_user.has_role(*roles)]
     return render("setup/overview.html", counts=counts, others=others)
 
 

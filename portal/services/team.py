@@ -55,11 +55,12 @@ class TeamScope:
     department: Department | None = None
     direct_only: bool = False
     org_wide: bool = False  # the user may choose any team, department or the whole org
+    chosen_manager: bool = False  # the root was picked, not the user's own line by default
 
     def args(self) -> dict[str, str]:
         """Query arguments that select this scope again (for export and forecast links)."""
         out = {}
-        if self.root is not None:
+        if self.root is not None and self.chosen_manager:
             out["manager"] = str(self.root.id)
         if self.department is not None:
             out["department"] = str(self.department.id)
@@ -111,7 +112,8 @@ def resolve_scope(user: User, manager_id: int | None = None, department_id: int 
         parts.append(department.name)
     label = " · ".join(parts) or "Whole organisation"
     return TeamScope(label=label, person_ids=ids, root=root, department=department,
-                     direct_only=direct and root is not None, org_wide=everyone)
+                     direct_only=direct and root is not None, org_wide=everyone,
+                     chosen_manager=manager_id is not None)
 
 
 def scope_from_args(user: User, args) -> TeamScope:

@@ -32,7 +32,7 @@
             data: data.compliance,
             borderColor: "#0f5c4d",
             backgroundColor: "#0f5c4d",
-            tension: 0.2,
+            tension: 0,
             yAxisID: "percent",
             order: 1
           }
