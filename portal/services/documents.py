@@ -329,9 +329,10 @@ def finish_reading(document_id: int, result, hints_used: int = 0) -> Document | 
     audit.record("document.read", document, actor="system", before=before,
                  after={**audit.snapshot(document, ("state", "credential_type_id")),
                         "error": error, "hints_used": hints_used})
-    db.session.commit()
     if not error:
-        cache_previews(document, extraction)
+        # Before the commit that puts it in the queue, so reviewers find the preview ready.
+        cache_previews(document, fields.get("rotations") or [])
+    db.session.commit()
     return document
 
 
@@ -447,30 +448,31 @@ def rotations(document: Document) -> list[int]:
     return list((extraction.fields or {}).get("rotations") or []) if extraction else []
 
 
-def cache_previews(document: Document, extraction: Extraction | None = None) -> None:
+def cache_previews(document: Document, turns: list[int]) -> None:
     """Render the first pages for the review screen (in the job, not the web)."""
     pages = min(document.pages or 1, PREVIEW_PAGES)
     for page in range(1, pages + 1):
         try:
-            preview(document, page)
+            preview(document, page, turns)
         except Exception:  # a preview is a nicety; the review still works without it
             log.exception("could not render page %s of document %s", page, document.id)
 
 
-def preview(document: Document, page: int) -> Path:
+def preview(document: Document, page: int, turns: list[int] | None = None) -> Path:
     """The cached PNG of ``page`` (rendered once, with the reading's rotation)."""
     import intake
 
     target = preview_path(document, page)
     if target.exists():
         return target
-    turns = rotations(document)
+    turns = rotations(document) if turns is None else turns
     image = intake.render_page(str(stored_path(document.sha256)), page, dpi=110,
                                rotation=turns[page - 1] if page <= len(turns) else 0)
     image.thumbnail((1400, 1400))
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    image.save(tmp, "PNG", optimize=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as out:
+        image.save(out, "PNG", optimize=True)
     os.replace(tmp, target)
     return target
 

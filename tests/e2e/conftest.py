@@ -46,6 +46,7 @@ Skips cleanly (with the reason) when Chromium or Playwright is missing.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import shutil
 import threading
@@ -108,12 +109,17 @@ class LiveServer:
 @pytest.fixture
 def live_server(app):
     """The test's app served on 127.0.0.1:<free port> in a thread."""
+    # Request lines would be logged to pytest's captured (soon closed) streams.
+    werkzeug_log = logging.getLogger("werkzeug")
+    saved_level = werkzeug_log.level
+    werkzeug_log.setLevel(logging.ERROR)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     live = LiveServer(app=app, host="127.0.0.1", port=server.server_port, _server=server, _thread=thread)
     yield live
     live.stop()
+    werkzeug_log.setLevel(saved_level)
 
 
 # --------------------------------------------------------------------------- jobs
