@@ -52,6 +52,14 @@ from portal.policies import reminders as rules
 from portal.services import mailer
 
 RS = RequirementSnapshot
+# Aliases made once: building them per query costs more than running the query.
+HOLDER = aliased(Person, name="holder")
+BOSS = aliased(Person, name="boss")
+STAFF = aliased(User, name="staff")
+STAFF_PERSON = aliased(Person, name="staff_person")
+NEWER = aliased(Credential, name="newer")
+RENEWED = aliased(Credential, name="renewed")
+EARLIER = aliased(Notification, name="earlier")
 ROLE_FOR_AUDIENCE = {"hr": "reviewer", "compliance": "compliance"}
 INSERT_COLUMNS = ("unique_key", "kind", "step", "person_id", "credential_id", "credential_type_id",
                   "recipient_person_id", "recipient_email", "due_on", "state", "attempts",
@@ -133,12 +141,11 @@ def _recipient(audience: str, holder):
         return (lambda q: q), holder.id, holder.email, literal("p") + cast(holder.id, String), [
             holder.email.is_not(None)]
     if audience == "manager":
-        boss = aliased(Person, name="boss")
+        boss = BOSS
         return (lambda q: q.join(boss, boss.id == holder.manager_id)), boss.id, boss.email, (
             literal("p") + cast(boss.id, String)), [boss.active, boss.email.is_not(None)]
     role = ROLE_FOR_AUDIENCE[audience]
-    user = aliased(User, name="staff")
-    staff_person = aliased(Person, name="staff_person")
+    user, staff_person = STAFF, STAFF_PERSON
     email = func.coalesce(staff_person.email, user.email)
 
     def join(q):
@@ -154,7 +161,7 @@ def _not_yet_written(key):
 
 
 def _open_document_for(person_id, type_id, credential_id):
-    renewed = aliased(Credential, name="renewed")
+    renewed = RENEWED
     return exists().where(
         Document.person_id == person_id, Document.state.in_(OPEN_STATES),
         or_(Document.renews_credential_id == credential_id,
@@ -166,7 +173,7 @@ def _open_document_for(person_id, type_id, credential_id):
 def _required_selection(scope: PolicyScope, window: rules.Window, on: date):
     """Required credentials (snapshot) whose ``window.step`` is current on ``on``."""
     step = window.step
-    holder = aliased(Person, name="holder")
+    holder = HOLDER
     join, rid, email, token, where = _recipient(step.audience, holder)
     key = _key(f"{step.kind}:cred:", RS.credential_id, token, step.label)
     # lapses_on is expires_on + 1 and indexed with the type.
@@ -189,8 +196,7 @@ def _required_selection(scope: PolicyScope, window: rules.Window, on: date):
 def _optional_selection(scope: PolicyScope, window: rules.Window, on: date):
     """Credentials nobody requires of the holder: the holder's own reminders."""
     step = window.step
-    holder = aliased(Person, name="holder")
-    newer = aliased(Credential, name="newer")
+    holder, newer = HOLDER, NEWER
     key = _key("reminder:cred:", Credential.id, literal("p") + cast(holder.id, String), step.label)
     query = select().select_from(Credential).join(holder, holder.id == Credential.person_id).where(
         Credential.state == "active",
@@ -220,8 +226,7 @@ def _optional_selection(scope: PolicyScope, window: rules.Window, on: date):
 
 
 def _missing_selection(audience: str, days: int, on: date):
-    holder = aliased(Person, name="holder")
-    earlier = aliased(Notification, name="earlier")
+    holder, earlier = HOLDER, EARLIER
     join, rid, email, token, where = _recipient(audience, holder)
     name = f"{audience}:missing" if days == 0 else f"{audience}:missing-d{days}"
     key = (literal("missing:person:") + cast(RS.person_id, String) + literal(":type:")
