@@ -33,7 +33,8 @@ LICENSE_LABELS = [
     "credential #", "ecard code", "ecard number", "ecard id", "validation number", "validation no",
     "validation code", "registration number", "registration no", "registration #", "registry number",
     "registry no", "card number", "card no", "card #", "card id", "id no", "id number", "id #",
-    "verification code", "verification number", "permit number", "permit no", "pin", "id-no",
+    "verification code", "verification number", "permit number", "permit no", "permit #", "permit id",
+    "pin", "id-no",
     "registrant number", "register number", "qualification number", "award number",
 ]
 WEAK_LICENSE_LABELS = ["license", "licence", "number", "no", "id", "ecard", "certificate"]
@@ -212,10 +213,13 @@ def _label_table(hints: list[dict]) -> list[tuple[str, list[str], str, float]]:
     return table
 
 
+FUZZY_BELOW = 0.9   # an OCR token read at least this confidently is taken as spelt
+
+
 def _tok_eq(a: str, b: str, fuzzy: bool) -> bool:
     if a == b:
         return True
-    return fuzzy and len(b) >= 5 and len(a) >= 4 and fuzz.ratio(a, b) >= 80
+    return fuzzy and len(b) >= 5 and len(a) >= 4 and abs(len(a) - len(b)) <= 2 and fuzz.ratio(a, b) >= 80
 
 
 class Extractor:
@@ -227,36 +231,48 @@ class Extractor:
         self.table = _label_table(self.hints)
         self.labels: dict[int, list[LabelMatch]] = {}
         for line in layout.lines:
-            fuzzy = any(t.word.conf < 1.0 for t in line.tokens)
-            self.labels[line.number] = self._match_line(line, fuzzy)
+            self.labels[line.number] = self._match_line(line)
         self.label_starts = {(m.line.number, m.first): m for ms in self.labels.values() for m in ms}
 
     # -- labels -----------------------------------------------------------------
-    def _match_line(self, line: Line, fuzzy: bool) -> list[LabelMatch]:
+    def _match_line(self, line: Line) -> list[LabelMatch]:
+        """Label phrases on a line: exact spellings first, then OCR-fuzzy ones.
+
+        Fuzzy matching (an OCR misread like "Expiratlon") applies only to
+        tokens OCR was unsure of, and only after every exact match on the line
+        is taken, so a near-spelling never steals a word that is exactly
+        another label ("Issued" is not "Issuer", "Certification" is not
+        "Recertification").
+        """
         norms = [t.norm for t in line.tokens]
+        unsure = [t.word.conf < FUZZY_BELOW for t in line.tokens]
         taken = [False] * len(norms)
         out = []
-        for kind, ptoks, phrase, strength in self.table:
-            n = len(ptoks)
-            if not n:
-                continue
-            for i in range(len(norms) - n + 1):
-                if any(taken[i:i + n]):
+        for fuzzy in ((False, True) if any(unsure) else (False,)):
+            for kind, ptoks, phrase, strength in self.table:
+                n = len(ptoks)
+                if not n:
                     continue
-                # a phrase never spans two segments
-                if line.tokens[i].seg != line.tokens[i + n - 1].seg:
-                    continue
-                if all(_tok_eq(norms[i + k], ptoks[k], fuzzy) for k in range(n)):
-                    out.append(LabelMatch(kind, phrase, line, i, i + n - 1, strength))
-                    for k in range(n):
-                        taken[i + k] = True
-            # merged OCR tokens ("DateIssued"): a single token equal to the joined phrase
-            if n > 1:
-                joined = "".join(ptoks)
-                for i, norm in enumerate(norms):
-                    if not taken[i] and len(norm) >= 6 and (norm == joined or (fuzzy and fuzz.ratio(norm, joined) >= 85)):
-                        out.append(LabelMatch(kind, phrase, line, i, i, strength))
-                        taken[i] = True
+                for i in range(len(norms) - n + 1):
+                    if any(taken[i:i + n]):
+                        continue
+                    # a phrase never spans two segments
+                    if line.tokens[i].seg != line.tokens[i + n - 1].seg:
+                        continue
+                    if all(_tok_eq(norms[i + k], ptoks[k], fuzzy and unsure[i + k]) for k in range(n)):
+                        out.append(LabelMatch(kind, phrase, line, i, i + n - 1, strength))
+                        for k in range(n):
+                            taken[i + k] = True
+                # merged OCR tokens ("DateIssued"): a single token equal to the joined phrase
+                if n > 1:
+                    joined = "".join(ptoks)
+                    for i, norm in enumerate(norms):
+                        if taken[i] or len(norm) < 6:
+                            continue
+                        if norm == joined or (fuzzy and unsure[i] and abs(len(norm) - len(joined)) <= 2
+                                              and fuzz.ratio(norm, joined) >= 85):
+                            out.append(LabelMatch(kind, phrase, line, i, i, strength))
+                            taken[i] = True
         out.sort(key=lambda m: m.first)
         return out
 
@@ -278,6 +294,8 @@ class Extractor:
         while rest and (rest[0].norm in FILLER or rest[0].norm == "" ):
             rest = rest[1:]
         rest = self._until_label(rest)
+        if rest and len(rest) == 1 and _junk_or_short(rest[0]):
+            rest = []   # an OCR remnant of the label ("CERTIFICATE ip" for "ID") or a rule line
         colon = line.tokens[m.last].text.endswith(":") or (m.last + 1 < len(line.tokens) and line.tokens[m.last + 1].text in (":", "#"))
         if rest:
             out.append((rest, "inline" if colon or m.first == 0 or line.tokens[m.first - 1].seg != seg else "sentence"))
@@ -308,6 +326,12 @@ class Extractor:
 
 
 # --- helpers -------------------------------------------------------------------
+
+def _junk_or_short(tok: Token) -> bool:
+    """A token that cannot be a field value on its own: punctuation, a speck, a 1-3 letter remnant."""
+    text = tok.text.strip(" .,;:|'\"‘’“”()[]{}_-—–")
+    return len(text) <= 1 or (len(text) <= 3 and text.isalpha() and tok.word.conf < FUZZY_BELOW)
+
 
 def ocr_factor(tokens: list[Token]) -> float:
     if not tokens:
@@ -403,10 +427,17 @@ def clean_name(text: str) -> str:
     return text
 
 
+_STRAY = "\"'‘’“”`|«»"   # quote marks and bars OCR reads from specks and rules next to words
+
+
+def _name_part(t: Token) -> str:
+    return t.text.strip(_STRAY) if t.word.conf < 1.0 else t.text
+
+
 def parse_name(tokens: list[Token]) -> tuple[str, list[Token]] | None:
     used = []
     for t in tokens[:7]:
-        raw = t.text
+        raw = _name_part(t)
         core = raw.strip(",.;:")
         if not core or any(c.isdigit() for c in core) or "@" in core or "/" in core:
             break
@@ -417,16 +448,17 @@ def parse_name(tokens: list[Token]) -> tuple[str, list[Token]] | None:
         used.append(t)
         if raw.endswith((";", ":")):
             break
-    while used and used[-1].text.strip(",") in ("&", "-"):
+    while used and _name_part(used[-1]).strip(",") in ("&", "-"):
         used.pop()
-    alpha = [t for t in used if len(t.text.strip(",.")) >= 2]
+    parts = [_name_part(t) for t in used]
+    alpha = [p for p in parts if len(p.strip(",.")) >= 2]
     if len(alpha) < 2 or len(used) > 6:
         return None
-    if any(fold_token(t.text) in TITLE_WORDS or fold_token(t.text) in _NOT_NAMES for t in used):
+    if any(fold_token(p) in TITLE_WORDS or fold_token(p) in _NOT_NAMES for p in parts):
         return None
-    if any(not t.text[:1].isupper() and fold_token(t.text) not in NAME_PARTICLES for t in used):
+    if any(not p[:1].isupper() and fold_token(p) not in NAME_PARTICLES for p in parts):
         return None   # every part of a name is capitalised
-    text = " ".join(t.text for t in used)
+    text = " ".join(parts)
     if not re.search(r"[A-ZÀ-Þ]", text):
         return None   # names are capitalised
     return clean_name(text), used

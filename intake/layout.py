@@ -139,6 +139,8 @@ class Layout:
             if nxt.page != line.page or nxt.y - line.y > max_gap * max(line.h, nxt.h) * (len(out) + 1.5):
                 break
             for seg in nxt.segments():
+                if sum(c.isalnum() for t in seg for c in t.text) <= 1:
+                    continue   # a speck or a table rule read as "|", "1", "—"
                 sx0, sx1 = self.xspan(seg)
                 overlap = min(x1, sx1) - max(x0, sx0)
                 if overlap > 0 or abs((sx0 + sx1) / 2 - (x0 + x1) / 2) < 0.3 * (x1 - x0 + sx1 - sx0):

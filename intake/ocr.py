@@ -19,7 +19,7 @@ import statistics
 import tempfile
 import time
 
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from .errors import IntakeError
 from .model import Page, Word, rotate_box
@@ -28,7 +28,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 MAX_SIDE = 4200          # longer images are reduced before OCR
 MIN_SIDE_UPSCALE = 1000  # a whole page image shorter than this is enlarged 2x
-GOOD_WORDS = 12          # confident words needed to accept a reading without OSD
+OSD_SIDE = 2000          # orientation is detected on an image reduced to this side
 _ALPHA = re.compile(r"[A-Za-z]{3,}")
 
 
@@ -84,7 +84,9 @@ def detect_rotation(image: Image.Image, timeout: float = 30.0, directory: str | 
     """Clockwise degrees that upright ``image`` (0, 90, 180, 270)."""
     pytesseract = _tesseract()
     with tempfile.TemporaryDirectory(dir=directory) as tmp:
-        path = _save(image, tmp, "osd")
+        reduced = image.copy()
+        reduced.thumbnail((OSD_SIDE, OSD_SIDE))   # OSD needs letter shapes, not full resolution
+        path = _save(reduced, tmp, "osd")
         try:
             osd = _run(pytesseract, path, "--psm 0 -c min_characters_to_try=10", timeout, "osd")
             if float(osd.get("orientation_conf", 0)) >= 1.5:
@@ -165,15 +167,49 @@ def _line_direction(data: dict) -> float:
     return statistics.median(angles) if len(angles) >= 2 else 0.0
 
 
+UNEVEN_SPREAD = 55       # background brightness spread (p95 - p5) of a photo with shadows or a backdrop
+POOR_SHARE = 0.3         # below this share of confident words a reading is poor (sideways, upside down)
+
+
+def background_spread(image: Image.Image) -> int:
+    """Spread (p95 - p5) of the estimated paper brightness over the image.
+
+    A flatbed scan has an even background (spread ~10-45); a phone photo with
+    a shadow across the page or a desk around it has an uneven one (70+).
+    The background is the local maximum over a reduced image, which removes
+    the text strokes.
+    """
+    factor = max(1, round(max(image.size) / 300))
+    bg = image.reduce(factor).filter(ImageFilter.MaxFilter(5))
+    hist = bg.histogram()
+    total = sum(hist)
+
+    def pct(q: float) -> int:
+        acc = 0
+        for value, count in enumerate(hist):
+            acc += count
+            if acc >= q * total:
+                return value
+        return 255
+    return pct(0.95) - pct(0.05)
+
+
+OTSU, SAUVOLA = "--psm 3", "--psm 3 -c thresholding_method=2"
+
+
 def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
-             rotation: int | None = None, thorough: bool = False) -> Page:
+             rotation: int | None = None, alternate: bool = False) -> Page:
     """OCR one page image (any mode) into a Page of words with confidences.
 
-    ``rotation`` (clockwise degrees) skips orientation detection. ``thorough``
-    is the second look the pipeline asks for when the first reading left
-    fields missing: orientation by OSD (or by trying each rotation) and, for
-    uneven lighting, Tesseract's local (Sauvola) thresholding; the reading
-    with the most confident words wins.
+    One Tesseract reading per upright page. An uneven background (a photo
+    with a shadow or a desk around the page) is read with Tesseract's local
+    (Sauvola) thresholding instead of the global (Otsu) one. ``rotation``
+    (clockwise degrees) skips orientation detection; otherwise a poor first
+    reading (few confident words: an upside-down scan) asks OSD on a reduced
+    image, falling back to trying 90/180/270. ``alternate`` reads with the
+    other thresholding method (the pipeline's second look at a page whose
+    first reading left fields missing: a block the page segmentation dropped
+    often comes through under the other binarisation).
     """
     started = time.perf_counter()
     pytesseract = _tesseract()
@@ -183,29 +219,34 @@ def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     elif max(image.size) < MIN_SIDE_UPSCALE:
         image = image.resize((image.width * 2, image.height * 2), Image.LANCZOS)
+    uneven = background_spread(image) >= UNEVEN_SPREAD
+    config = SAUVOLA if uneven != alternate else OTSU
     deadline = started + timeout
     with tempfile.TemporaryDirectory() as tmp:
-        def read(img: Image.Image, name: str, config: str = "--psm 3") -> dict:
+        def read(img: Image.Image, name: str) -> dict:
             left = max(1.0, deadline - time.perf_counter())
             return _run(pytesseract, _save(img, tmp, name), config, left)
 
         rot = rotation or 0
         upright = _rotate(image, rot)
         data = read(upright, "page")
-        good, _ = _quality(data)
-        if rotation is None and abs(_line_direction(data)) <= 45 and (thorough or good < GOOD_WORDS):
+        good, share = _share(data)
+        if rotation is None and abs(_line_direction(data)) <= 45 and (share < POOR_SHARE or good < 3):
             # (Sideways lines Tesseract reads anyway; _words turns them upright for free.)
             found = detect_rotation(image, max(1.0, deadline - time.perf_counter()), tmp)
             if found:
                 candidate = _rotate(image, found)
                 cdata = read(candidate, "rotated")
                 if _quality(cdata)[0] >= good:
-                    rot, upright, data, good = found, candidate, cdata, _quality(cdata)[0]
-        if thorough:
-            sdata = read(upright, "sauvola", "--psm 3 -c thresholding_method=2")
-            if _quality(sdata)[0] > good:
-                data = sdata
+                    rot, upright, data = found, candidate, cdata
     words, turn, skew = _words(data, number, upright.width, upright.height)
     size = (upright.width, upright.height) if turn in (0, 180) else (upright.height, upright.width)
     return Page(number, words, "ocr", size[0], size[1], (rot + turn) % 360, skew,
                 time.perf_counter() - started)
+
+
+def _share(data: dict) -> tuple[int, float]:
+    """(confident alphabetic words, their share of all words) of a reading."""
+    good, _ = _quality(data)
+    n = sum(1 for text, conf in zip(data["text"], data["conf"]) if text.strip() and float(conf) >= 0)
+    return good, (good / n if n else 0.0)

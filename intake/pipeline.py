@@ -10,12 +10,11 @@ from .directory import load_directory
 from .errors import IntakeError
 from .fields import DocumentFields, FieldResult
 from .layout import Layout
-from .model import FIELDS, Evidence, Extraction, Page
+from .model import FIELDS, Evidence, Extraction, Page, Word
 from .readers import Document, read_document
 
-# Fields whose weak reading on an OCR page earns a second, thorough OCR look.
+# Fields whose absence after the first OCR reading earns the page a second look.
 CORE = ("holder_name", "license_number", "issue_date", "expiry_date")
-RETRY_BELOW = 0.6
 
 
 def _evidence(res: FieldResult) -> Evidence | None:
@@ -44,12 +43,32 @@ def read_fields(pages: list[Page], hints: list[dict] | None) -> dict:
 
 
 def _weak(found: dict) -> bool:
+    """Whether a core field is missing after the first reading (worth a second OCR look).
+
+    A low-confidence value is not enough: the second look costs a full page
+    reading, and re-reading a field that was found rarely changes it. An
+    expiry absent next to an issue date (a never-expiring credential) and an
+    issue date absent next to an expiry (cards that print only an expiry) are
+    legitimate.
+    """
     r = found["results"]
-    weak = [f for f in CORE if r[f].value is None or r[f].confidence < RETRY_BELOW]
-    # an expiry legitimately absent (never-expiring type) is not a weakness
-    if "expiry_date" in weak and r["expiry_date"].value is None and r["issue_date"].value is not None:
-        weak.remove("expiry_date")
-    return bool(weak)
+    missing = [f for f in CORE if r[f].value is None]
+    if "expiry_date" in missing and r["issue_date"].value is not None:
+        missing.remove("expiry_date")
+    if "issue_date" in missing and r["expiry_date"].value is not None and r["expiry_date"].confidence >= 0.8:
+        missing.remove("issue_date")
+    return bool(missing)
+
+
+def _overlay(first: Page, second: Page) -> Page:
+    """``first`` plus the words of ``second`` where the first reading found nothing."""
+    def hit(w: Word, boxes) -> bool:
+        return any(x0 <= w.lx <= x1 and t <= w.ly <= b for x0, t, x1, b in boxes)
+    pad = 0.004
+    boxes = [(w.x0 - pad, w.top - pad, w.x1 + pad, w.bottom + pad) for w in first.words]
+    extra = [w for w in second.words if w.conf >= 0.3 and not hit(w, boxes)]
+    return Page(first.number, first.words + extra, first.method, first.width_px, first.height_px,
+                first.rotation, first.skew, first.ocr_seconds + second.ocr_seconds)
 
 
 def _merge(a: dict, b: dict) -> dict:
@@ -75,11 +94,12 @@ def extract_document(path: str, hints: list[dict] | None = None, ocr_timeout: fl
         doc: Document = read_document(str(path), ocr_timeout=ocr_timeout)
         found = read_fields(doc.pages, hints)
         if any(p.method == "ocr" for p in doc.pages) and _weak(found):
-            from .readers import reread_thorough
-            pages2 = reread_thorough(str(path), doc, ocr_timeout)
+            from .readers import reread_alternate
+            pages2 = reread_alternate(str(path), doc, ocr_timeout)
             if pages2 is not None:
-                found = _merge(found, read_fields(pages2, hints))
-                doc = Document(doc.media_type, [p2 if p.method == "ocr" else p for p, p2 in zip(doc.pages, pages2)])
+                merged = [_overlay(p, p2) if p.method == "ocr" else p for p, p2 in zip(doc.pages, pages2)]
+                found = _merge(found, read_fields(merged, hints))
+                doc = Document(doc.media_type, merged)
         _fill(result, found)
         result.method = doc.method
         result.pages = len(doc.pages)

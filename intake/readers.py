@@ -235,8 +235,8 @@ def _read_image(path: str, ocr_timeout: float) -> list[Page]:
             for i, frame in enumerate(open_image_frames(path))]
 
 
-def reread_thorough(path: str, doc: Document, ocr_timeout: float) -> list[Page] | None:
-    """The document's OCR pages read again thoroughly (orientation, local thresholding)."""
+def reread_alternate(path: str, doc: Document, ocr_timeout: float) -> list[Page] | None:
+    """The document's OCR pages read again upright with the other thresholding method."""
     if doc.media_type == PDF:
         pdf = open_pdf(path)
         try:
@@ -247,11 +247,13 @@ def reread_thorough(path: str, doc: Document, ocr_timeout: float) -> list[Page] 
                     continue
                 pdf_page = pdf[page.number - 1]
                 try:
-                    out.append(ocr.ocr_page(render_pdf_page(pdf_page), page.number, ocr_timeout, thorough=True))
+                    out.append(ocr.ocr_page(render_pdf_page(pdf_page), page.number, ocr_timeout,
+                                            rotation=page.rotation, alternate=True))
                 finally:
                     pdf_page.close()
             return out
         finally:
             pdf.close()
     frames = open_image_frames(path)
-    return [ocr.ocr_page(f, i + 1, ocr_timeout, thorough=True) for i, f in enumerate(frames)]
+    return [ocr.ocr_page(f, p.number, ocr_timeout, rotation=p.rotation, alternate=True)
+            for f, p in zip(frames, doc.pages)]
