@@ -13,6 +13,7 @@ from portal.navigation import nav_item
 from portal.policies.access import COMPLIANCE_VIEW_ROLES
 from portal.rendering import render
 from portal.security import role_required
+from portal.services import compliance
 from portal.services import forecast as forecast_service
 from portal.services import recommendations
 from portal.services import team as team_service
@@ -49,8 +50,11 @@ def _scope_context(scope):
 def overview():
     scope = _scope()
     flt = team_service.MatrixFilter.from_args(request.args)
-    matrix = team_service.build_matrix(scope, flt)
-    renewals = recommendations.renew_now(scope.person_ids, limit=RENEW_PREVIEW)
+    on = today()
+    facts = compliance.load_facts(scope.person_ids, on)
+    matrix = team_service.build_matrix(scope, flt, on=on, facts=facts)
+    renewals = recommendations.renew_now(scope.person_ids, on=on, limit=RENEW_PREVIEW, facts=facts,
+                                         states=matrix.states)
     return render("team/overview.html", block="results", matrix=matrix, renewals=renewals,
                   sorts=team_service.SORTS, **_scope_context(scope))
 

@@ -33,11 +33,14 @@ class RenewalRow:
     issuer_name: str
 
 
-def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None) -> list[RenewalRow]:
-    """The ranked renew-now list for a set of people (a team or one person)."""
+def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None,
+              facts: compliance.Facts | None = None,
+              states: dict[int, list] | None = None) -> list[RenewalRow]:
+    """The ranked renew-now list for a set of people (a team or one person);
+    ``facts``/``states`` already loaded for them on ``on`` are reused."""
     on = on or today()
-    facts = compliance.load_facts(person_ids, on)
-    states = facts.states_on(on)
+    facts = facts or compliance.load_facts(person_ids, on)
+    states = states if states is not None else facts.states_on(on)
     credential_ids = {s.credential_id for person_states in states.values() for s in person_states
                       if s.credential_id is not None and s.days_left is not None}
     if not credential_ids:

@@ -224,13 +224,15 @@ class Matrix:
     pages: int
     headline: Headline
     all_rows: list[Row] = field(default_factory=list, repr=False)  # every matching row (exports)
+    states: dict[int, list[RequirementState]] = field(default_factory=dict, repr=False)
 
 
 def build_matrix(scope: TeamScope, flt: MatrixFilter, on: date | None = None,
-                 page_size: int | None = PAGE_SIZE) -> Matrix:
-    """The matrix for ``scope`` filtered, sorted and paged as ``flt`` asks."""
+                 page_size: int | None = PAGE_SIZE, facts: compliance.Facts | None = None) -> Matrix:
+    """The matrix for ``scope`` filtered, sorted and paged as ``flt`` asks
+    (pass ``facts`` already loaded for the scope to share them with other parts of a page)."""
     on = on or today()
-    facts = compliance.load_facts(scope.person_ids, on)
+    facts = facts or compliance.load_facts(scope.person_ids, on)
     states = facts.states_on(on)
     summary = summarise(states)
 
@@ -277,7 +279,7 @@ def build_matrix(scope: TeamScope, flt: MatrixFilter, on: date | None = None,
         pages, page, page_rows = 1, 1, rows
     return Matrix(scope=scope, on=on, filter=flt, columns=shown_columns, all_columns=columns,
                   rows=page_rows, matching=matching, page=page, pages=pages,
-                  headline=headline(summary, states), all_rows=rows)
+                  headline=headline(summary, states), all_rows=rows, states=states)
 
 
 def scope_choices(user: User) -> dict[str, list]:

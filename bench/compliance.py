@@ -1,0 +1,243 @@
+"""Benchmark: the team page for a manager over 500 people and the
+organisation roll-up, on an organisation of 20,000 people and 100,000
+credentials.
+
+Prints p50/p95 per page and the SQL statements each page runs (which must
+not grow with team size). Not a timed test: it reports, it does not fail,
+except when the query count differs between a small and a large team.
+
+    .venv/bin/python bench/compliance.py [--people 20000] [--runs 30]
+
+Uses a throwaway SQLite database under /tmp (or CREDWATCH_BENCH_DATABASE_URL
+for an existing, empty, PostgreSQL database).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("CREDWATCH_INSTANCE_PATH", tempfile.mkdtemp(prefix="credwatch-bench-"))
+
+from sqlalchemy import event, insert, select  # noqa: E402
+from werkzeug.security import generate_password_hash  # noqa: E402
+
+from portal import create_app  # noqa: E402
+from portal.extensions import db  # noqa: E402
+from portal.models import (  # noqa: E402
+    Assignment,
+    Credential,
+    CredentialType,
+    Department,
+    Issuer,
+    JobRole,
+    Person,
+    Project,
+    ReminderPolicy,
+    Requirement,
+    User,
+)
+
+PASSWORD = "bench-password"
+TEAM_LEADS, STAFF_PER_LEAD = 5, 99  # a director's line: 5 + 5 * 99 = 500 people
+
+
+def seed(people_target: int, rng: random.Random) -> dict:
+    today = date.today()
+    db.session.execute(insert(Issuer), [{"code": f"ISS{i}", "name": f"Issuer {i}", "aliases": [],
+                                        "license_number_patterns": [], "renewal_url": f"https://issuer{i}.example/renew"}
+                                       for i in range(10)])
+    issuers = list(db.session.scalars(select(Issuer.id)))
+    db.session.execute(insert(CredentialType), [
+        {"code": f"T{i}", "name": f"Credential {i}", "issuer_id": issuers[i % len(issuers)], "aliases": [],
+         "validity_months": None if i % 10 == 9 else rng.choice((12, 24, 36)),
+         "ce_hours": 20.0 if i % 4 == 0 else None, "renewal_lead_days": rng.choice((0, 14, 30, 45))}
+        for i in range(30)])
+    types = list(db.session.scalars(select(CredentialType.id)))
+    db.session.add(ReminderPolicy(credential_type_id=None))
+    db.session.execute(insert(JobRole), [{"code": f"R{i}", "name": f"Role {i}"} for i in range(12)])
+    roles = list(db.session.scalars(select(JobRole.id)))
+    role_types = {role: rng.sample(types, rng.randint(3, 5)) for role in roles}
+    db.session.execute(insert(Requirement), [
+        {"credential_type_id": t, "job_role_id": role, "lead_days": rng.choice((None, None, 30, 60))}
+        for role, ts in role_types.items() for t in ts])
+    db.session.execute(insert(Department), [{"name": f"Department {i}"} for i in range(40)])
+    departments = list(db.session.scalars(select(Department.id)))
+
+    # CEO -> directors -> leads -> staff, built level by level with bulk inserts.
+    number = [0]
+
+    def people_rows(count, manager_id, department_id):
+        rows = []
+        for _ in range(count):
+            number[0] += 1
+            rows.append({"employee_id": f"B{number[0]:06d}", "first_name": f"First{number[0]}",
+                         "last_name": f"Last{number[0]}", "email": f"p{number[0]}@bench.example",
+                         "job_role_id": rng.choice(roles), "department_id": department_id,
+                         "manager_id": manager_id, "active": True, "notification_channel": "email"})
+        return rows
+
+    db.session.execute(insert(Person), people_rows(1, None, None))
+    ceo = db.session.scalar(select(Person.id))
+    directors_needed = max(1, people_target // (1 + TEAM_LEADS * (1 + STAFF_PER_LEAD)))
+    for d in range(directors_needed):
+        dept = departments[d % len(departments)]
+        db.session.execute(insert(Person), people_rows(1, ceo, dept))
+        director = db.session.scalar(select(Person.id).order_by(Person.id.desc()).limit(1))
+        db.session.execute(insert(Person), people_rows(TEAM_LEADS, director, dept))
+        leads = list(db.session.scalars(select(Person.id).where(Person.manager_id == director)))
+        for lead in leads:
+            db.session.execute(insert(Person), people_rows(STAFF_PER_LEAD, lead, dept))
+    db.session.commit()
+
+    everyone = db.session.execute(select(Person.id, Person.job_role_id)).all()
+    credentials = []
+    for person_id, role_id in everyone:
+        for type_id in role_types[role_id]:
+            roll = rng.random()
+            if roll < 0.08:
+                continue  # missing
+            expires = today + timedelta(days=rng.randint(-400, 900))
+            credentials.append({"person_id": person_id, "credential_type_id": type_id, "state": "active",
+                                "issued_on": expires - timedelta(days=730), "expires_on": expires,
+                                "source": "import", "verified": True, "expiry_predicted": False, "version": 1})
+            if rng.random() < 0.3:
+                credentials.append({"person_id": person_id, "credential_type_id": type_id, "state": "superseded",
+                                    "issued_on": expires - timedelta(days=1460),
+                                    "expires_on": expires - timedelta(days=731), "source": "import",
+                                    "verified": True, "expiry_predicted": False, "version": 1})
+        extra = rng.choice(types)
+        credentials.append({"person_id": person_id, "credential_type_id": extra, "state": "active",
+                            "issued_on": today - timedelta(days=100), "expires_on": today + timedelta(days=600),
+                            "source": "import", "verified": True, "expiry_predicted": False, "version": 1})
+    for start in range(0, len(credentials), 5000):
+        db.session.execute(insert(Credential), credentials[start:start + 5000])
+
+    projects = []
+    for i in range(20):
+        project = Project(code=f"PRJ{i}", name=f"Project {i}", starts_on=today - timedelta(days=100),
+                          ends_on=today + timedelta(days=300))
+        db.session.add(project)
+        projects.append(project)
+    db.session.flush()
+    for project in projects:
+        db.session.add(Requirement(credential_type_id=rng.choice(types), project_id=project.id, lead_days=30))
+    assignments = [{"project_id": rng.choice(projects).id, "person_id": pid, "starts_on": today - timedelta(days=30),
+                    "ends_on": today + timedelta(days=rng.randint(30, 400))}
+                   for pid, _ in rng.sample(everyone, min(3000, len(everyone)))]
+    db.session.execute(insert(Assignment), assignments)
+
+    director = db.session.scalar(select(Person.id).where(Person.manager_id == ceo).limit(1))
+    lead = db.session.scalar(select(Person.id).where(Person.manager_id == director).limit(1))
+    small_lead_staff = db.session.scalar(select(Person.id).where(Person.manager_id == lead).limit(1))
+    password_hash = generate_password_hash(PASSWORD, method="scrypt")
+    users = {}
+    for key, person_id, user_roles in (("manager500", director, "employee manager"),
+                                  ("manager_small", small_lead_staff, "employee manager"),
+                                  ("compliance", ceo, "employee compliance")):
+        email = f"{key}@bench.example"
+        db.session.add(User(email=email, password_hash=password_hash, roles_text=user_roles, person_id=person_id))
+        users[key] = email
+    # A small team for the query-count comparison: 4 people under one staff member.
+    db.session.execute(insert(Person), people_rows(4, small_lead_staff, departments[0]))
+    db.session.commit()
+    refresh = getattr(__import__("portal.services.compliance", fromlist=["x"]), "refresh_all", None)
+    if refresh is not None:
+        refresh()
+        db.session.commit()
+    return {"users": users, "people": len(everyone) + 4, "credentials": len(credentials)}
+
+
+def login(app, email):
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def measure(client, url, runs):
+    client.get(url)  # warm up
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, int(round(0.95 * len(timings))) - 1)]
+    return statistics.median(timings), p95
+
+
+def count_queries(client, url):
+    statements = []
+
+    def on_execute(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        client.get(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    return len(statements)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--people", type=int, default=20000)
+    parser.add_argument("--runs", type=int, default=30)
+    args = parser.parse_args()
+
+    url = os.environ.get("CREDWATCH_BENCH_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tempfile.mkdtemp(prefix='credwatch-bench-db-')}/bench.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False,
+                      "RATELIMIT_ENABLED": False, "TESTING": False})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade(revision="heads")
+        started = time.perf_counter()
+        made = seed(args.people, random.Random(20000))
+        if db.engine.dialect.name == "sqlite":
+            # Planner statistics, as any long-lived database has them (PostgreSQL's
+            # autovacuum analyses by itself). Without them SQLite reads every
+            # active credential through the state index.
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE")
+        print(f"seeded {made['people']:,} people and {made['credentials']:,} credentials "
+              f"in {time.perf_counter() - started:.1f} s ({db.engine.dialect.name})")
+
+        manager = login(app, made["users"]["manager500"])
+        small = login(app, made["users"]["manager_small"])
+        compliance = login(app, made["users"]["compliance"])
+        pages = (
+            ("team page, manager over 500 people", manager, "/team", args.runs),
+            ("team matrix fragment (HTMX filter), 500", manager, "/team?state=expired", args.runs),
+            ("forecast, manager over 500 people", manager, "/team/forecast", max(5, args.runs // 3)),
+            ("organisation roll-up (compliance)", compliance, "/team", max(5, args.runs // 3)),
+        )
+        print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+        for label, client, page_url, runs in pages:
+            p50, p95 = measure(client, page_url, runs)
+            print(f"{label:45} {p50:8.0f} {p95:8.0f} {count_queries(client, page_url):8d}")
+        small_count = count_queries(small, "/team")
+        large_count = count_queries(manager, "/team")
+        print(f"queries for /team: team of 4 -> {small_count}, team of 500 -> {large_count}"
+              f" (ratio {large_count / small_count:.2f})")
+        return 0 if small_count == large_count else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
