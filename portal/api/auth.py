@@ -47,6 +47,8 @@ def _rate_limit() -> str:
 def _authenticate() -> None:
     if request.method == "OPTIONS":
         return
+    if any(isinstance(v, str) and "\x00" in v for v in (request.view_args or {}).values()):
+        raise ApiError(404, "not_found", "There is no such resource.")
     token = current_token()
     if token is None:
         raise ApiError(401, "unauthorized",

@@ -4,12 +4,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import Select, func, select
 
 from portal.api.auth import current_token
 from portal.api.errors import ApiError
 from portal.extensions import db
+from portal.models import Person
 from portal.services import api_tokens
 from portal.services.people_sync import SyncResult
 
@@ -70,3 +72,17 @@ def finish(result: SyncResult, dry_run: bool) -> tuple[dict[str, Any], int]:
 
 def not_found(what: str, key: Any) -> ApiError:
     return ApiError(404, "not_found", f"No {what} {key!s}.")
+
+
+def person_or_404(employee_id: str) -> Person:
+    person = db.session.scalar(select(Person).where(Person.employee_id == employee_id))
+    if person is None:
+        raise not_found("person with employee id", employee_id)
+    return person
+
+
+def check_size(items: list) -> None:
+    """413 for a bulk call over ``API_MAX_BULK`` records."""
+    limit = current_app.config["API_MAX_BULK"]
+    if len(items) > limit:
+        raise ApiError(413, "payload_too_large", f"Send at most {limit} records per call.")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from portal.api import schemas
 from portal.api.auth import scope
-from portal.api.common import documented_errors, make_blueprint, not_found
+from portal.api.common import documented_errors, make_blueprint, not_found, person_or_404
 from portal.extensions import db
 from portal.models import Assignment, CredentialType, JobRole, Person, Project, today
 from portal.policies.compliance import SEVERITY, Status, summarise
@@ -15,13 +15,6 @@ from portal.services.compliance import people_states
 from portal.services.scoping import reporting_line_ids
 
 blp = make_blueprint("api_compliance", __name__, "Who meets their role and project requirements.")
-
-
-def _person(employee_id: str) -> Person:
-    person = db.session.scalar(select(Person).where(Person.employee_id == employee_id))
-    if person is None:
-        raise not_found("person with employee id", employee_id)
-    return person
 
 
 def _answer(person_ids: list[int], on: date, keep=lambda state: True) -> dict:
@@ -69,7 +62,7 @@ def _answer(person_ids: list[int], on: date, keep=lambda state: True) -> dict:
 @scope("compliance:read")
 def person_compliance(args, employee_id: str):
     """Compliance of one person"""
-    return _answer([_person(employee_id).id], args.get("on") or today())
+    return _answer([person_or_404(employee_id).id], args.get("on") or today())
 
 
 @blp.route("/teams/<string:manager_employee_id>", methods=["GET"])
@@ -79,7 +72,7 @@ def person_compliance(args, employee_id: str):
 @scope("compliance:read")
 def team_compliance(args, manager_employee_id: str):
     """Compliance of a manager's whole reporting line (active people)"""
-    manager = _person(manager_employee_id)
+    manager = person_or_404(manager_employee_id)
     ids = list(db.session.scalars(
         select(Person.id).where(Person.id.in_(reporting_line_ids(manager.id)), Person.active.is_(True))
     ))

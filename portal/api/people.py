@@ -1,32 +1,18 @@
 """People: bulk upsert from the HRIS, read, deactivate."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
 from portal.api import schemas
 from portal.api.auth import scope
-from portal.api.common import actor, documented_errors, finish, make_blueprint, not_found, paginate
+from portal.api.common import actor, check_size, documented_errors, finish, make_blueprint, paginate, person_or_404
 from portal.api.errors import ApiError
 from portal.extensions import db
 from portal.models import Department, JobRole, Person
 from portal.services import people_sync
 
 blp = make_blueprint("api_people", __name__, "People from the HRIS, keyed by employee id.")
-
-
-def _person(employee_id: str) -> Person:
-    person = db.session.scalar(select(Person).where(Person.employee_id == employee_id))
-    if person is None:
-        raise not_found("person with employee id", employee_id)
-    return person
-
-
-def _check_size(items: list) -> None:
-    limit = current_app.config["API_MAX_BULK"]
-    if len(items) > limit:
-        raise ApiError(413, "payload_too_large", f"Send at most {limit} records per call.")
 
 
 @blp.route("", methods=["PUT"])
@@ -44,7 +30,7 @@ def upsert_people(body):
     a leaver's credentials stay in the registry but no longer remind.
     Records with errors are reported and skipped; `dry_run` writes nothing.
     """
-    _check_size(body["people"])
+    check_size(body["people"])
     result = people_sync.apply_people(body["people"], actor())
     return finish(result, body["dry_run"])
 
@@ -82,7 +68,7 @@ def list_people(args):
 @scope("people:read")
 def get_person(employee_id: str):
     """One person by employee id"""
-    return _person(employee_id)
+    return person_or_404(employee_id)
 
 
 @blp.route("/<string:employee_id>/deactivate", methods=["POST"])
@@ -96,7 +82,7 @@ def deactivate(body, employee_id: str):
     Sets `active` to false and `left_on` (default today). Their credentials
     stay in the registry; reminders stop. Deactivating twice changes nothing.
     """
-    person = _person(employee_id)
+    person = person_or_404(employee_id)
     outcome = people_sync.deactivate_person(person, body.get("left_on"), actor())
     if not outcome.ok:
         raise ApiError(409, "conflict", "; ".join(outcome.errors))

@@ -1,13 +1,12 @@
 """Projects, their requirements, and assignments (staffing sync)."""
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.api import schemas
 from portal.api.auth import scope
-from portal.api.common import actor, documented_errors, finish, make_blueprint, not_found, paginate
+from portal.api.common import actor, check_size, documented_errors, finish, make_blueprint, not_found, paginate
 from portal.api.errors import ApiError
 from portal.extensions import db
 from portal.models import Assignment, Project, Requirement
@@ -23,12 +22,6 @@ def _project(code: str) -> Project:
     return project
 
 
-def _check_size(items: list) -> None:
-    limit = current_app.config["API_MAX_BULK"]
-    if len(items) > limit:
-        raise ApiError(413, "payload_too_large", f"Send at most {limit} records per call.")
-
-
 @blp.route("", methods=["PUT"])
 @blp.arguments(schemas.ProjectsUpsertIn)
 @blp.response(200, schemas.SyncResultSchema)
@@ -36,7 +29,7 @@ def _check_size(items: list) -> None:
 @scope("projects:write")
 def upsert_projects(body):
     """Create or update projects (idempotent, keyed by code)"""
-    _check_size(body["projects"])
+    check_size(body["projects"])
     return finish(people_sync.apply_projects(body["projects"], actor()), body["dry_run"])
 
 
@@ -110,7 +103,7 @@ def replace_assignments(body, code: str):
     removed. Any invalid record refuses the whole call (409).
     """
     project = _project(code)
-    _check_size(body["assignments"])
+    check_size(body["assignments"])
     records = [{**item, "project": project.code} for item in body["assignments"]]
     result = people_sync.apply_assignments(records, actor(), replace_for=project)
     if result.errors:
@@ -133,7 +126,7 @@ def upsert_assignments(body):
 
     Keyed by project code, employee id and start date. Nothing is removed.
     """
-    _check_size(body["assignments"])
+    check_size(body["assignments"])
     return finish(people_sync.apply_assignments(body["assignments"], actor()), body["dry_run"])
 
 

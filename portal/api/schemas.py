@@ -11,8 +11,13 @@ COMPLIANCE_STATUSES = ("compliant", "expiring", "in_grace", "expired", "missing"
 Str = ma.fields.String
 
 
+# PostgreSQL cannot store NUL characters; saying so in the schema keeps
+# clients (and schemathesis) from sending them.
+NO_NUL = validate.Regexp(r"^[^\x00]*$", error="Must not contain NUL characters.")
+
+
 def text(max_length: int, min_length: int | None = None, **kw):
-    return Str(validate=validate.Length(min=min_length, max=max_length), **kw)
+    return Str(validate=[validate.Length(min=min_length, max=max_length), NO_NUL], **kw)
 
 
 class StrictSchema(ma.Schema):
@@ -38,7 +43,7 @@ class PersonIn(StrictSchema):
     employee_id = text(64, 1, required=True)
     first_name = text(120, 1)
     last_name = text(120, 1)
-    email = ma.fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = ma.fields.Email(allow_none=True, validate=[validate.Length(max=254), NO_NUL])
     job_role = text(64, allow_none=True, metadata={"description": "Job role code; created when new"})
     job_role_name = text(120, allow_none=True, metadata={"description": "Job role name (used to create it)"})
     department = text(120, allow_none=True, metadata={"description": "Department name; created when new"})

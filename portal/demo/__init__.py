@@ -32,6 +32,7 @@ STEPS = [
     "portal.demo.credentials",
     "portal.demo.documents",
     "portal.demo.compliance",
+    "portal.demo.integrations",
     "portal.demo.reminders",
 ]
 

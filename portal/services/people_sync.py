@@ -58,6 +58,15 @@ class Outcome:
         self.errors.append(message)
         self.action = "error"
 
+    def settle(self, current: dict[str, Any] | None, wanted: dict[str, Any]) -> None:
+        """create (no current record), update (with the changed fields) or unchanged."""
+        if current is None:
+            self.action = "create"
+            self.changes = {k: (None, v) for k, v in wanted.items() if v is not None}
+        else:
+            self.changes = {k: (current[k], wanted[k]) for k in wanted if current[k] != wanted[k]}
+            self.action = "update" if self.changes else "unchanged"
+
     @property
     def ok(self) -> bool:
         return not self.errors
@@ -311,12 +320,7 @@ def plan_people(records: Sequence[dict[str, Any]], on: date | None = None) -> _P
         if not outcome.ok:
             continue
         targets[outcome.index] = wanted
-        if current is None:
-            outcome.action = "create"
-            outcome.changes = {k: (None, v) for k, v in wanted.items() if v is not None}
-        else:
-            outcome.changes = {k: (current[k], wanted[k]) for k in wanted if current[k] != wanted[k]}
-            outcome.action = "update" if outcome.changes else "unchanged"
+        outcome.settle(current, wanted)
 
     _refuse_manager_cycles(outcomes, targets, manager_of)
     return _PeoplePlan(outcomes, targets, existing, catalogue, list(records))
@@ -373,7 +377,22 @@ def apply_people(records: Sequence[dict[str, Any]], actor, on: date | None = Non
     people: dict[str, Person] = dict(plan.existing)
     befores: dict[int, dict[str, Any]] = {}
     moved_emails: list[Person] = []
+    # New departments and job roles first, while the session is small (each
+    # one is flushed to get its id for the audit event).
+    for index, wanted in plan.targets.items():
+        changes = plan.outcomes[index].changes
+        if "department" in changes:
+            catalogue.department(wanted["department"], actor)
+        if "job_role" in changes:
+            catalogue.role(wanted["job_role"], _clean_text(plan.raw[index].get("job_role_name")), actor)
     # Pass 1: create and update everything but the manager link.
+    with db.session.no_autoflush:
+        _write_people(plan, people, befores, moved_emails)
+    return _link_and_audit(plan, people, befores, moved_emails, actor)
+
+
+def _write_people(plan: _PeoplePlan, people: dict[str, Person], befores: dict, moved_emails: list) -> None:
+    catalogue = plan.catalogue
     for index, wanted in plan.targets.items():
         outcome = plan.outcomes[index]
         if outcome.action == "unchanged":
@@ -395,13 +414,13 @@ def apply_people(records: Sequence[dict[str, Any]], actor, on: date | None = Non
         person.hired_on = wanted["hired_on"]
         person.left_on = wanted["left_on"]
         if "department" in outcome.changes:
-            person.department = catalogue.department(wanted["department"], actor)
+            person.department = catalogue.department(wanted["department"], None)
         if "job_role" in outcome.changes:
-            role_name = None
-            raw = plan.raw[index]
-            if raw.get("job_role_name"):
-                role_name = _clean_text(raw.get("job_role_name"))
-            person.job_role = catalogue.role(wanted["job_role"], role_name, actor)
+            person.job_role = catalogue.role(wanted["job_role"], None, None)
+
+
+def _link_and_audit(plan: _PeoplePlan, people: dict[str, Person], befores: dict, moved_emails: list,
+                    actor) -> SyncResult:
     # An email may move between two people in one payload: release the old
     # addresses first so the unique constraint never sees two owners.
     if moved_emails:
@@ -420,7 +439,9 @@ def apply_people(records: Sequence[dict[str, Any]], actor, on: date | None = Non
         if "manager" not in outcome.changes:
             continue
         person = people[outcome.key]
-        person.manager = people[wanted["manager"]] if wanted["manager"] else None
+        # By id, not through the relationship: assigning ``manager`` would load
+        # each manager's ``reports`` collection (and autoflush) one by one.
+        person.manager_id = people[wanted["manager"]].id if wanted["manager"] else None
     db.session.flush()
     for index, wanted in plan.targets.items():
         outcome = plan.outcomes[index]
@@ -488,12 +509,7 @@ def plan_projects(records: Sequence[dict[str, Any]]) -> tuple[list[Outcome], dic
         if not outcome.ok:
             continue
         targets[index] = wanted
-        if current is None:
-            outcome.action = "create"
-            outcome.changes = {k: (None, v) for k, v in wanted.items() if v is not None}
-        else:
-            outcome.changes = {k: (current[k], wanted[k]) for k in wanted if current[k] != wanted[k]}
-            outcome.action = "update" if outcome.changes else "unchanged"
+        outcome.settle(current, wanted)
     return outcomes, existing, targets
 
 
@@ -613,12 +629,7 @@ def plan_assignments(records: Sequence[dict[str, Any]]):
             wanted["role_on_project"] = existing[key].role_on_project
         targets[index] = (key, project, person, wanted)
         current = _assignment_snapshot(existing[key]) if key in existing else None
-        if current is None:
-            outcome.action = "create"
-            outcome.changes = {k: (None, v) for k, v in wanted.items() if v is not None}
-        else:
-            outcome.changes = {k: (current[k], wanted[k]) for k in wanted if current[k] != wanted[k]}
-            outcome.action = "update" if outcome.changes else "unchanged"
+        outcome.settle(current, wanted)
     return outcomes, existing, targets
 
 

@@ -113,3 +113,10 @@ def test_validation_errors_name_the_field(client, api_headers):
 def test_unknown_person_is_404_in_the_error_shape(client, api_headers):
     response = client.get("/api/v1/people/NOPE", headers=api_headers)
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_nul_characters_are_refused_not_stored(client, api_headers):
+    response = client.put("/api/v1/people", json={"people": [
+        {"employee_id": "N\x00UL", "first_name": "A", "last_name": "B"}]}, headers=api_headers)
+    assert response.status_code == 422
+    assert client.get("/api/v1/people/N%00UL", headers=api_headers).status_code == 404
