@@ -15,6 +15,8 @@ import datetime as dt
 import re
 import statistics
 from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlparse
 
 from rapidfuzz import fuzz
 
@@ -222,13 +224,47 @@ def _tok_eq(a: str, b: str, fuzzy: bool) -> bool:
     return fuzzy and len(b) >= 5 and len(a) >= 4 and abs(len(a) - len(b)) <= 2 and fuzz.ratio(a, b) >= 80
 
 
+class _LabelIndex:
+    """The label table indexed by first token and by joined phrase (for exact matching)."""
+
+    def __init__(self, table):
+        self.table = table
+        self.by_first: dict[str, list] = {}
+        self.by_joined: dict[str, list] = {}
+        for rank, entry in enumerate(table):
+            ptoks = entry[1]
+            if not ptoks:
+                continue
+            self.by_first.setdefault(ptoks[0], []).append((rank, entry))
+            if len(ptoks) > 1 and len("".join(ptoks)) >= 6:
+                self.by_joined.setdefault("".join(ptoks), []).append((rank, entry))
+
+
+def _hint_key(hints: list[dict]) -> tuple:
+    return tuple((h.get("field"), h.get("label")) for h in hints if h.get("label"))
+
+
+_INDEXES: dict[tuple, _LabelIndex] = {}
+
+
+def _label_index(hints: list[dict]) -> _LabelIndex:
+    key = _hint_key(hints)
+    index = _INDEXES.get(key)
+    if index is None:
+        if len(_INDEXES) > 256:
+            _INDEXES.clear()
+        index = _INDEXES[key] = _LabelIndex(_label_table(hints))
+    return index
+
+
 class Extractor:
     """Runs every field extractor over one document's layout."""
 
     def __init__(self, layout: Layout, hints: list[dict] | None = None):
         self.layout = layout
         self.hints = [h for h in (hints or []) if isinstance(h, dict) and h.get("field")]
-        self.table = _label_table(self.hints)
+        self.index = _label_index(self.hints)
+        self.table = self.index.table
         self.labels: dict[int, list[LabelMatch]] = {}
         for line in layout.lines:
             self.labels[line.number] = self._match_line(line)
@@ -238,41 +274,54 @@ class Extractor:
     def _match_line(self, line: Line) -> list[LabelMatch]:
         """Label phrases on a line: exact spellings first, then OCR-fuzzy ones.
 
-        Fuzzy matching (an OCR misread like "Expiratlon") applies only to
-        tokens OCR was unsure of, and only after every exact match on the line
-        is taken, so a near-spelling never steals a word that is exactly
-        another label ("Issued" is not "Issuer", "Certification" is not
-        "Recertification").
+        Longer phrases claim their words first ("original issue date" before
+        "issue date"). Fuzzy matching (an OCR misread like "Expiratlon")
+        applies only to tokens OCR was unsure of, and only after every exact
+        match on the line is taken, so a near-spelling never steals a word
+        that is exactly another label ("Issued" is not "Issuer",
+        "Certification" is not "Recertification").
         """
         norms = [t.norm for t in line.tokens]
         unsure = [t.word.conf < FUZZY_BELOW for t in line.tokens]
         taken = [False] * len(norms)
-        out = []
-        for fuzzy in ((False, True) if any(unsure) else (False,)):
+        out: list[LabelMatch] = []
+
+        def claim(kind, phrase, strength, i, n) -> None:
+            out.append(LabelMatch(kind, phrase, line, i, i + n - 1, strength))
+            for k in range(n):
+                taken[i + k] = True
+
+        # exact: (rank, merged?, position) in table order, as one pass over the table would
+        found = []
+        for i, norm in enumerate(norms):
+            for rank, entry in self.index.by_first.get(norm, ()):
+                n = len(entry[1])
+                if norms[i:i + n] == entry[1]:
+                    found.append((rank, 0, i, n, entry))
+            for rank, entry in self.index.by_joined.get(norm, ()):
+                found.append((rank, 1, i, 1, entry))
+        for rank, _, i, n, (kind, ptoks, phrase, strength) in sorted(found, key=lambda f: f[:3]):
+            if not any(taken[i:i + n]) and line.tokens[i].seg == line.tokens[i + n - 1].seg:
+                claim(kind, phrase, strength, i, n)
+        if any(u and not t for u, t in zip(unsure, taken)):
             for kind, ptoks, phrase, strength in self.table:
                 n = len(ptoks)
                 if not n:
                     continue
                 for i in range(len(norms) - n + 1):
-                    if any(taken[i:i + n]):
+                    if any(taken[i:i + n]) or not any(unsure[i:i + n]):
                         continue
-                    # a phrase never spans two segments
                     if line.tokens[i].seg != line.tokens[i + n - 1].seg:
-                        continue
-                    if all(_tok_eq(norms[i + k], ptoks[k], fuzzy and unsure[i + k]) for k in range(n)):
-                        out.append(LabelMatch(kind, phrase, line, i, i + n - 1, strength))
-                        for k in range(n):
-                            taken[i + k] = True
-                # merged OCR tokens ("DateIssued"): a single token equal to the joined phrase
+                        continue   # a phrase never spans two segments
+                    if all(_tok_eq(norms[i + k], ptoks[k], unsure[i + k]) for k in range(n)):
+                        claim(kind, phrase, strength, i, n)
+                # merged OCR tokens ("DateIssued"): a single token close to the joined phrase
                 if n > 1:
                     joined = "".join(ptoks)
                     for i, norm in enumerate(norms):
-                        if taken[i] or len(norm) < 6:
-                            continue
-                        if norm == joined or (fuzzy and unsure[i] and abs(len(norm) - len(joined)) <= 2
-                                              and fuzz.ratio(norm, joined) >= 85):
-                            out.append(LabelMatch(kind, phrase, line, i, i, strength))
-                            taken[i] = True
+                        if (not taken[i] and unsure[i] and len(norm) >= 6 and abs(len(norm) - len(joined)) <= 2
+                                and fuzz.ratio(norm, joined) >= 85):
+                            claim(kind, phrase, strength, i, 1)
         out.sort(key=lambda m: m.first)
         return out
 
@@ -326,6 +375,37 @@ class Extractor:
 
 
 # --- helpers -------------------------------------------------------------------
+
+GARBAGE_BELOW = 0.4     # OCR words below this confidence are mostly logo and rule noise
+
+
+_SHARED_SUFFIXES = {"gov", "co", "org", "ac", "com", "net", "edu", "uk"}   # second levels many bodies share
+
+
+@lru_cache(maxsize=1)
+def _issuer_domains() -> tuple[tuple[str, Issuer], ...]:
+    """(web domain, issuer) from the directory's renewal and verification URLs.
+
+    The registrable domain ("heart.org" from "cpr.heart.org") and the host one
+    label longer ("rn.ca.gov", "cscs.uk.com"); a domain two issuers share
+    ("ca.gov") names neither.
+    """
+    owners: dict[str, set] = {}
+    by_code = {}
+    for issuer in load_directory().issuers:
+        by_code[issuer.code] = issuer
+        for url in (issuer.renewal_url, issuer.verification_url):
+            host = (urlparse(url).hostname or "").lower() if url else ""
+            labels = [x for x in host.split(".") if x]
+            if len(labels) < 2:
+                continue
+            keeps = [3] if labels[-2] in _SHARED_SUFFIXES else [2, 3]
+            for keep in keeps:
+                if len(labels) >= keep and labels[-keep] != "www":
+                    owners.setdefault(".".join(labels[-keep:]), set()).add(issuer.code)
+    pairs = [(d, by_code[next(iter(c))]) for d, c in owners.items() if len(c) == 1]
+    return tuple(sorted(pairs, key=lambda kv: -len(kv[0])))
+
 
 def _junk_or_short(tok: Token) -> bool:
     """A token that cannot be a field value on its own: punctuation, a speck, a 1-3 letter remnant."""
@@ -389,25 +469,81 @@ def _gap_small(a: Token, b: Token) -> bool:
     return (b.word.x0 - a.word.x1) < 2.5 * max(a.word.height, 1e-6) * (1 if a.word.page else 1)
 
 
+# Characters OCR confuses between letters and digits, both ways.
+_TO_DIGIT = {"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "|": "1", "i": "1",
+             "S": "5", "B": "8", "Z": "2", "G": "6"}
+_TO_LETTER = {"0": "O", "1": "I", "5": "S", "8": "B", "2": "Z", "6": "G"}
+_CONFUSABLE = set(_TO_DIGIT) | set(_TO_LETTER)
+_MAX_AMBIGUOUS = 10     # positions tried against an issuer's patterns (2^10 combinations at most)
+
+
+def _neighbour_rule(value: str) -> str:
+    """Confusable characters read by their neighbours, inside each part of an ID.
+
+    A letter-shaped character inside a run of digits is a digit ("81O23" ->
+    "81023"); a digit-shaped one inside a letter prefix is a letter ("C0MP" -> "COMP").
+    Only O/0 and I/l/1 are swapped this way (the common confusions), and a
+    digit becomes a letter only inside a leading letter prefix, so mixed IDs
+    like "9F1A" keep their digits.
+    """
+    chars = list(value)
+    for k, c in enumerate(chars):
+        left = chars[k - 1] if k else ""
+        right = chars[k + 1] if k + 1 < len(chars) else ""
+        if c in "OoIl|" and (left.isdigit() and (right.isdigit() or not right.isalnum())
+                             or right.isdigit() and not left.isalnum() and len(value) > 2):
+            chars[k] = _TO_DIGIT[c]
+        elif (c in "01" and 0 < k and all(ch.isalpha() and ch.isupper() for ch in chars[:k])
+              and value[k + 1:k + 3].isalpha() and value[k + 1:k + 3].isupper()):
+            chars[k] = _TO_LETTER[c]   # inside a leading letter prefix: "C0MP..." -> "COMP..."
+    return "".join(chars)
+
+
+def _pattern_fits(issuer: Issuer, value: str) -> list[str]:
+    """Readings of ``value`` (swapping confusable characters) that fit the issuer's patterns, fewest swaps first."""
+    positions = [k for k, c in enumerate(value) if c in _CONFUSABLE][:_MAX_AMBIGUOUS]
+    fits = []
+    for mask in range(1 << len(positions)):
+        chars = list(value)
+        for bit, k in enumerate(positions):
+            if mask >> bit & 1:
+                c = chars[k]
+                chars[k] = _TO_DIGIT.get(c) or _TO_LETTER[c]
+        cand = "".join(chars)
+        if any(issuer.matches_number(v) for v in (cand, cand.replace(" ", ""), cand.replace("-", ""))):
+            fits.append((bin(mask).count("1"), cand))
+    return [v for _, v in sorted(fits)]
+
+
 def normalise_id(value: str, issuer: Issuer | None) -> tuple[str, bool]:
-    """OCR-normalised ID (O->0, I/l->1 where digits belong) and whether a directory pattern passes."""
-    def variants(v: str):
-        yield v
-        digitish = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "I": "1", "l": "1", "|": "1", "i": "1"})
-        yield v.translate(digitish)
-        # only inside runs that are mostly digits
-        yield re.sub(r"[0-9OIl|]{3,}", lambda m: m.group(0).translate(digitish), v)
-    best = value
+    """OCR-normalised ID and whether a directory pattern of the issuer passes.
+
+    With an issuer whose number patterns are known, the reading that fits a
+    pattern with the fewest letter/digit swaps wins (so a "COMP..." prefix
+    read as "C0MP..." comes back, while the digits after it stay digits).
+    Otherwise confusable characters are read by their neighbours.
+    """
     if issuer and issuer.license_number_patterns:
-        for v in variants(value):
-            for cand in (v, v.replace(" ", ""), v.replace("-", "")):
-                if issuer.matches_number(cand):
-                    return v, True
-    digits = sum(c.isdigit() for c in value)
-    if digits >= 0.7 * len(re.sub(r"[\s\-]", "", value)):
-        best = re.sub(r"[0-9OIl|]+", lambda m: m.group(0).translate(
-            str.maketrans({"O": "0", "I": "1", "l": "1", "|": "1"})), value)
-    return best, False
+        fits = _pattern_fits(issuer, value)
+        if fits:
+            return fits[0], True
+    return _neighbour_rule(value), False
+
+
+def id_ambiguity(value: str, issuer: Issuer | None) -> bool:
+    """Whether an OCR-read ID could as well be another ID (a letter/digit confusion left open).
+
+    A part (between spaces or dashes) of only digits or only letters is read
+    in one character class; a mixed part with confusable characters is ambiguous unless exactly one reading
+    fits the issuer's patterns.
+    """
+    parts = [p for p in re.split(r"[\s\-/.]+", value) if p]
+    if not any(any(c.isdigit() for c in p) and any(c.isalpha() for c in p) and any(c in _CONFUSABLE for c in p)
+               for p in parts):
+        return False   # every part is all digits or all letters ("RN 995882", "HVW-40917")
+    if issuer and issuer.license_number_patterns:
+        return len(_pattern_fits(issuer, value)) != 1
+    return True
 
 
 def clean_name(text: str) -> str:
@@ -472,7 +608,10 @@ class FieldResult:
     confidence: float = 0.0
     tokens: list[Token] = field(default_factory=list)
     source: str = ""
+    cap: float = 0.99       # the most confidence this value can earn (agreement cannot lift it)
 
+
+OCR_ID_CAP = 0.85
 
 POSITION = {"inline": 0.94, "right": 0.94, "below": 0.9, "right_far": 0.75, "sentence": 0.88}
 
@@ -493,7 +632,8 @@ def _best(cands: list[Candidate], key=lambda c: c.value) -> FieldResult:
         rival = max(c.score for c in ranked[1])
         if rival > score - 0.1:
             score *= 0.8
-    return FieldResult(top.value, round(min(score, 0.99), 3), top.tokens, top.source)
+    cap = top.extra.get("cap", 0.99)
+    return FieldResult(top.value, round(min(score, cap), 3), top.tokens, top.source, cap)
 
 
 class DocumentFields:
@@ -505,6 +645,7 @@ class DocumentFields:
         self.hints = self.ex.hints
         self.locale_hint = locale
         self.issuer_entry: Issuer | None = None
+        self.holder_tokens: set[int] = set()
 
     # issuer --------------------------------------------------------------------
     def issuer(self) -> FieldResult:
@@ -516,6 +657,10 @@ class DocumentFields:
         for ln in lines:
             top_zone = ln.page == lines[0].page and ln.y < 0.28 * ln.page_h
             for seg in ln.segments():
+                # OCR garbage from logos and rules ("arc", "eee") must not spell an acronym
+                seg = [t for t in seg if t.word.conf >= GARBAGE_BELOW]
+                if not seg:
+                    continue
                 text = " ".join(t.text for t in seg)
                 found = find_issuer(text, min_score=88 if top_zone else 101)
                 if not found:
@@ -536,6 +681,16 @@ class DocumentFields:
                 elif len(text) > 3:
                     cands.append(Candidate(text, toks, 0.75 * ocr_factor(toks), "issued_by"))
                 break
+        # a directory issuer's web domain printed on the page ("heart.org/cpr")
+        domains = _issuer_domains()
+        for t in self.layout.tokens:
+            low = t.text.lower()
+            if "." not in low or t.word.conf < GARBAGE_BELOW:
+                continue
+            for domain, entry in domains:
+                if re.search(rf"(?<![a-z0-9-]){re.escape(domain)}(?![a-z0-9-])", low):
+                    cands.append(Candidate(entry.name, [t], 0.8 * ocr_factor([t]), "domain", {"entry": entry}))
+                    break
         # a heading organisation that the directory does not know
         heading = self._heading_org(first_page, big)
         if heading:
@@ -564,6 +719,8 @@ class DocumentFields:
                     continue
                 if all(n in TITLE_WORDS for n in norms if n):
                     continue
+                if find_credential_type(text):
+                    continue   # a credential's name in big type ("PALS Provider") is no organisation
                 if any(self.ex.is_label_start(t) for t in seg[:1]):
                     continue
                 org = any(n in ORG_WORDS for n in norms)
@@ -633,7 +790,9 @@ class DocumentFields:
                 got = parse_name(ln.tokens[1:])
                 if got and not any(fold_token(w) in GENERIC_ADDRESSEES for w in got[0].split()):
                     cands.append(Candidate(got[0], got[1], 0.6 * ocr_factor(got[1]), "salutation"))
-        return _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
+        res = _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
+        self.holder_tokens = set(id(t) for t in res.tokens)
+        return res
 
     def _signatory(self, toks: list[Token]) -> bool:
         line = toks[0].line
@@ -663,6 +822,7 @@ class DocumentFields:
                 if not got:
                     continue
                 value, used = got
+                raw = value
                 value, valid = normalise_id(value, issuer)
                 base = POSITION[pos] * m.strength
                 if m.phrase in [h.get("label") for h in self.hints]:
@@ -670,8 +830,11 @@ class DocumentFields:
                 if valid:
                     base = min(0.99, base + 0.05)
                 elif issuer and issuer.license_number_patterns:
-                    base *= 0.85
-                cands.append(Candidate(value, used, base * ocr_factor(used), "label"))
+                    base *= 0.75   # the issuer's numbers look different: likely a misread or another ID
+                extra = {}
+                if min(t.word.conf for t in used) < 1.0 and (value != raw or id_ambiguity(value, issuer)):
+                    extra["cap"] = OCR_ID_CAP   # a character-class guess stays below "confident"
+                cands.append(Candidate(value, used, base * ocr_factor(used), "label", extra))
         if not cands and issuer and issuer.license_number_patterns:
             seen = []
             for t in self.layout.tokens:
@@ -690,6 +853,9 @@ class DocumentFields:
 
     # credential type --------------------------------------------------------------------
     def credential_type(self) -> tuple[FieldResult, str | None]:
+        """The credential: a directory type of the issuer named on the page, a labelled
+        value (resolved to the issuer's type when its distinctive words match), a
+        directory type anywhere, or else the document's title line."""
         issuer = self.issuer_entry
         best = None
         for ln in self.layout.lines:
@@ -702,16 +868,81 @@ class DocumentFields:
             return FieldResult(t.name, round(0.9 * score / 100 * ocr_factor(toks), 3), toks, "directory"), t.code
         cands = []
         for m in self.ex.matches("credential_type"):
+            if m.first and m.line.tokens[m.first - 1].seg == m.line.tokens[m.first].seg:
+                continue   # "... credential may be verified": a word in a sentence, not a label
             for toks, pos in self.ex.values_for(m):
-                text = " ".join(t.text for t in toks).strip(" :")
-                if len(text) >= 3 and not D.find_dates(text) and any(c.isalpha() for c in text):
-                    cands.append(Candidate(text, toks, 0.8 * m.strength * ocr_factor(toks), "label"))
+                if pos == "sentence":
                     break
+                text = " ".join(t.text for t in toks).strip(" :")
+                norms = [t.norm for t in toks if t.norm]
+                if (len(text) < 3 or D.find_dates(text) or not any(c.isalpha() for c in text)
+                        or all(n in TITLE_WORDS or n in NAME_STOP for n in norms)):
+                    continue
+                typed = self._issuer_type(norms)
+                if typed:
+                    return FieldResult(typed.name, round(0.85 * m.strength * ocr_factor(toks), 3), toks,
+                                       "label"), typed.code
+                cands.append(Candidate(text, toks, 0.8 * m.strength * ocr_factor(toks), "label"))
+                break
         if not cands:
             found = find_credential_type(self.layout.text)
             if found:
                 return FieldResult(found[0].name, 0.6, [], "directory"), found[0].code
+            title = self._title()
+            if title:
+                return FieldResult(title[0], round(0.5 * ocr_factor(title[1]), 3), title[1], "title"), None
         return _best(cands), None
+
+    def _issuer_type(self, norms: list[str]):
+        """The known issuer's credential type whose distinctive words all appear in a labelled value."""
+        issuer = self.issuer_entry
+        if not issuer or not norms:
+            return None
+        generic = set(TITLE_WORDS) | {fold_token(w) for n in (issuer.name, *issuer.aliases) for w in n.split()}
+        words = set(norms)
+        best = None
+        for t in issuer.credential_types:
+            for name in (t.name, *t.aliases):
+                distinct = {fold_token(w) for w in re.split(r"[\s\-/()]+", name)} - generic - {""}
+                if distinct and distinct <= words and (best is None or len(distinct) > best[0]):
+                    best = (len(distinct), t)
+        return best[1] if best else None
+
+    def _title(self) -> tuple[str, list[Token]] | None:
+        """The document's title: the biggest line near the top that is a credential's name.
+
+        Not the issuer's name, the holder, a label line, a bare "Certificate",
+        an address or a sentence.
+        """
+        lines = self.layout.lines
+        if not lines:
+            return None
+        page = lines[0].page
+        best = None
+        for ln in lines:
+            if ln.page != page or ln.y > 0.5 * ln.page_h:
+                continue
+            for seg in ln.segments():
+                seg = [t for t in seg if t.word.conf >= GARBAGE_BELOW]
+                words = [t.text for t in seg]
+                norms = [t.norm for t in seg if t.norm]
+                text = " ".join(words).strip(" ·|-:")
+                if not (2 <= len(norms) <= 10) or any(c.isdigit() for c in text) or "@" in text or "www" in text.lower():
+                    continue
+                if all(n in TITLE_WORDS or n in NAME_STOP for n in norms) or text.endswith((".", ",", ":")):
+                    continue
+                if norms[0] in ("dear", "re", "to", "attn") or ln.tokens[0].norm == "dear":
+                    continue   # a letter's salutation or subject line
+                if any(self.ex.is_label_start(t) for t in seg) or find_issuer(text):
+                    continue
+                if any(id(t) in self.holder_tokens for t in seg):
+                    continue   # the holder's name line
+                if any(n in ORG_WORDS for n in norms) or sum(w[:1].isupper() for w in words) < 0.6 * len(words):
+                    continue
+                size = statistics.median(t.word.size for t in seg)
+                if best is None or size > best[0]:
+                    best = (size, text, seg)
+        return (best[1], best[2]) if best else None
 
     # dates ------------------------------------------------------------------------------
     def dates(self) -> dict[str, FieldResult]:

@@ -78,7 +78,7 @@ def _merge(a: dict, b: dict) -> dict:
     for f in FIELDS:
         ra, rb = a["results"][f], b["results"][f]
         if ra.value is not None and ra.value == rb.value:
-            ra.confidence = round(min(0.99, max(ra.confidence, rb.confidence) + 0.05), 3)
+            ra.confidence = round(min(ra.cap, rb.cap, max(ra.confidence, rb.confidence) + 0.05), 3)
             out["results"][f] = ra
         else:
             out["results"][f] = ra if (ra.confidence >= rb.confidence and ra.value is not None) or rb.value is None else rb

@@ -124,10 +124,21 @@ def render_pdf_page(page, dpi: int = RENDER_DPI, grey: bool = True) -> Image.Ima
 
 
 def _page_image_coverage(page) -> float:
+    """Largest share of the page one image covers; raises ``too_large`` for an image over the pixel cap.
+
+    An image XObject declares its pixel size; one over MAX_PIXELS (a few KB
+    of Flate that inflate to gigabytes) is refused before PDFium decodes it.
+    """
     import pypdfium2.raw as raw
     w, h = page.get_size()
     best = 0.0
     for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        try:
+            px_w, px_h = obj.get_px_size()
+        except Exception:   # pragma: no cover - metadata unavailable: the render cap still applies
+            px_w = px_h = 0
+        if px_w * px_h > MAX_PIXELS:
+            raise IntakeError("too_large", f"The PDF holds a {px_w}x{px_h} image; the limit is {MAX_PIXELS:,} pixels.")
         left, bottom, right, top = obj.get_pos()
         area = max(0.0, min(right, w) - max(left, 0)) * max(0.0, min(top, h) - max(bottom, 0))
         best = max(best, area / (w * h) if w * h else 0.0)
@@ -185,10 +196,11 @@ def _pdf_page_words(page, number: int) -> tuple[list[Word], bool]:
         flush()
     finally:
         textpage.close()
+    coverage = _page_image_coverage(page)      # (also refuses an image bomb)
     needs_ocr = (
         printable < MIN_TEXT_CHARS
         or (printable and bad / printable > 0.1)
-        or _page_image_coverage(page) >= FULL_PAGE_IMAGE
+        or coverage >= FULL_PAGE_IMAGE
     )
     return words, needs_ocr
 

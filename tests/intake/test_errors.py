@@ -1,4 +1,7 @@
 """Each bad input gives a clear error code, never a crash and never a hang."""
+import struct
+import zlib
+
 import pytest
 from PIL import Image
 
@@ -105,3 +108,65 @@ def test_sniff_by_content(tmp_path, head, media):
     path = tmp_path / "file.pdf"          # the extension never decides
     path.write_bytes(head + b"\x00" * 64)
     assert intake.sniff(path) == media
+
+
+def _deflate_bomb(n_mb: int) -> bytes:
+    """A zlib stream of ``n_mb`` MiB of zero bytes, built in milliseconds.
+
+    One full-flushed deflate block of 1 MiB of zeros is repeated (after a
+    full flush a block does not depend on what came before), then an empty
+    final block and the Adler-32 of n zero bytes (a = 1, b = n mod 65521).
+    """
+    c = zlib.compressobj(9, zlib.DEFLATED, -15)
+    block = c.compress(b"\0" * (1 << 20)) + c.flush(zlib.Z_FULL_FLUSH)
+    n = n_mb << 20
+    return b"\x78\xda" + block * n_mb + b"\x03\x00" + struct.pack(">I", ((n % 65521) << 16) | 1)
+
+
+def _bomb_pdf(path, kind: str, n_mb: int):
+    data = _deflate_bomb(n_mb)
+    if kind == "image":     # a gray image XObject declaring (and inflating to) n_mb MiB of pixels
+        side = int((n_mb << 20) ** 0.5)
+        target = (f"<< /Type /XObject /Subtype /Image /Width {side} /Height {side} /ColorSpace /DeviceGray "
+                  f"/BitsPerComponent 8 /Filter /FlateDecode /Length {len(data)} >>\nstream\n").encode() + data
+        content, resources = b"q 612 0 0 792 0 0 cm /Im1 Do Q", "/XObject << /Im1 4 0 R >>"
+        contents = f"<< /Length {len(content)} >>\nstream\n".encode() + content
+    else:                   # a page content stream inflating to n_mb MiB (NUL is PDF whitespace)
+        target, resources = b"<< >>\nstream\n", ""
+        contents = f"<< /Length {len(data)} /Filter /FlateDecode >>\nstream\n".encode() + data
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << {resources} >> "
+            f"/Contents 5 0 R >>".encode(), target + b"\nendstream", contents + b"\nendstream"]
+    if kind != "image":
+        objs[3] = b"<< >>"
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_deflate_bomb_helper_inflates_as_declared():
+    d = zlib.decompressobj()
+    total = sum(len(d.decompress(chunk, 1 << 24)) for chunk in [_deflate_bomb(8)])
+    total += len(d.flush())
+    assert total == 8 << 20 and d.eof
+
+
+@pytest.mark.parametrize("kind", ["image", "content"])
+def test_pdf_decompression_bomb_in_isolated_worker(tmp_path, kind):
+    pdf = _bomb_pdf(tmp_path / f"bomb_{kind}.pdf", kind, 1024)    # ~1 MB on disk, 1 GiB inflated
+    assert pdf.stat().st_size < 2_000_000
+    worker = Worker(memory_mb=400)
+    try:
+        result = worker.extract(str(pdf), timeout=30)
+        assert result.error is not None and result.error["code"] in ("too_large", "unreadable", "timeout")
+        ok = worker.extract(str(make_pdf(tmp_path / "c.pdf", [LICENSE_CARD])), timeout=60)
+        assert ok.error is None and ok.license_number == "HVW-40917"   # the worker still (or again) works
+    finally:
+        worker.close()
