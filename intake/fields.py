@@ -866,6 +866,14 @@ class DocumentFields:
         if best:
             t, score, toks = best
             return FieldResult(t.name, round(0.9 * score / 100 * ocr_factor(toks), 3), toks, "directory"), t.code
+        if issuer:
+            # a card that prints the type's distinctive word on a line of its own ("Labourer")
+            for ln in self.layout.lines:
+                toks = [t for t in ln.tokens if t.word.conf >= GARBAGE_BELOW]
+                if 1 <= len(toks) <= 4:
+                    typed = self._issuer_type([t.norm for t in toks if t.norm])
+                    if typed:
+                        return FieldResult(typed.name, round(0.8 * ocr_factor(toks), 3), toks, "directory"), typed.code
         cands = []
         for m in self.ex.matches("credential_type"):
             if m.first and m.line.tokens[m.first - 1].seg == m.line.tokens[m.first].seg:
@@ -937,6 +945,9 @@ class DocumentFields:
                     continue
                 if any(id(t) in self.holder_tokens for t in seg):
                     continue   # the holder's name line
+                got = parse_name(seg)
+                if got and len(got[1]) == len(seg) and len(seg) <= 4:
+                    continue   # a person's name (an addressee, a signatory)
                 if any(n in ORG_WORDS for n in norms) or sum(w[:1].isupper() for w in words) < 0.6 * len(words):
                     continue
                 size = statistics.median(t.word.size for t in seg)

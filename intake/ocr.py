@@ -2,12 +2,16 @@
 
 One Tesseract process per page with ``OMP_THREAD_LIMIT=1`` (parallelism comes
 from one worker process per core, which is several times faster than
-Tesseract's own OpenMP threading). The page is recognised once as it comes;
-only when that reading is poor (few confident words: a sideways or upside-down
-scan) is the orientation detected with OSD (falling back to trying 90/180/270
-on a reduced image) and the page read again. Skew is measured from the
-recognised lines and removed from the words' layout coordinates; bboxes stay
-in the (orientation-corrected) page image's space so they line up with
+Tesseract's own OpenMP threading). A page is read once, at the cost of a
+plain ``tesseract`` run: global (Otsu) thresholding for an even background
+(a flatbed scan), local (Sauvola) thresholding when the paper's brightness
+varies across the image (a phone photo with a shadow or a desk around the
+page), measured on a reduced image in a few milliseconds. Only when that
+reading is poor (few confident words: an upside-down scan) is the
+orientation detected with OSD on a reduced image (falling back to trying
+90/180/270) and the page read again. Skew is measured from the recognised
+lines and removed from the words' layout coordinates; bboxes stay in the
+(orientation-corrected) page image's space so they line up with
 ``intake.render_page``.
 """
 from __future__ import annotations

@@ -139,7 +139,7 @@ def _page_image_coverage(page) -> float:
             px_w = px_h = 0
         if px_w * px_h > MAX_PIXELS:
             raise IntakeError("too_large", f"The PDF holds a {px_w}x{px_h} image; the limit is {MAX_PIXELS:,} pixels.")
-        left, bottom, right, top = obj.get_pos()
+        left, bottom, right, top = obj.get_bounds() if hasattr(obj, "get_bounds") else obj.get_pos()
         area = max(0.0, min(right, w) - max(left, 0)) * max(0.0, min(top, h) - max(bottom, 0))
         best = max(best, area / (w * h) if w * h else 0.0)
     return best

@@ -68,3 +68,17 @@ def test_hint_from_correction_fixes_the_next_document(tmp_path):
     right = intake.extract(second, hints=[hint])
     assert right.license_number == "LRG 9040-2"
     assert right.confidence["license_number"] >= 0.9
+
+
+def test_heic_photo_is_read(tmp_path):
+    from intake.readers import HEIF_SUPPORTED
+    if not HEIF_SUPPORTED:
+        pytest.skip("pillow-heif is not installed on this server")
+    from PIL import Image
+    png = make_image(tmp_path / "card.png", CARD)
+    Image.open(png).convert("RGB").save(tmp_path / "card.heic", quality=90)
+    assert intake.sniff(tmp_path / "card.heic") == "image/heic"
+    e = intake.extract(tmp_path / "card.heic")
+    assert e.error is None and e.method == "ocr"
+    assert e.license_number == "NCS-208814"
+    assert (e.issue_date, e.expiry_date) == ("2024-03-14", "2029-03-14")
