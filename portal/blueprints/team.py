@@ -13,7 +13,6 @@ from portal.navigation import nav_item
 from portal.policies.access import COMPLIANCE_VIEW_ROLES
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import compliance
 from portal.services import forecast as forecast_service
 from portal.services import recommendations
 from portal.services import team as team_service
@@ -51,10 +50,8 @@ def overview():
     scope = _scope()
     flt = team_service.MatrixFilter.from_args(request.args)
     on = today()
-    facts = compliance.load_facts(scope.person_ids, on)
-    matrix = team_service.build_matrix(scope, flt, on=on, facts=facts)
-    renewals = recommendations.renew_now(scope.person_ids, on=on, limit=RENEW_PREVIEW, facts=facts,
-                                         states=matrix.states)
+    matrix = team_service.build_matrix(scope, flt, on=on)
+    renewals = recommendations.renew_now(scope.person_ids, on=on, limit=RENEW_PREVIEW)
     return render("team/overview.html", block="results", matrix=matrix, renewals=renewals,
                   sorts=team_service.SORTS, **_scope_context(scope))
 

@@ -1,17 +1,17 @@
 """The twelve-month forecast: what lapses when, if nothing is renewed.
 
-Pure functions over engine states. The service evaluates the same facts on
-a list of dates (``month_ends``) and hands the states here; nothing is read
-from the database.
+Pure functions. The service counts, on each month's last day, the
+requirements met (a date comparison on the stored compliance timelines) and
+hands the counts here; assignment risks compare expiries with assignment ends.
 """
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
-from portal.policies.compliance import RequirementState, Stint, summarise
+from portal.policies.compliance import Stint, Summary
 from portal.policies.dates import add_months
 
 
@@ -51,37 +51,30 @@ def evaluation_dates(on: date, months: int = 12) -> list[date]:
 
 
 def forecast(
-    states_by_date: Mapping[date, Mapping[int, list[RequirementState]]],
     on: date,
-    months: int = 12,
+    expiring_by_month: Mapping[tuple[int, int], int],
+    requirements: int,
+    people: int,
+    met_on: Sequence[int],
+    people_short_on: Sequence[int],
 ) -> list[ForecastMonth]:
-    """Monthly expiries and projected compliance from states on each month's
-    last day (as ``evaluation_dates`` lists them).
+    """The forecast months from counts judged on each month's last day (as
+    ``evaluation_dates`` lists them): requirements met and people with at
+    least one requirement unmet that day, if nothing is renewed.
 
-    A credential counts once, in the month it lapses, if it satisfies a
-    requirement on any evaluated day; expiries before ``on`` are not counted.
+    ``expiring_by_month[(year, month)]`` counts required credentials whose
+    expiry falls in that month (from ``on``).
     """
-    expiries: dict[int, date] = {}
-    for states_by_person in states_by_date.values():
-        for states in states_by_person.values():
-            for state in states:
-                if state.credential_id is not None and state.expires_on is not None:
-                    expiries[state.credential_id] = state.expires_on
-    per_month: dict[tuple[int, int], int] = {}
-    for expires in expiries.values():
-        if expires >= on:
-            key = (expires.year, expires.month)
-            per_month[key] = per_month.get(key, 0) + 1
-
     result = []
-    for start in month_starts(on, months):
-        summary = summarise(dict(states_by_date.get(month_end(start), {})))
+    for start, met, short in zip(month_starts(on, len(met_on)), met_on, people_short_on):
+        summary = Summary(counts={"required": requirements}, people=people,
+                          people_compliant=people - short, valid=met)
         result.append(ForecastMonth(
             month=start,
-            expiring=per_month.get((start.year, start.month), 0),
+            expiring=expiring_by_month.get((start.year, start.month), 0),
             percent_compliant=summary.percent_compliant,
             people_compliant=summary.people_compliant,
-            people=summary.people,
+            people=people,
         ))
     return result
 

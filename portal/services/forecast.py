@@ -1,18 +1,21 @@
 """The forecast for a team: twelve months of expiries and projected
 compliance, and the project assignments at risk.
 
-One ``load_facts`` covers the whole horizon; the engine then runs on each
-month's last day without going back to the database.
+The monthly figures are two aggregate queries over the stored compliance
+snapshot (its timelines say on which day each requirement lapses); they
+take today's requirements as they are. The assignment risks load the
+engine's facts for the people on assignments only.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import case, extract, func, or_, select
 
 from portal.extensions import db
 from portal.models import Assignment, CredentialType, Person, Project, today
+from portal.models import RequirementSnapshot as RS
 from portal.policies.compliance import Stint, best_credential
 from portal.policies.forecast import (
     AssignmentRisk,
@@ -23,6 +26,7 @@ from portal.policies.forecast import (
     forecast,
 )
 from portal.services import compliance
+from portal.services.compliance_snapshot import valid_expression
 from portal.services.team import TeamScope
 
 MONTHS = 12
@@ -59,14 +63,28 @@ class TeamForecast:
 def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS) -> TeamForecast:
     on = on or today()
     dates = evaluation_dates(on, months)
-    horizon = dates[-1]
-    facts = compliance.load_facts(scope.person_ids, on, horizon)
-    states_by_date = {day: facts.states_on(day) for day in dates}
-    return TeamForecast(scope=scope, on=on, months=forecast(states_by_date, on, months),
-                        risks=_risks(scope, facts, on, horizon))
+    in_scope = RS.person_id.in_(scope.person_ids)
+    columns = []
+    for day in dates:
+        valid = valid_expression(day)
+        columns.append(func.sum(case((valid, 1), else_=0)))
+        columns.append(func.count(func.distinct(case((~valid, RS.person_id)))))
+    total, *figures = db.session.execute(select(func.count(), *columns).where(in_scope)).one()
+    people = db.session.scalar(select(func.count()).select_from(scope.person_ids.subquery())) or 0
+    year, month = extract("year", RS.expires_on), extract("month", RS.expires_on)
+    expiring = {
+        (int(y), int(m)): n for y, m, n in db.session.execute(
+            select(year, month, func.count())
+            .where(in_scope, RS.credential_id.is_not(None), RS.expires_on >= on, RS.expires_on <= dates[-1])
+            .group_by(year, month)
+        )
+    }
+    result = forecast(on, expiring, total, people,
+                      met_on=[m or 0 for m in figures[0::2]], people_short_on=[s or 0 for s in figures[1::2]])
+    return TeamForecast(scope=scope, on=on, months=result, risks=_risks(scope, on, dates[-1]))
 
 
-def _risks(scope: TeamScope, facts: compliance.Facts, on: date, horizon: date) -> list[RiskRow]:
+def _risks(scope: TeamScope, on: date, horizon: date) -> list[RiskRow]:
     rows = db.session.execute(
         select(Assignment.id, Assignment.person_id, Assignment.project_id, Assignment.starts_on,
                Assignment.ends_on, Person.first_name, Person.last_name, Project.code, Project.name)
@@ -81,6 +99,8 @@ def _risks(scope: TeamScope, facts: compliance.Facts, on: date, horizon: date) -
     ).all()
     stints = [StaffedStint(aid, pid, Stint(project_id, starts, ends))
               for aid, pid, project_id, starts, ends, *_ in rows]
+    # Only the people on assignments: their credentials and projects' needs.
+    facts = compliance.load_facts(sorted({s.person_id for s in stints}), on, horizon)
     project_types = {pid: [n.credential_type_id for n in needs] for pid, needs in facts.project_needs.items()}
     expiry_of = {}
     for person_id, held in facts.held.items():

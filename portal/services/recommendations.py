@@ -1,19 +1,21 @@
 """Renew-now lists and learned validity, from the database.
 
 The ranking rules live in ``portal.policies.recommendations``; this module
-gathers the facts they need in a fixed number of queries: the engine's
-states, the credential types with their issuers, CE hours logged per
-credential, project names and escalations already sent.
+gathers the facts they need in a fixed number of queries: the candidates'
+states from the compliance snapshot, the credential types with their
+issuers, CE hours logged per credential, project names and escalations
+already sent.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Select, and_, func, or_, select
 
 from portal.extensions import db
 from portal.models import CeActivity, Credential, CredentialType, Issuer, Notification, Person, Project, today
+from portal.models import RequirementSnapshot as RS
 from portal.policies.recommendations import (
     Recommendation,
     RenewalFacts,
@@ -23,6 +25,7 @@ from portal.policies.recommendations import (
     recommend,
 )
 from portal.services import compliance
+from portal.services.team import snapshot_states
 
 
 @dataclass(frozen=True)
@@ -33,14 +36,19 @@ class RenewalRow:
     issuer_name: str
 
 
-def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None,
-              facts: compliance.Facts | None = None,
-              states: dict[int, list] | None = None) -> list[RenewalRow]:
-    """The ranked renew-now list for a set of people (a team or one person);
-    ``facts``/``states`` already loaded for them on ``on`` are reused."""
+# Candidates are read from the snapshot: held credentials lapsing within this
+# many days (renewal lead and CE time included, nothing later can need action).
+RENEW_WINDOW_DAYS = 400
+
+
+def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None) -> list[RenewalRow]:
+    """The ranked renew-now list for a set of people (a team or one person)."""
     on = on or today()
-    facts = facts or compliance.load_facts(person_ids, on)
-    states = states if states is not None else facts.states_on(on)
+    states = snapshot_states([
+        RS.person_id.in_(person_ids), RS.credential_id.is_not(None), RS.expires_on.is_not(None),
+        RS.expires_on <= on + timedelta(days=RENEW_WINDOW_DAYS),
+    ], on)
+    policies = compliance.load_policies()
     credential_ids = {s.credential_id for person_states in states.values() for s in person_states
                       if s.credential_id is not None and s.days_left is not None}
     if not credential_ids:
@@ -74,8 +82,8 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
             if state.credential_id is None:
                 continue
             name, type_lead, ce_hours, _, renewal_url = types[state.credential_type_id]
-            policy_lead = facts.policies(state.credential_type_id).renewal_lead_days
-            facts_for = RenewalFacts(
+            policy_lead = policies(state.credential_type_id).renewal_lead_days
+            facts = RenewalFacts(
                 renewal_lead_days=policy_lead if policy_lead is not None else (type_lead or 0),
                 ce_hours_required=ce_hours,
                 ce_hours_logged=ce_logged.get(state.credential_id, 0.0),
@@ -84,7 +92,7 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
                 escalation_steps=tuple(escalations.get(state.credential_id, ())),
                 renewal_url=renewal_url,
             )
-            rec = recommend(person_id, state, facts_for)
+            rec = recommend(person_id, state, facts)
             if rec is not None:
                 recommendations.append(rec)
     ranked = rank(recommendations)

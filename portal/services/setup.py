@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from portal.extensions import db
 from portal.models import (
@@ -28,7 +28,7 @@ from portal.models import (
 )
 from portal.models.taxonomy import CATEGORIES, RENEWAL_MECHANISMS
 from portal.policies.policy_set import parse_escalation_text, parse_int_list, policy_errors
-from portal.services import audit, compliance
+from portal.services import audit
 
 
 class Invalid(ValueError):
@@ -59,19 +59,19 @@ def people_on_project(project_id: int) -> Select:
 
 
 def reevaluate(person_ids: Select | Iterable[int] | None) -> int:
-    """Bring the stored compliance snapshot of these people up to date now
-    (None: everyone). Pages compute states live, so until the snapshot
-    exists this only reports how many people the change touched."""
+    """How many people a change touches (None: everyone).
+
+    The stored compliance snapshot re-evaluates them itself in the same
+    transaction: ``portal.services.compliance_snapshot`` notes what a flush
+    changed (requirements, policies, types, assignments, credentials) and
+    refreshes those people just before the commit. Pages that compute states
+    live (``compliance.load_facts``) see the change at once anyway.
+    """
     if person_ids is None:
-        ids = list(db.session.scalars(select(Person.id).where(Person.active)))
-    elif isinstance(person_ids, Select):
-        ids = list(set(db.session.scalars(person_ids)))
-    else:
-        ids = list(set(person_ids))
-    refresh = getattr(compliance, "refresh_people", None)
-    if refresh is not None and ids:
-        refresh(ids)
-    return len(ids)
+        return db.session.scalar(select(func.count(Person.id)).where(Person.active)) or 0
+    if isinstance(person_ids, Select):
+        return db.session.scalar(select(func.count()).select_from(person_ids.distinct().subquery())) or 0
+    return len(set(person_ids))
 
 
 def _commit_and_reevaluate(person_ids) -> None:

@@ -2,31 +2,24 @@
 and the headline numbers.
 
 Everything is read in a fixed number of queries whatever the team size: the
-scope is one subquery of person ids (a recursive CTE for a reporting line),
-the engine's facts come from ``compliance.load_facts`` and names from one
-query each for people and credential types.
+scope is one subquery of person ids (a recursive CTE for a reporting line)
+and the states come from the stored compliance snapshot
+(``portal.services.compliance_snapshot``), filtered, sorted and paged in SQL.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, case, func, select
 
 from portal.extensions import db
-from portal.models import CredentialType, Department, Person, User, today
+from portal.models import CredentialType, Department, Person, RequirementSnapshot, User, today
 from portal.policies.access import sees_everyone
-from portal.policies.compliance import (
-    SEVERITY,
-    RequirementState,
-    Status,
-    Summary,
-    expiring_within,
-    summarise,
-)
-from portal.services import compliance
+from portal.policies.compliance import SEVERITY, RequirementState, Status, Summary
+from portal.services.compliance_snapshot import status_expression, valid_expression
 from portal.services.scoping import can_see_person, reporting_line_ids
 
 PAGE_SIZE = 50
@@ -175,23 +168,6 @@ class Headline:
     pending: int
 
 
-def headline(summary: Summary, states: dict[int, list[RequirementState]]) -> Headline:
-    everything = [s for person_states in states.values() for s in person_states]
-    return Headline(
-        people=summary.people,
-        requirements=summary.total,
-        percent_compliant=summary.percent_compliant,
-        percent_people_compliant=summary.percent_people_compliant,
-        expiring_30=expiring_within(everything, 30),
-        expiring_60=expiring_within(everything, 60),
-        expiring_90=expiring_within(everything, 90),
-        expired=summary.count(Status.EXPIRED) + summary.count(Status.IN_GRACE),
-        in_grace=summary.count(Status.IN_GRACE),
-        missing=summary.count(Status.MISSING),
-        pending=summary.count(Status.PENDING_REVIEW),
-    )
-
-
 @dataclass(frozen=True)
 class MatrixFilter:
     state: str | None = None
@@ -218,68 +194,156 @@ class Matrix:
     filter: MatrixFilter
     columns: list[Column]
     all_columns: list[Column]
-    rows: list[Row]  # this page
+    rows: list[Row]  # this page (every matching row when not paged)
     matching: int  # rows matching the filter, all pages
     page: int
     pages: int
     headline: Headline
-    all_rows: list[Row] = field(default_factory=list, repr=False)  # every matching row (exports)
-    states: dict[int, list[RequirementState]] = field(default_factory=dict, repr=False)
+
+
+# --------------------------------------------------------------------------- reading the snapshot
+#
+# The team page reads the stored snapshot (one row per person and required
+# type, kept current at every commit): the state on any day is a date
+# comparison in SQL, so filters, sorting, paging and the headline are a few
+# indexed queries whatever the team's size, and only the page's rows are
+# turned into Python objects.
+
+RS = RequirementSnapshot
+SEVERITY_RANK = {str(status): rank for rank, status in enumerate(SEVERITY)}
+
+
+def _severity(on: date):
+    return case(SEVERITY_RANK, value=status_expression(on), else_=len(SEVERITY))
+
+
+def _in_scope(scope: TeamScope):
+    return RS.person_id.in_(scope.person_ids)
+
+
+def snapshot_states(where, on: date) -> dict[int, list[RequirementState]]:
+    """Engine states per person, read from the snapshot rows matching ``where``."""
+    out: dict[int, list[RequirementState]] = {}
+    for row in db.session.execute(
+        select(RS.person_id, RS.credential_type_id, status_expression(on).label("status"), RS.credential_id,
+               RS.expires_on, RS.expiry_predicted, RS.sources, RS.lead_days, RS.warn_days, RS.grace_days,
+               RS.pending)
+        .where(*where)
+    ):
+        days_left = None if row.expires_on is None else (row.expires_on - on).days
+        out.setdefault(row.person_id, []).append(RequirementState(
+            credential_type_id=row.credential_type_id,
+            status=Status(row.status),
+            credential_id=row.credential_id,
+            expires_on=row.expires_on,
+            expiry_predicted=bool(row.expiry_predicted),
+            days_left=days_left,
+            valid_today=row.credential_id is not None and (days_left is None or days_left >= 0),
+            sources=tuple(tuple(src) for src in row.sources or ()),
+            lead_days=row.lead_days,
+            warn_days=row.warn_days,
+            grace_days=row.grace_days,
+            pending=bool(row.pending),
+        ))
+    return out
+
+
+def team_headline(scope: TeamScope, on: date) -> Headline:
+    """The headline numbers in two aggregate queries."""
+    status = status_expression(on)
+    valid = valid_expression(on)
+
+    def within(days: int):
+        return func.sum(case((and_(RS.credential_id.is_not(None), RS.expires_on >= on,
+                                   RS.expires_on <= on + timedelta(days=days)), 1), else_=0))
+
+    counts: dict[str, int] = {}
+    met = exp30 = exp60 = exp90 = 0
+    for st, count, valid_count, e30, e60, e90 in db.session.execute(
+        select(status, func.count(), func.sum(case((valid, 1), else_=0)), within(30), within(60), within(90))
+        .where(_in_scope(scope)).group_by(status)
+    ):
+        counts[st] = count
+        met += valid_count or 0
+        exp30, exp60, exp90 = exp30 + (e30 or 0), exp60 + (e60 or 0), exp90 + (e90 or 0)
+    people, not_compliant = db.session.execute(
+        select(
+            select(func.count()).select_from(scope.person_ids.subquery()).scalar_subquery(),
+            select(func.count(func.distinct(RS.person_id))).where(_in_scope(scope), ~valid).scalar_subquery(),
+        )
+    ).one()
+    summary = Summary(counts=counts, people=people, people_compliant=people - not_compliant, valid=met)
+    return Headline(
+        people=summary.people,
+        requirements=summary.total,
+        percent_compliant=summary.percent_compliant,
+        percent_people_compliant=summary.percent_people_compliant,
+        expiring_30=exp30,
+        expiring_60=exp60,
+        expiring_90=exp90,
+        expired=summary.count(Status.EXPIRED) + summary.count(Status.IN_GRACE),
+        in_grace=summary.count(Status.IN_GRACE),
+        missing=summary.count(Status.MISSING),
+        pending=summary.count(Status.PENDING_REVIEW),
+    )
 
 
 def build_matrix(scope: TeamScope, flt: MatrixFilter, on: date | None = None,
-                 page_size: int | None = PAGE_SIZE, facts: compliance.Facts | None = None) -> Matrix:
-    """The matrix for ``scope`` filtered, sorted and paged as ``flt`` asks
-    (pass ``facts`` already loaded for the scope to share them with other parts of a page)."""
+                 page_size: int | None = PAGE_SIZE) -> Matrix:
+    """The matrix for ``scope`` filtered, sorted and paged as ``flt`` asks."""
     on = on or today()
-    facts = facts or compliance.load_facts(scope.person_ids, on)
-    states = facts.states_on(on)
-    summary = summarise(states)
+    row_filter = [_in_scope(scope)]
+    if flt.type_id is not None:
+        row_filter.append(RS.credential_type_id == flt.type_id)
 
-    people = db.session.execute(
+    per_person = (
+        select(RS.person_id.label("person_id"), func.min(_severity(on)).label("worst"),
+               func.min(RS.expires_on).label("first_expiry"))
+        .where(*row_filter)
+        .group_by(RS.person_id)
+    )
+    if flt.state is not None:
+        per_person = per_person.having(func.max(case((status_expression(on) == flt.state, 1), else_=0)) == 1)
+    people = per_person.subquery()
+
+    matching = db.session.scalar(select(func.count()).select_from(people)) or 0
+    name_order = (Person.last_name, Person.first_name, Person.id)
+    order = {
+        "name": name_order,
+        "worst": (people.c.worst, people.c.first_expiry.is_(None), people.c.first_expiry, *name_order),
+        "days": (people.c.first_expiry.is_(None), people.c.first_expiry, *name_order),
+        "department": (Department.name.is_(None), Department.name, *name_order),
+    }[flt.sort]
+    listing = (
         select(Person.id, Person.first_name, Person.last_name, Person.employee_id, Department.name,
                Person.manager_id)
+        .join(people, people.c.person_id == Person.id)
         .outerjoin(Department, Department.id == Person.department_id)
-        .where(Person.id.in_(scope.person_ids))
-    ).all()
-    type_ids = {s.credential_type_id for person_states in states.values() for s in person_states}
-    columns = [Column(t.id, t.code, t.name) for t in db.session.execute(
-        select(CredentialType.id, CredentialType.code, CredentialType.name)
-        .where(CredentialType.id.in_(type_ids) if type_ids else CredentialType.id.is_(None))
-        .order_by(CredentialType.name)
-    )]
-
-    rows = [
-        Row(person_id=pid, name=f"{first} {last}", employee_id=emp, department=dept, manager_id=mgr,
-            cells={s.credential_type_id: s for s in states.get(pid, ())})
-        for pid, first, last, emp, dept, mgr in people
-        if pid in states
-    ]
-    shown_columns = [c for c in columns if flt.type_id is None or c.id == flt.type_id]
-    if flt.type_id is not None:
-        rows = [r for r in rows if flt.type_id in r.cells]
-    if flt.state is not None:
-        rows = [r for r in rows if any(
-            str(c.status) == flt.state for t, c in r.cells.items() if flt.type_id is None or t == flt.type_id
-        )]
-    rows.sort(key=lambda r: (r.name.split()[-1].lower(), r.name.lower(), r.person_id))
-    if flt.sort == "worst":
-        rows.sort(key=lambda r: (SEVERITY.index(r.worst) if r.worst else len(SEVERITY), r.least_days))
-    elif flt.sort == "days":
-        rows.sort(key=lambda r: r.least_days)
-    elif flt.sort == "department":
-        rows.sort(key=lambda r: (r.department or "~"))
-
-    matching = len(rows)
+        .order_by(*order)
+    )
     if page_size:
         pages = max(1, math.ceil(matching / page_size))
         page = min(flt.page, pages)
-        page_rows = rows[(page - 1) * page_size: page * page_size]
+        listing = listing.limit(page_size).offset((page - 1) * page_size)
     else:
-        pages, page, page_rows = 1, 1, rows
-    return Matrix(scope=scope, on=on, filter=flt, columns=shown_columns, all_columns=columns,
-                  rows=page_rows, matching=matching, page=page, pages=pages,
-                  headline=headline(summary, states), all_rows=rows, states=states)
+        pages, page = 1, 1
+    listed = db.session.execute(listing).all()
+
+    ids = [pid for pid, *_ in listed]
+    states = snapshot_states([RS.person_id.in_(ids)], on) if ids else {}
+    rows = [
+        Row(person_id=pid, name=f"{first} {last}", employee_id=emp, department=dept, manager_id=mgr,
+            cells={s.credential_type_id: s for s in states.get(pid, ())})
+        for pid, first, last, emp, dept, mgr in listed
+    ]
+    columns = [Column(*c) for c in db.session.execute(
+        select(CredentialType.id, CredentialType.code, CredentialType.name)
+        .where(CredentialType.id.in_(select(RS.credential_type_id).where(_in_scope(scope)).distinct()))
+        .order_by(CredentialType.name)
+    )]
+    shown = [c for c in columns if flt.type_id is None or c.id == flt.type_id]
+    return Matrix(scope=scope, on=on, filter=flt, columns=shown, all_columns=columns, rows=rows,
+                  matching=matching, page=page, pages=pages, headline=team_headline(scope, on))
 
 
 def scope_choices(user: User) -> dict[str, list]:
@@ -311,7 +375,7 @@ def export_rows(matrix: Matrix) -> tuple[list[str], list[list]]:
     for column in matrix.columns:
         header += [f"{column.name} — state", f"{column.name} — expires", f"{column.name} — days left"]
     out = []
-    for row in matrix.all_rows:
+    for row in matrix.rows:
         line: list = [row.employee_id, row.name, row.department or ""]
         for column in matrix.columns:
             cell = row.cells.get(column.id)

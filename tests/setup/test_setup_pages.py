@@ -197,3 +197,18 @@ def test_ce_activities_logged_by_the_holder(org, login, manager_client):
     assert outsider.post(f"/credentials/{cred.id}/ce/{activity.id}/delete").status_code == 404
     assert holder.post(f"/credentials/{cred.id}/ce/{activity.id}/delete").status_code == 302
     assert db.session.scalar(select(CeActivity)) is None
+
+
+def test_team_page_shows_a_policy_change_at_once(org, admin_client, manager_client):
+    """The team page reads the stored snapshot: a change is re-evaluated in
+    the same transaction, not by a nightly job."""
+    factories.credential(org.employee, org.bls, expires_on=today() + timedelta(days=100))
+    db.session.commit()
+    assert 'data-stat="expiring-90">0<' in manager_client.get("/team").get_data(as_text=True)
+    assert "state-compliant" in manager_client.get(f"/team?type={org.bls.id}").get_data(as_text=True)
+    admin_client.post(f"/admin/policies/{org.bls.id}", data={"offsets": "120, 0", "grace_days": "0"})
+    page = manager_client.get(f"/team?type={org.bls.id}&state=expiring").get_data(as_text=True)
+    assert "Erin Employee" in page and "state-expiring" in page
+    req = db.session.scalar(select(Requirement).where(Requirement.credential_type_id == org.bls.id))
+    admin_client.post(f"/admin/requirements/{req.id}/delete")
+    assert "No required credentials here yet" in manager_client.get("/team").get_data(as_text=True)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from portal.policies.compliance import Held, Need, Policy, Status, Stint, evaluate
+from portal.policies.compliance import Status, Stint
 from portal.policies.forecast import StaffedStint, assignment_risks, evaluation_dates, forecast, month_starts
 from portal.policies.recommendations import (
     RenewalFacts,
@@ -16,41 +16,21 @@ from portal.policies.recommendations import (
 )
 
 ON = date(2026, 1, 15)
-POLICY = Policy(offsets=(30, 0), grace_days=10)
 
 
-def _states(held_by_person, on):
-    return {
-        pid: evaluate([Need(1, ("role", 1))], held, (), lambda _t: POLICY, on)
-        for pid, held in held_by_person.items()
-    }
+def test_evaluation_dates_are_month_ends_including_leap_february():
+    assert evaluation_dates(date(2028, 1, 31), 3) == [date(2028, 1, 31), date(2028, 2, 29), date(2028, 3, 31)]
+    assert month_starts(date(2026, 11, 15), 3) == [date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1)]
 
 
-def test_forecast_counts_expiries_per_month_and_projects_compliance():
-    # Four people, one required type. Expiries: Jan 20, Mar 3, Mar 31, never.
-    held = {
-        1: [Held(11, 1, date(2026, 1, 20))],
-        2: [Held(12, 1, date(2026, 3, 3))],
-        3: [Held(13, 1, date(2026, 3, 31))],
-        4: [Held(14, 1, None)],
-    }
-    dates = evaluation_dates(ON, 4)
-    assert dates == [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
-    months = forecast({d: _states(held, d) for d in dates}, ON, 4)
+def test_forecast_months_from_counts():
+    months = forecast(ON, {(2026, 1): 1, (2026, 3): 2, (2027, 1): 9}, requirements=4, people=4,
+                      met_on=[3, 3, 2, 1], people_short_on=[1, 1, 2, 3])
     assert [m.month for m in months] == month_starts(ON, 4)
     assert [m.expiring for m in months] == [1, 0, 2, 0]
-    # Judged on each month's last day: Jan 31 -> person 1 lapsed (3/4 met);
-    # Mar 31 -> person 3 still valid on its expiry day; Apr 30 -> only 4.
     assert [m.percent_compliant for m in months] == [75.0, 75.0, 50.0, 25.0]
     assert [m.people_compliant for m in months] == [3, 3, 2, 1]
-
-
-def test_forecast_ignores_credentials_already_lapsed():
-    held = {1: [Held(11, 1, date(2026, 1, 2))]}
-    dates = evaluation_dates(ON, 2)
-    months = forecast({d: _states(held, d) for d in dates}, ON, 2)
-    assert [m.expiring for m in months] == [0, 0]
-    assert months[0].percent_compliant == 0.0
+    assert forecast(ON, {}, 0, 0, [0], [0])[0].percent_compliant == 100.0  # nothing required
 
 
 def test_assignment_at_risk_when_credential_lapses_before_the_end():

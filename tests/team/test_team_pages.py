@@ -186,3 +186,33 @@ def test_renew_now_lists_reasons_and_escalations(org, manager_client, grow_team)
 def test_person_renewals_are_scoped(org, manager_client):
     assert manager_client.get(f"/team/people/{org.employee.id}/renewals").status_code == 200
     assert manager_client.get(f"/team/people/{org.outsider.id}/renewals").status_code == 404
+
+
+def test_forecast_numbers_on_a_known_data_set(org, compliance_client):
+    """Four people, one required type: expiries this month, in two months
+    (twice: one on that month's last day) and never."""
+    from portal.policies.forecast import evaluation_dates, month_end
+    from portal.services import forecast, team
+
+    on = today()
+    ends = evaluation_dates(on, 12)
+    dept = factories.department("Forecast")
+    role = factories.job_role("FC")
+    factories.requirement(org.bls, job_role_=role)
+    people = [factories.person("F", f"P{i}", department=dept, job_role=role) for i in range(4)]
+    expiries = [ends[0], ends[2] - timedelta(days=10), ends[2], None]
+    for person, expires in zip(people, expiries):
+        factories.credential(person, org.bls, expires_on=expires,
+                             issued_on=on - timedelta(days=30) if expires is None else None)
+    org.bls.validity_months = None  # the fourth never expires
+    db.session.commit()
+
+    scope = team.resolve_scope(org.compliance_user, department_id=dept.id)
+    result = forecast.team_forecast(scope, on)
+    assert [m.month for m in result.months][0] == on.replace(day=1)
+    assert [m.expiring for m in result.months][:4] == [1, 0, 2, 0]
+    # Judged on each month's last day: a credential expiring on that day is
+    # still valid (this month's; the second of month three), gone the month after.
+    assert [m.percent_compliant for m in result.months][:5] == [100.0, 75.0, 50.0, 25.0, 25.0]
+    assert [m.people_compliant for m in result.months][:5] == [4, 3, 2, 1, 1]
+    assert month_end(result.months[-1].month) == result.horizon
