@@ -6,13 +6,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import CredentialType, Department, Issuer, Person
+from portal.models import CredentialType, Department, Issuer
 from portal.navigation import nav_item
 from portal.policies.access import REVIEW_ROLES, sees_everyone
 from portal.rendering import render
 from portal.security import role_required
 from portal.services import compliance, registry
-from portal.services.review import ReviewConflict
+from portal.services.review import ReviewConflict, parse_id
 from portal.services.scoping import get_credential_or_404, get_person_or_404
 
 bp = Blueprint("registry", __name__)
@@ -108,11 +108,7 @@ def edit(credential_id: int):
     credential = get_credential_or_404(credential_id, current_user)
     if request.method == "POST":
         try:
-            version = int(request.form.get("version") or 0) or None
-        except ValueError:
-            version = None
-        try:
-            registry.edit(current_user, credential, request.form, version)
+            registry.edit(current_user, credential, request.form, parse_id(request.form.get("version")))
         except registry.RegistryInvalid as invalid:
             return _form_page("registry/edit.html", dict(request.form.items()), invalid.errors, status=422,
                               credential=credential, person=credential.person)

@@ -87,19 +87,13 @@ def document(document_id: int):
 
 
 def _expected_version():
-    try:
-        return int(request.form.get("version") or 0) or None
-    except ValueError:
-        return None
+    return review.parse_id(request.form.get("version"))
 
 
 def _form_values(document):
     values = dict(request.form.items())
     for name in ("person_id", "credential_type_id"):
-        try:
-            values[name] = int(values.get(name) or 0) or None
-        except ValueError:
-            values[name] = None
+        values[name] = review.parse_id(values.get(name))
     return values
 
 

@@ -19,7 +19,7 @@ from portal.models import AuditEvent, Credential, CredentialType, Document, Issu
 from portal.policies.dates import predicted_expiry
 from portal.services import audit
 from portal.services import documents as document_service
-from portal.services.review import CREDENTIAL_FIELDS, ReviewConflict, parse_date, supersede_older
+from portal.services.review import CREDENTIAL_FIELDS, ReviewConflict, parse_date, parse_id, supersede_older
 from portal.services.scoping import scope_people
 
 SORTS = {
@@ -57,10 +57,7 @@ class CredentialSearch:
     @classmethod
     def from_args(cls, args) -> "CredentialSearch":
         def as_int(name):
-            try:
-                return int(args.get(name) or 0) or None
-            except ValueError:
-                return None
+            return parse_id(args.get(name))
 
         record = args.get("record") or "active"
         sort = args.get("sort") or "expires"
@@ -193,10 +190,7 @@ def validate(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         "notes": (form.get("notes") or "").strip()[:2000] or None,
     }
     for name in ("person_id", "credential_type_id"):
-        try:
-            values[name] = int(form.get(name) or 0) or None
-        except (TypeError, ValueError):
-            values[name] = None
+        values[name] = parse_id(form.get(name))
     if not values["person_id"] or db.session.get(Person, values["person_id"]) is None:
         errors["person_id"] = "Choose the person."
     ctype = db.session.get(CredentialType, values["credential_type_id"]) if values["credential_type_id"] else None

@@ -61,6 +61,18 @@ class ReviewConflict(Exception):
     """Someone else decided or claimed the document first."""
 
 
+CONCURRENT_DECISION = ("Another reviewer decided this document at the same moment. "
+                       "Nothing was changed; reload to see their decision.")
+
+
+def parse_id(value) -> int | None:
+    """A positive integer id from a form or query value, else None."""
+    try:
+        return int(value or 0) or None
+    except (TypeError, ValueError):
+        return None
+
+
 class ReviewInvalid(Exception):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(errors.values()))
@@ -179,10 +191,7 @@ class QueueFilters:
     @classmethod
     def from_args(cls, args) -> "QueueFilters":
         def as_int(name):
-            try:
-                return int(args.get(name) or 0) or None
-            except ValueError:
-                return None
+            return parse_id(args.get(name))
 
         state = args.get("state") or "open"
         return cls(
@@ -362,10 +371,7 @@ def validate(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         "license_number": (form.get("license_number") or "").strip()[:120] or None,
     }
     for name in ("person_id", "credential_type_id"):
-        try:
-            values[name] = int(form.get(name) or 0) or None
-        except (TypeError, ValueError):
-            values[name] = None
+        values[name] = parse_id(form.get(name))
     if values["person_id"] is None or db.session.get(Person, values["person_id"]) is None:
         errors["person_id"] = "Choose the person this credential belongs to."
     ctype = db.session.get(CredentialType, values["credential_type_id"]) if values["credential_type_id"] else None
@@ -452,8 +458,7 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise ReviewConflict("Another reviewer decided this document at the same moment. "
-                             "Nothing was changed; reload to see their decision.") from None
+        raise ReviewConflict(CONCURRENT_DECISION) from None
     if any(name in HINT_FIELDS for name in changed):
         from jobs.documents import learn_from_review
 
@@ -532,8 +537,7 @@ def reject(document: Document, reviewer: User, reason: str, expected_version: in
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        raise ReviewConflict("Another reviewer decided this document at the same moment. "
-                             "Nothing was changed; reload to see their decision.") from None
+        raise ReviewConflict(CONCURRENT_DECISION) from None
     return notification
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.demo.documents import Certificate, certificate_png
 from portal.extensions import db
 from portal.models import Credential, Document
+
+expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").expect
 
 
 def test_upload_review_confirm_and_see_it(live_server, huey_consumer, browser, sign_in, shot, org, tmp_path):

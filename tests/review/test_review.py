@@ -10,8 +10,8 @@ from sqlalchemy import func, select, update
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, Document, IssuerHint, Notification, utcnow
 from portal.services import documents, review
-from tests.review.conftest import bls, lakeside
 from portal.demo.documents import certificate_pdf
+from tests.review.conftest import lakeside
 from tests.support import factories
 
 

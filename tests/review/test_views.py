@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Credential, Document
+from portal.models import Credential
 from portal.services import documents
 from tests.review.conftest import bls, upload_file
 from tests.support import factories
