@@ -499,8 +499,19 @@ def _neighbour_rule(value: str) -> str:
     return "".join(chars)
 
 
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    return tuple(re.compile(p) for p in patterns)
+
+
 def _pattern_fits(issuer: Issuer, value: str) -> list[str]:
     """Readings of ``value`` (swapping confusable characters) that fit the issuer's patterns, fewest swaps first."""
+    return list(_pattern_fits_cached(issuer.license_number_patterns, value))
+
+
+@lru_cache(maxsize=1024)
+def _pattern_fits_cached(patterns: tuple[str, ...], value: str) -> tuple[str, ...]:
+    compiled = _compiled(patterns)
     positions = [k for k, c in enumerate(value) if c in _CONFUSABLE][:_MAX_AMBIGUOUS]
     fits = []
     for mask in range(1 << len(positions)):
@@ -510,9 +521,9 @@ def _pattern_fits(issuer: Issuer, value: str) -> list[str]:
                 c = chars[k]
                 chars[k] = _TO_DIGIT.get(c) or _TO_LETTER[c]
         cand = "".join(chars)
-        if any(issuer.matches_number(v) for v in (cand, cand.replace(" ", ""), cand.replace("-", ""))):
+        if any(rx.fullmatch(v) for v in (cand, cand.replace(" ", ""), cand.replace("-", "")) for rx in compiled):
             fits.append((bin(mask).count("1"), cand))
-    return [v for _, v in sorted(fits)]
+    return tuple(v for _, v in sorted(fits))
 
 
 def normalise_id(value: str, issuer: Issuer | None) -> tuple[str, bool]:
