@@ -45,16 +45,3 @@ def upload_file(client, data: bytes, name: str, headers=None, **form):
     return client.post("/me/upload", data={"files": (io.BytesIO(data), name), **form},
                        content_type="multipart/form-data", headers=headers or {})
 
-
-@pytest.fixture(autouse=True)
-def _fresh_csrf_token_per_request(app):
-    """Tests hold one app context for all requests, so ``g`` outlives a request
-    and Flask-WTF's cached ``g.csrf_token`` leaks from one test client to the
-    next (the second client then fails CSRF). Forget it per request, as a real
-    server does. (Foundation-level fix belongs in portal.security.)"""
-    from flask import g
-
-    def forget() -> None:
-        g.pop("csrf_token", None)
-
-    app.before_request(forget)
