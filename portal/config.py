@@ -30,7 +30,6 @@ def defaults(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{inst / 'credwatch.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "REDIS_URL": None,
-        "HUEY_SQLITE_PATH": str(inst / "huey.db"),
         "UPLOAD_FOLDER": str(inst / "uploads"),
         "OUTBOX_FOLDER": str(inst / "outbox"),
         # Phone photos of certificates are a few MB; 25 MB leaves room for
