@@ -94,11 +94,12 @@ class PolicyScope:
         return rules.ladder(self.offsets, self.grace_days, self.escalation)
 
     def types_clause(self, column):
+        # Always an IN list, even for "every other type": the leading column of
+        # the (type, date) indexes, so each step is an index range per type.
         if self.type_ids is not None:
             return column.in_(self.type_ids)
-        if self.excluded:
-            return column.not_in(self.excluded)
-        return literal(True)
+        return column.in_(select(CredentialType.id).where(CredentialType.id.not_in(self.excluded))
+                          if self.excluded else select(CredentialType.id))
 
 
 def policy_scopes() -> list[PolicyScope]:
