@@ -22,6 +22,7 @@ bp = Blueprint("team", __name__, url_prefix="/team")
 nav_item("Team", "team.overview", COMPLIANCE_VIEW_ROLES, order=20)
 
 RENEW_PREVIEW = 5
+RENEW_LIST = 200
 
 
 def person_url(person_id: int) -> str | None:
@@ -51,7 +52,9 @@ def overview():
     flt = team_service.MatrixFilter.from_args(request.args)
     on = today()
     matrix = team_service.build_matrix(scope, flt, on=on)
-    renewals = recommendations.renew_now(scope.person_ids, on=on, limit=RENEW_PREVIEW)
+    # The preview is for a team; organisation- or department-wide lists are
+    # long and live on the renew-now page.
+    renewals = recommendations.renew_now(scope.person_ids, on=on, limit=RENEW_PREVIEW) if scope.root else []
     return render("team/overview.html", block="results", matrix=matrix, renewals=renewals,
                   sorts=team_service.SORTS, **_scope_context(scope))
 
@@ -70,7 +73,8 @@ def forecast():
 def renewals():
     scope = _scope()
     rows = recommendations.renew_now(scope.person_ids)
-    return render("team/renewals.html", block="results", rows=rows, person=None, **_scope_context(scope))
+    return render("team/renewals.html", block="results", rows=rows[:RENEW_LIST], total=len(rows), person=None,
+                  **_scope_context(scope))
 
 
 @bp.get("/people/<int:person_id>/renewals")
@@ -78,7 +82,7 @@ def renewals():
 def person_renewals(person_id: int):
     person = get_person_or_404(person_id, current_user)
     rows = recommendations.renew_now([person.id])
-    return render("team/renewals.html", rows=rows, person=person, scope=None, choices=None)
+    return render("team/renewals.html", rows=rows, total=len(rows), person=person, scope=None, choices=None)
 
 
 @bp.get("/export.<fmt>")

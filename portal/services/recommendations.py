@@ -11,14 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from portal.extensions import db
 from portal.models import CeActivity, Credential, CredentialType, Issuer, Notification, Person, Project, today
 from portal.models import RequirementSnapshot as RS
 from portal.policies.recommendations import (
+    SLACK_THRESHOLD_DAYS,
     Recommendation,
     RenewalFacts,
+    ce_days_needed,
     ValiditySuggestion,
     learn_validity,
     rank,
@@ -36,33 +38,38 @@ class RenewalRow:
     issuer_name: str
 
 
-# Candidates are read from the snapshot: held credentials lapsing within this
-# many days (renewal lead and CE time included, nothing later can need action).
-RENEW_WINDOW_DAYS = 400
-
-
 def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None) -> list[RenewalRow]:
     """The ranked renew-now list for a set of people (a team or one person)."""
     on = on or today()
-    states = snapshot_states([
-        RS.person_id.in_(person_ids), RS.credential_id.is_not(None), RS.expires_on.is_not(None),
-        RS.expires_on <= on + timedelta(days=RENEW_WINDOW_DAYS),
-    ], on)
     policies = compliance.load_policies()
-    credential_ids = {s.credential_id for person_states in states.values() for s in person_states
-                      if s.credential_id is not None and s.days_left is not None}
-    if not credential_ids:
-        return []
-
     types = {
         tid: (name, lead, ce_hours, issuer_name, renewal_url)
         for tid, name, lead, ce_hours, issuer_name, renewal_url in db.session.execute(
             select(CredentialType.id, CredentialType.name, CredentialType.renewal_lead_days,
                    CredentialType.ce_hours, Issuer.name, Issuer.renewal_url)
             .join(Issuer, Issuer.id == CredentialType.issuer_id)
-            .where(CredentialType.id.in_({s.credential_type_id for ps in states.values() for s in ps}))
         )
     }
+
+    def lead_days(type_id: int) -> int:
+        policy_lead = policies(type_id).renewal_lead_days
+        return policy_lead if policy_lead is not None else (types[type_id][1] or 0)
+
+    # Only rows that can need action are read: inside their warning window, or
+    # expiring before the latest day their renewal (lead time plus every CE
+    # hour) could still start with slack to spare.
+    latest_start = {
+        type_id: on + timedelta(days=lead_days(type_id) + ce_days_needed(values[2] or 0) + SLACK_THRESHOLD_DAYS)
+        for type_id, values in types.items()
+    }
+    states = snapshot_states([
+        RS.person_id.in_(person_ids), RS.credential_id.is_not(None), RS.expires_on.is_not(None),
+        or_(RS.warn_from <= on, RS.expires_on <= case(latest_start, value=RS.credential_type_id,
+                                                      else_=on + timedelta(days=SLACK_THRESHOLD_DAYS))),
+    ], on) if types else {}
+    credential_ids = {s.credential_id for person_states in states.values() for s in person_states}
+    if not credential_ids:
+        return []
     ce_logged = ce_hours_logged(credential_ids)
     escalations: dict[int, list[str]] = {}
     for credential_id, step in db.session.execute(
@@ -81,10 +88,9 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
         for state in person_states:
             if state.credential_id is None:
                 continue
-            name, type_lead, ce_hours, _, renewal_url = types[state.credential_type_id]
-            policy_lead = policies(state.credential_type_id).renewal_lead_days
+            _, _, ce_hours, _, renewal_url = types[state.credential_type_id]
             facts = RenewalFacts(
-                renewal_lead_days=policy_lead if policy_lead is not None else (type_lead or 0),
+                renewal_lead_days=lead_days(state.credential_type_id),
                 ce_hours_required=ce_hours,
                 ce_hours_logged=ce_logged.get(state.credential_id, 0.0),
                 projects=tuple(sorted(project_names[src[1]] for src in state.sources
