@@ -56,6 +56,15 @@ def _get(model, object_id):
     return obj
 
 
+def _new_or_get(model, key: str):
+    """None for "new", the row for an id, 404 otherwise."""
+    if key == "new":
+        return None
+    if not key.isdigit():
+        abort(404)
+    return _get(model, int(key))
+
+
 def _done(message: str, endpoint: str, **values):
     flash(message, "success")
     return redirect(url_for(endpoint, **values))
@@ -354,12 +363,7 @@ def _type_values(ctype: CredentialType | None) -> dict:
 @bp.route("/taxonomy/types/<key>", methods=["GET", "POST"])
 @role_required(*SETUP_ROLES)
 def credential_type(key: str):
-    if key == "new":
-        ctype = None
-    elif key.isdigit():
-        ctype = _get(CredentialType, int(key))
-    else:
-        abort(404)
+    ctype = _new_or_get(CredentialType, key)
     values, errors, status = _type_values(ctype), {}, 200
     if request.method == "GET" and ctype is None and request.args.get("issuer_id"):
         values["issuer_id"] = request.args.get("issuer_id", type=int)
@@ -397,12 +401,7 @@ def accept_learned_validity(type_id: int):
 @bp.route("/taxonomy/issuers/<key>", methods=["GET", "POST"])
 @role_required(*SETUP_ROLES)
 def issuer(key: str):
-    if key == "new":
-        row = None
-    elif key.isdigit():
-        row = _get(Issuer, int(key))
-    else:
-        abort(404)
+    row = _new_or_get(Issuer, key)
     values = {f: ("" if getattr(row, f) is None else getattr(row, f)) for f in setup_service.ISSUER_FIELDS} if row else {}
     errors, status = {}, 200
     if request.method == "POST":

@@ -28,6 +28,7 @@ from portal.services.setup import (
     affected_by_requirement,
     people_needing_type,
     reevaluate,
+    upsert,
 )
 
 
@@ -138,21 +139,17 @@ def _apply_policies(wanted: PolicySet, type_ids, result, affected_people, actor)
             result.unchanged += 1
             continue
         label = "default policy" if type_id is None else f"policy for {_code(type_ids, type_id)}"
-        before = audit.snapshot(row, POLICY_FIELDS) if row else None
-        if row is None:
-            row = ReminderPolicy(credential_type_id=type_id)
-            db.session.add(row)
-        for name, value in values.items():
-            setattr(row, name, value)
-        db.session.flush()
-        after = audit.snapshot(row, POLICY_FIELDS)
-        if before is None:
-            audit.record("policy.created", row, after=after, actor=actor, entity_type="ReminderPolicy")
+
+        def assign(policy: ReminderPolicy, values=values) -> None:
+            for name, value in values.items():
+                setattr(policy, name, value)
+
+        _, created = upsert(row, lambda type_id=type_id: ReminderPolicy(credential_type_id=type_id), assign,
+                            POLICY_FIELDS, "policy", actor=actor, entity_type="ReminderPolicy")
+        if created:
             result.created += 1
             result.changes.append(f"Added the {label}")
         else:
-            audit.record("policy.updated", row, *audit.changed(before, after), actor=actor,
-                         entity_type="ReminderPolicy")
             result.updated += 1
             result.changes.append(f"Changed the {label}")
         if type_id is None:

@@ -149,6 +149,37 @@ def _get(model, object_id, errors, name, message) -> Any:
     return obj
 
 
+def _code_taken(model, code: str | None, obj, errors: dict, message: str) -> None:
+    """Note in ``errors`` when another row of ``model`` already uses ``code``."""
+    if code and "code" not in errors:
+        clash = db.session.scalar(select(model.id).where(model.code == code))
+        if clash and (obj is None or clash != obj.id):
+            errors["code"] = message
+
+
+def upsert(obj, make, assign, fields, action: str, actor=None, entity_type: str | None = None):
+    """Create (``make()``) or update ``obj``, apply ``assign(obj)`` and audit
+    the change as ``<action>.created`` / ``<action>.updated`` with before/after.
+    Returns ``(obj, created)``."""
+    before = audit.snapshot(obj, fields) if obj is not None else None
+    if obj is None:
+        obj = make()
+        db.session.add(obj)
+    assign(obj)
+    db.session.flush()
+    after = audit.snapshot(obj, fields)
+    if before is None:
+        audit.record(f"{action}.created", obj, after=after, actor=actor, entity_type=entity_type)
+    else:
+        audit.record(f"{action}.updated", obj, *audit.changed(before, after), actor=actor, entity_type=entity_type)
+    return obj, before is None
+
+
+def _active(values, existing) -> bool:
+    """The "active" checkbox; new rows start active."""
+    return values.get("active") in ("1", "on", "true", True) if existing is not None else True
+
+
 # --------------------------------------------------------------------------- requirements
 
 REQUIREMENT_FIELDS = ("credential_type_id", "job_role_id", "project_id", "lead_days")
@@ -223,25 +254,16 @@ def save_project(project: Project | None, values: Mapping[str, Any]) -> Project:
     ends = _date(values, "ends_on", errors)
     if starts and ends and ends < starts:
         errors["ends_on"] = "The end must be on or after the start."
-    if code and "code" not in errors:
-        clash = db.session.scalar(select(Project.id).where(Project.code == code))
-        if clash and (project is None or clash != project.id):
-            errors["code"] = "Another project already has this code."
+    _code_taken(Project, code, project, errors, "Another project already has this code.")
     if errors:
         raise Invalid(errors)
-    before = audit.snapshot(project, PROJECT_FIELDS) if project else None
-    if project is None:
-        project = Project(code=code, name=name)
-        db.session.add(project)
-    project.code, project.name, project.client = code, name, client
-    project.starts_on, project.ends_on = starts, ends
-    project.active = values.get("active") in ("1", "on", "true", True) if before is not None else True
-    db.session.flush()
-    after = audit.snapshot(project, PROJECT_FIELDS)
-    if before is None:
-        audit.record("project.created", project, after=after)
-    else:
-        audit.record("project.updated", project, *audit.changed(before, after))
+
+    def assign(row: Project) -> None:
+        row.code, row.name, row.client = code, name, client
+        row.starts_on, row.ends_on = starts, ends
+        row.active = _active(values, project)
+
+    project, _ = upsert(project, lambda: Project(code=code, name=name), assign, PROJECT_FIELDS, "project")
     _commit_and_reevaluate(people_on_project(project.id))
     return project
 
@@ -339,20 +361,13 @@ def save_policy(policy: ReminderPolicy | None, credential_type_id: int | None,
     return _write_policy(policy, credential_type_id, parsed)
 
 
-def _write_policy(policy, credential_type_id, parsed, action_prefix="policy") -> ReminderPolicy:
-    before = audit.snapshot(policy, POLICY_FIELDS) if policy else None
-    if policy is None:
-        policy = ReminderPolicy(credential_type_id=credential_type_id)
-        db.session.add(policy)
-    for name, value in parsed.items():
-        setattr(policy, name, value)
-    db.session.flush()
-    after = audit.snapshot(policy, POLICY_FIELDS)
-    if before is None:
-        audit.record(f"{action_prefix}.created", policy, after=after, entity_type="ReminderPolicy")
-    else:
-        audit.record(f"{action_prefix}.updated", policy, *audit.changed(before, after),
-                     entity_type="ReminderPolicy")
+def _write_policy(policy, credential_type_id, parsed) -> ReminderPolicy:
+    def assign(row: ReminderPolicy) -> None:
+        for name, value in parsed.items():
+            setattr(row, name, value)
+
+    policy, _ = upsert(policy, lambda: ReminderPolicy(credential_type_id=credential_type_id), assign,
+                       POLICY_FIELDS, "policy", entity_type="ReminderPolicy")
     _commit_and_reevaluate(None if policy.credential_type_id is None
                            else people_needing_type(policy.credential_type_id))
     return policy
@@ -389,24 +404,15 @@ def save_issuer(issuer: Issuer | None, values: Mapping[str, Any]) -> Issuer:
     country = _text(values, "country", errors, max_len=8)
     renewal_url = _url(values, "renewal_url", errors)
     verification_url = _url(values, "verification_url", errors)
-    if code and "code" not in errors:
-        clash = db.session.scalar(select(Issuer.id).where(Issuer.code == code))
-        if clash and (issuer is None or clash != issuer.id):
-            errors["code"] = "Another issuer already has this code."
+    _code_taken(Issuer, code, issuer, errors, "Another issuer already has this code.")
     if errors:
         raise Invalid(errors)
-    before = audit.snapshot(issuer, ISSUER_FIELDS) if issuer else None
-    if issuer is None:
-        issuer = Issuer(code=code, name=name)
-        db.session.add(issuer)
-    issuer.code, issuer.name, issuer.country = code, name, country
-    issuer.renewal_url, issuer.verification_url = renewal_url, verification_url
-    db.session.flush()
-    after = audit.snapshot(issuer, ISSUER_FIELDS)
-    if before is None:
-        audit.record("issuer.created", issuer, after=after)
-    else:
-        audit.record("issuer.updated", issuer, *audit.changed(before, after))
+
+    def assign(row: Issuer) -> None:
+        row.code, row.name, row.country = code, name, country
+        row.renewal_url, row.verification_url = renewal_url, verification_url
+
+    issuer, _ = upsert(issuer, lambda: Issuer(code=code, name=name), assign, ISSUER_FIELDS, "issuer")
     db.session.commit()
     return issuer
 
@@ -427,30 +433,21 @@ def save_credential_type(ctype: CredentialType | None, values: Mapping[str, Any]
     ce_hours = _float(values, "ce_hours", errors)
     jurisdiction = _text(values, "jurisdiction", errors, max_len=32)
     lead = _int(values, "renewal_lead_days", errors)
-    if code and "code" not in errors:
-        clash = db.session.scalar(select(CredentialType.id).where(CredentialType.code == code))
-        if clash and (ctype is None or clash != ctype.id):
-            errors["code"] = "Another credential type already has this code."
+    _code_taken(CredentialType, code, ctype, errors, "Another credential type already has this code.")
     if errors:
         raise Invalid(errors)
-    before = audit.snapshot(ctype, TYPE_FIELDS) if ctype else None
-    if ctype is None:
-        ctype = CredentialType(code=code, name=name, issuer_id=issuer_id)
-        db.session.add(ctype)
-    ctype.code, ctype.name, ctype.issuer_id = code, name, issuer_id
-    ctype.category, ctype.renewal_mechanism = category, mechanism
-    ctype.validity_months, ctype.ce_hours, ctype.jurisdiction = validity, ce_hours, jurisdiction
-    ctype.renewal_lead_days = lead
-    ctype.active = values.get("active") in ("1", "on", "true", True) if before is not None else True
-    db.session.flush()
-    after = audit.snapshot(ctype, TYPE_FIELDS)
-    if before is None:
-        audit.record("credential_type.created", ctype, after=after)
-        db.session.commit()
-    else:
-        audit.record("credential_type.updated", ctype, *audit.changed(before, after))
-        # Validity drives predicted expiries: everyone needing the type is re-read.
-        _commit_and_reevaluate(people_needing_type(ctype.id))
+
+    def assign(row: CredentialType) -> None:
+        row.code, row.name, row.issuer_id = code, name, issuer_id
+        row.category, row.renewal_mechanism = category, mechanism
+        row.validity_months, row.ce_hours, row.jurisdiction = validity, ce_hours, jurisdiction
+        row.renewal_lead_days = lead
+        row.active = _active(values, ctype)
+
+    ctype, created = upsert(ctype, lambda: CredentialType(code=code, name=name, issuer_id=issuer_id), assign,
+                            TYPE_FIELDS, "credential_type")
+    # Validity drives predicted expiries: everyone needing the type is re-read.
+    _commit_and_reevaluate([] if created else people_needing_type(ctype.id))
     return ctype
 
 
