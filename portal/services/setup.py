@@ -83,61 +83,50 @@ def _commit_and_reevaluate(person_ids) -> None:
 # --------------------------------------------------------------------------- parsing helpers
 
 
-def _int(values: Mapping[str, Any], name: str, errors: dict, required=False, minimum=0,
-         maximum=3650) -> int | None:
+def _raw(values: Mapping[str, Any], name: str, errors: dict, required: bool) -> str | None:
+    """The trimmed form value, or None when empty (noting "Required." if it must be there)."""
     raw = str(values.get(name) or "").strip()
-    if not raw:
-        if required:
-            errors[name] = "Required."
+    if not raw and required:
+        errors[name] = "Required."
+    return raw or None
+
+
+def _converted(values, name, errors, required, convert, message):
+    raw = _raw(values, name, errors, required)
+    if raw is None:
         return None
     try:
-        number = int(raw)
+        return convert(raw)
     except ValueError:
-        errors[name] = "Enter a whole number."
+        errors[name] = message
         return None
-    if number < minimum or number > maximum:
-        errors[name] = f"Enter a number from {minimum} to {maximum}."
+
+
+def _in_range(number, name, errors, minimum, maximum):
+    if number is not None and not minimum <= number <= maximum:
+        errors[name] = f"Enter a number from {minimum:g} to {maximum:g}."
         return None
     return number
+
+
+def _int(values: Mapping[str, Any], name: str, errors: dict, required=False, minimum=0,
+         maximum=3650) -> int | None:
+    number = _converted(values, name, errors, required, int, "Enter a whole number.")
+    return _in_range(number, name, errors, minimum, maximum)
 
 
 def _float(values, name, errors, required=False) -> float | None:
-    raw = str(values.get(name) or "").strip()
-    if not raw:
-        if required:
-            errors[name] = "Required."
-        return None
-    try:
-        number = float(raw)
-    except ValueError:
-        errors[name] = "Enter a number."
-        return None
-    if number < 0 or number > 10000:
-        errors[name] = "Enter a number from 0 to 10000."
-        return None
-    return number
+    number = _converted(values, name, errors, required, float, "Enter a number.")
+    return _in_range(number, name, errors, 0, 10000)
 
 
 def _date(values, name, errors, required=False) -> date | None:
-    raw = str(values.get(name) or "").strip()
-    if not raw:
-        if required:
-            errors[name] = "Required."
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "Enter a date as YYYY-MM-DD."
-        return None
+    return _converted(values, name, errors, required, date.fromisoformat, "Enter a date as YYYY-MM-DD.")
 
 
 def _text(values, name, errors, required=False, max_len=200) -> str | None:
-    raw = str(values.get(name) or "").strip()
-    if not raw:
-        if required:
-            errors[name] = "Required."
-        return None
-    if len(raw) > max_len:
+    raw = _raw(values, name, errors, required)
+    if raw and len(raw) > max_len:
         errors[name] = f"At most {max_len} characters."
     return raw
 
