@@ -52,9 +52,10 @@ TEAM_LEADS, STAFF_PER_LEAD = 5, 99  # a director's line: 5 + 5 * 99 = 500 people
 
 def seed(people_target: int, rng: random.Random) -> dict:
     today = date.today()
-    db.session.execute(insert(Issuer), [{"code": f"ISS{i}", "name": f"Issuer {i}", "aliases": [],
-                                        "license_number_patterns": [], "renewal_url": f"https://issuer{i}.example/renew"}
-                                       for i in range(10)])
+    db.session.execute(insert(Issuer), [
+        {"code": f"ISS{i}", "name": f"Issuer {i}", "aliases": [], "license_number_patterns": [],
+         "renewal_url": f"https://issuer{i}.example/renew"}
+        for i in range(10)])
     issuers = list(db.session.scalars(select(Issuer.id)))
     db.session.execute(insert(CredentialType), [
         {"code": f"T{i}", "name": f"Credential {i}", "issuer_id": issuers[i % len(issuers)], "aliases": [],

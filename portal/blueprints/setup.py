@@ -65,6 +65,11 @@ def _new_or_get(model, key: str):
     return _get(model, int(key))
 
 
+def _form_values(row, fields) -> dict:
+    """A row's fields as form values (None shown as empty)."""
+    return {f: "" if getattr(row, f) is None else getattr(row, f) for f in fields}
+
+
 def _done(message: str, endpoint: str, **values):
     flash(message, "success")
     return redirect(url_for(endpoint, **values))
@@ -356,8 +361,7 @@ def taxonomy():
 def _type_values(ctype: CredentialType | None) -> dict:
     if ctype is None:
         return {"category": "certification", "renewal_mechanism": "course", "active": True}
-    values = {f: getattr(ctype, f) for f in setup_service.TYPE_FIELDS}
-    return {k: ("" if v is None else v) for k, v in values.items()}
+    return _form_values(ctype, setup_service.TYPE_FIELDS)
 
 
 @bp.route("/taxonomy/types/<key>", methods=["GET", "POST"])
@@ -402,7 +406,7 @@ def accept_learned_validity(type_id: int):
 @role_required(*SETUP_ROLES)
 def issuer(key: str):
     row = _new_or_get(Issuer, key)
-    values = {f: ("" if getattr(row, f) is None else getattr(row, f)) for f in setup_service.ISSUER_FIELDS} if row else {}
+    values = _form_values(row, setup_service.ISSUER_FIELDS) if row else {}
     errors, status = {}, 200
     if request.method == "POST":
         try:
