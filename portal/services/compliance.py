@@ -153,12 +153,18 @@ def load_facts(person_ids: PersonIds, on: date | None = None, until: date | None
         stints.setdefault(person_id, []).append(Stint(project_id, starts, ends))
 
     held: dict[int, list[Held]] = {}
-    for cred_id, person_id, type_id, issued, expires, predicted, validity in db.session.execute(
-        select(Credential.id, Credential.person_id, Credential.credential_type_id, Credential.issued_on,
-               Credential.expires_on, Credential.expiry_predicted, CredentialType.validity_months)
+    # The state is checked in Python: with "state = 'active'" next to a long
+    # IN list, SQLite's planner walks the (state, expires_on) index through
+    # every active record in the registry instead of the person index.
+    for state, cred_id, person_id, type_id, issued, expires, predicted, validity in db.session.execute(
+        select(Credential.state, Credential.id, Credential.person_id, Credential.credential_type_id,
+               Credential.issued_on, Credential.expires_on, Credential.expiry_predicted,
+               CredentialType.validity_months)
         .join(CredentialType, CredentialType.id == Credential.credential_type_id)
-        .where(_ids_clause(Credential.person_id, person_ids), Credential.state == "active")
+        .where(_ids_clause(Credential.person_id, person_ids))
     ):
+        if state != "active":
+            continue
         if expires is None and validity is not None:
             expires, predicted = predicted_expiry(issued, validity), True
         held.setdefault(person_id, []).append(Held(cred_id, type_id, expires, bool(predicted)))
