@@ -121,6 +121,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20000)
     parser.add_argument("--per-person", type=int, default=10)
     parser.add_argument("--send", type=int, default=5000)
+    parser.add_argument("--profile", action="store_true", help="cProfile the sending; print the top functions")
     args = parser.parse_args()
     url = os.environ.get("CREDWATCH_BENCH_DATABASE_URL")
     instance = Path(os.environ["CREDWATCH_INSTANCE_PATH"])
@@ -152,10 +153,19 @@ def main() -> None:
         db.session.execute(update(Notification).where(Notification.id.not_in(ids)).values(state="skipped"))
         db.session.commit()
         del keep
-        sent, seconds, queries = counted(lambda: mailer.send_pending(limit=None))
+        send = lambda: mailer.send_pending(limit=None)  # noqa: E731
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            send = lambda: profiler.runcall(mailer.send_pending, limit=None)  # noqa: E731
+        sent, seconds, queries = counted(send)
         files = len(list(mailer.outbox_folder().glob("*.eml")))
         print(f"send {len(ids)} to the outbox:       {seconds:.2f} s ({len(ids) / seconds:.0f}/s), "
               f"{queries} statements ({queries / max(len(ids), 1):.1f} per message), {sent}, {files} files")
+        if args.profile:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
 if __name__ == "__main__":

@@ -46,22 +46,27 @@ outbox, the same file name), so a retry after a crash is not a second email.
 """
 from __future__ import annotations
 
+import email.charset
+import email.encoders
 import hashlib
 import logging
 import os
 import smtplib
 import socket
-import tempfile
+import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from email.message import EmailMessage
+from datetime import datetime, timedelta, timezone
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import formataddr, format_datetime, parseaddr
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
-from jinja2 import TemplateNotFound
+from flask import current_app
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -133,11 +138,17 @@ class Rendered:
     attachments: list[tuple[str, str, bytes]]  # (filename, mime type, content)
 
 
-# kind -> function(notification) -> dict merged over the row's context. The
-# reminder service registers builders for "reminder", "escalation", "digest".
-CONTEXT_BUILDERS: dict[str, Callable[[Notification], dict[str, Any]]] = {}
+# Hooks per kind, all given the row and the ``Batch`` it is sent in (whose
+# ``loaded[kind]`` is what ``PRELOADERS[kind]`` returned for the batch's rows
+# of that kind, so a batch costs a fixed number of queries, not some per row).
+# The reminder service registers them for "reminder", "escalation", "missing".
+PRELOADERS: dict[str, Callable[[list[Notification], "Batch"], Any]] = {}
+# kind -> function(notification, batch) -> dict merged over the row's context
+CONTEXT_BUILDERS: dict[str, Callable[[Notification, "Batch"], dict[str, Any]]] = {}
 # kind -> function(notification, ctx) -> list of attachments
 ATTACHMENT_BUILDERS: dict[str, Callable[[Notification, dict], list]] = {}
+# kind -> function(notification, batch) -> reason to skip or None
+STILL_WANTED_CHECKS: dict[str, Callable[[Notification, "Batch"], str | None]] = {}
 
 DEFAULT_SUBJECTS = {
     "review": "About your certificate upload",
@@ -146,25 +157,109 @@ DEFAULT_SUBJECTS = {
 }
 
 
+class Batch:
+    """Notifications sent together, and what rendering them needs, loaded once.
+
+    ``people``: every holder and recipient by id; ``failing``: the addresses
+    among the recipients marked as failing; ``loaded[kind]``: the kind's
+    preloaded data. ``Batch.load(rows)`` runs a fixed number of queries.
+    """
+
+    def __init__(self, rows: list[Notification]):
+        self.rows = rows
+        self.people: dict[int, Person] = {}
+        self.failing: set[str] = set()
+        self.loaded: dict[str, Any] = {}
+
+    @classmethod
+    def load(cls, rows: list[Notification]) -> "Batch":
+        import portal.services.reminders  # noqa: F401  (registers the reminder kinds)
+
+        batch = cls(rows)
+        person_ids = {i for r in rows for i in (r.person_id, r.recipient_person_id) if i}
+        if person_ids:
+            batch.people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+        emails = {r.recipient_email for r in rows}
+        if emails:
+            batch.failing = set(db.session.scalars(select(Person.email).where(
+                Person.email.in_(emails), Person.email_failing_since.is_not(None))))
+        # kinds sharing a preloader (reminder, escalation, missing) load together
+        by_loader: dict[Callable, list[Notification]] = {}
+        for row in rows:
+            if row.kind in PRELOADERS:
+                by_loader.setdefault(PRELOADERS[row.kind], []).append(row)
+        for loader, loader_rows in by_loader.items():
+            loaded = loader(loader_rows, batch)
+            for row in loader_rows:
+                batch.loaded[row.kind] = loaded
+        return batch
+
+
+def _mail_cache() -> dict:
+    return current_app.extensions.setdefault("credwatch_mailer", {})
+
+
+def _url_adapter():
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+    cache = _mail_cache()
+    if cache.get("adapter_base") != base:
+        parts = urlsplit(base)
+        cache["adapter"] = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
+                                                    url_scheme=parts.scheme or "http")
+        cache["adapter_base"] = base
+    return base, cache["adapter"]
+
+
 def public_url(endpoint: str, fallback: str | None = None, **values) -> str:
     """An absolute link into the portal for email, built on PUBLIC_BASE_URL."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
-    parts = urlsplit(base)
+    base, adapter = _url_adapter()
     try:
-        adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
-                                           url_scheme=parts.scheme or "http")
         return adapter.build(endpoint, values, force_external=True)
     except Exception:  # endpoint not (yet) registered
         return base.rstrip("/") + (fallback or "/")
 
 
-def render(notification: Notification) -> Rendered:
-    import portal.services.reminders  # noqa: F401  (registers the reminder kinds)
+class _Renderer:
+    """Renders email templates as if requested from PUBLIC_BASE_URL by nobody in
+    particular (context processors see an anonymous user, never a real one):
+    one request context and one run of the context processors per batch;
+    compiled templates are looked up once per name."""
 
+    def __init__(self):
+        self._templates: dict[tuple[str, ...], Any] = {}
+        self._base: dict[str, Any] | None = None
+        self._request = None
+
+    def __enter__(self) -> "_Renderer":
+        base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+        self._request = current_app.test_request_context("/", base_url=base)
+        self._request.push()
+        self._base = {}
+        current_app.update_template_context(self._base)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._request.pop()
+
+    def template(self, names: tuple[str, ...]):
+        if names not in self._templates:
+            self._templates[names] = current_app.jinja_env.get_or_select_template(list(names))
+        return self._templates[names]
+
+    def render(self, names: tuple[str, ...], values: dict) -> str:
+        return self.template(names).render({**self._base, **values})
+
+
+def render(notification: Notification, batch: Batch | None = None,
+           renderer: _Renderer | None = None) -> Rendered:
+    if renderer is None:
+        with _Renderer() as own:
+            return render(notification, batch, own)
+    batch = batch or Batch.load([notification])
     ctx = dict(notification.context or {})
     builder = CONTEXT_BUILDERS.get(notification.kind)
     if builder is not None:
-        ctx.update(builder(notification))
+        ctx.update(builder(notification, batch))
     subject = notification.subject or ctx.get("subject") or DEFAULT_SUBJECTS.get(
         notification.kind, "A message from Credwatch")
     values = {
@@ -172,26 +267,13 @@ def render(notification: Notification) -> Rendered:
         "app_name": "Credwatch", "portal_url": public_url("home.index", "/"),
         "preferences_url": public_url("notifications.preferences", "/me/notifications"),
     }
-    text = _render_first([f"email/{notification.kind}.txt", "email/generic.txt"], values)
-    html = _render_first([f"email/{notification.kind}.html", "email/generic.html"], values)
+    kind = notification.kind
+    text = renderer.render((f"email/{kind}.txt", "email/generic.txt"), values)
+    html = renderer.render((f"email/{kind}.html", "email/generic.html"), values)
     attachments = []
-    if notification.kind in ATTACHMENT_BUILDERS:
-        attachments = ATTACHMENT_BUILDERS[notification.kind](notification, ctx)
+    if kind in ATTACHMENT_BUILDERS:
+        attachments = ATTACHMENT_BUILDERS[kind](notification, ctx)
     return Rendered(subject=subject, text=text, html=html, attachments=attachments)
-
-
-def _render_first(names: list[str], values: dict) -> str:
-    # Templates render as if requested from PUBLIC_BASE_URL by nobody in
-    # particular: context processors see an anonymous user, never a real one.
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
-    for name in names:
-        try:
-            with current_app.test_request_context("/", base_url=base):
-                return render_template(name, **values)
-        except TemplateNotFound as missing:
-            if missing.name != name:
-                raise
-    raise TemplateNotFound(names[-1])
 
 
 def message_id(notification: Notification) -> str:
@@ -207,27 +289,60 @@ def _mail_domain() -> str:
     return urlsplit(current_app.config.get("PUBLIC_BASE_URL") or "").hostname or "credwatch.local"
 
 
-def build_message(notification: Notification, rendered: Rendered | None = None) -> EmailMessage:
-    rendered = rendered or render(notification)
-    msg = EmailMessage()
-    msg["Subject"] = rendered.subject
+# Bodies as quoted-printable UTF-8: readable in the .eml, safe for any line.
+_UTF8 = email.charset.Charset("utf-8")
+_UTF8.header_encoding = email.charset.QP
+_UTF8.body_encoding = email.charset.QP
+
+
+def _header(value: str):
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def build_message(notification: Notification, rendered: Rendered | None = None,
+                  batch: Batch | None = None) -> Message:
+    """The MIME message (multipart/mixed: text + HTML alternatives, attachments).
+
+    Built with the compat32 classes, which are several times faster than
+    ``EmailMessage``'s header registry and produce the same standard MIME.
+    """
+    rendered = rendered or render(notification, batch)
+    # Fixed boundaries ("=_" never occurs in quoted-printable or base64 text)
+    # spare the generator a fresh regex per message to pick random ones.
+    boundary = f"=_credwatch_{notification.id}_"
+    body = MIMEMultipart("alternative", boundary=boundary + "alt")
+    for content, subtype in ((rendered.text, "plain"), (rendered.html, "html")):
+        part = MIMENonMultipart("text", subtype)
+        part.set_payload(content, _UTF8)
+        body.attach(part)
+    if rendered.attachments:
+        msg = MIMEMultipart("mixed", boundary=boundary + "mix")
+        msg.attach(body)
+        for filename, mime, content in rendered.attachments:
+            maintype, subtype = mime.split("/", 1)
+            part = MIMEBase(maintype, subtype)
+            part.set_payload(content)
+            email.encoders.encode_base64(part)
+            part.add_header("Content-Disposition", "attachment", filename=filename)
+            msg.attach(part)
+    else:
+        msg = body
+    msg["Subject"] = _header(rendered.subject)
     msg["From"] = current_app.config.get("MAIL_SENDER") or "Credwatch <no-reply@credwatch.local>"
-    msg["To"] = formataddr((_recipient_name(notification), notification.recipient_email))
-    msg["Date"] = format_datetime(notification.created_at or utcnow())
+    msg["To"] = formataddr((_recipient_name(notification, batch), notification.recipient_email))
+    msg["Date"] = format_datetime((notification.created_at or utcnow()).replace(tzinfo=timezone.utc))
     msg["Message-ID"] = message_id(notification)
     msg["X-Credwatch-Notification"] = str(notification.id)
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
-    for filename, mime, content in rendered.attachments:
-        maintype, subtype = mime.split("/", 1)
-        msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return msg
 
 
-def _recipient_name(notification: Notification) -> str:
+def _recipient_name(notification: Notification, batch: Batch | None = None) -> str:
     if notification.recipient_person_id:
-        person = db.session.get(Person, notification.recipient_person_id)
+        if batch is not None and notification.recipient_person_id in batch.people:
+            person = batch.people[notification.recipient_person_id]
+        else:
+            person = db.session.get(Person, notification.recipient_person_id)
         if person is not None:
             return person.full_name
     return ""
@@ -255,21 +370,27 @@ def outbox_path(notification_id: int) -> Path:
     return outbox_folder() / f"{notification_id:09d}.eml"
 
 
-def write_to_outbox(notification: Notification, msg: EmailMessage) -> None:
+def write_to_outbox(notification: Notification, msg: Message) -> None:
     """Atomically write the message; a second write replaces, never duplicates."""
     folder = outbox_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    target = outbox_path(notification.id)
+    tmp = folder / f".{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
+    data = msg.as_bytes()
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(msg.as_bytes())
-        os.replace(tmp, outbox_path(notification.id))
+        try:
+            handle = open(tmp, "wb")
+        except FileNotFoundError:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = open(tmp, "wb")
+        with handle:
+            handle.write(data)
+        os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
-def send_smtp(msg: EmailMessage, recipient: str) -> None:
+def send_smtp(msg: Message, recipient: str) -> None:
     config = current_app.config
     try:
         with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25),
@@ -300,7 +421,7 @@ def _reply_text(reply) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-def deliver(notification: Notification, msg: EmailMessage) -> str:
+def deliver(notification: Notification, msg: Message) -> str:
     """Hand the message to SMTP or the outbox; returns the channel used."""
     if current_app.config.get("SMTP_HOST"):
         send_smtp(msg, notification.recipient_email)
@@ -334,30 +455,35 @@ def due_clause(now: datetime):
     )
 
 
-def claim(notification_id: int, now: datetime | None = None) -> bool:
-    """Take the row for sending (committed). False if someone else has it or it is done."""
+def claim_batch(ids, now: datetime | None = None) -> list[int]:
+    """Take the rows among ``ids`` that are still due (committed): one
+    conditional UPDATE ... RETURNING, so of two workers racing for a row
+    exactly one gets it. Returns the ids this worker now holds."""
+    ids = list(ids)
+    if not ids:
+        return []
     now = now or utcnow()
     claimed = db.session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, due_clause(now))
+        .where(Notification.id.in_(ids), due_clause(now))
         .values(state="sending", claimed_at=now, attempts=Notification.attempts + 1)
+        .returning(Notification.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).scalars().all()
     db.session.commit()
-    return bool(claimed)
+    return sorted(claimed)
 
 
-def still_wanted(notification: Notification) -> str | None:
+def claim(notification_id: int, now: datetime | None = None) -> bool:
+    """Take one row for sending (committed). False if someone else has it or it is done."""
+    return bool(claim_batch([notification_id], now))
+
+
+def still_wanted(notification: Notification, batch: Batch | None = None) -> str | None:
     """Why a claimed row should not be sent after all (None: send it)."""
-    import portal.services.reminders  # noqa: F401  (registers the reminder kinds)
-
+    batch = batch or Batch.load([notification])
     check = STILL_WANTED_CHECKS.get(notification.kind)
-    return check(notification) if check else None
-
-
-# kind -> function(notification) -> reason to skip or None. The reminder
-# service registers one that skips reminders for renewed credentials.
-STILL_WANTED_CHECKS: dict[str, Callable[[Notification], str | None]] = {}
+    return check(notification, batch) if check else None
 
 
 def send(notification_id: int, now: datetime | None = None) -> str | None:
@@ -368,58 +494,83 @@ def send(notification_id: int, now: datetime | None = None) -> str | None:
     commits the caller's transaction.
     """
     with current_app.app_context():
-        return _send(notification_id, now or utcnow())
+        now = now or utcnow()
+        claimed = claim_batch([notification_id], now)
+        states = _send_claimed(claimed, now)
+        return states.get(notification_id)
 
 
-def _send(notification_id: int, now: datetime) -> str | None:
-    if not claim(notification_id, now):
-        return None
-    notification = db.session.get(Notification, notification_id)
-    db.session.refresh(notification)
-    skip = still_wanted(notification)
-    if skip is None and _address_failing(notification.recipient_email):
+def _send_claimed(ids: list[int], now: datetime) -> dict[int, str]:
+    """Send rows this worker has claimed; record every outcome. Returns id -> state.
+
+    Outcomes are written in bulk (one executemany per batch) when delivery is
+    to the outbox: re-writing a file after a crash replaces it, so a batch lost
+    before its outcomes are stored is re-sent later as the same files. Over
+    SMTP a message cannot be taken back, so each outcome is committed as soon
+    as the server has accepted (or refused) it.
+    """
+    if not ids:
+        return {}
+    rows = list(db.session.scalars(select(Notification).where(Notification.id.in_(ids))
+                                   .order_by(Notification.id)))
+    batch = Batch.load(rows)
+    per_message = bool(current_app.config.get("SMTP_HOST"))
+    outcomes: list[dict[str, Any]] = []
+    states: dict[int, str] = {}
+    with _Renderer() as renderer:
+        for row in rows:
+            outcome = _send_one(row, batch, renderer, now)
+            states[row.id] = outcome["state"]
+            outcomes.append(outcome)
+            if per_message:
+                _store(outcomes)
+                outcomes = []
+    _store(outcomes)
+    return states
+
+
+def _send_one(row: Notification, batch: Batch, renderer: _Renderer, now: datetime) -> dict[str, Any]:
+    outcome: dict[str, Any] = {"id": row.id, "next_attempt_at": None, "last_error": None}
+    skip = STILL_WANTED_CHECKS[row.kind](row, batch) if row.kind in STILL_WANTED_CHECKS else None
+    if skip is None and row.recipient_email in batch.failing:
         skip = "The address is marked as failing; HR has been told."
     if skip is not None:
-        notification.state, notification.last_error = "skipped", skip
-        notification.next_attempt_at = None
-        db.session.commit()
-        return "skipped"
+        return dict(outcome, state="skipped", last_error=skip)
     try:
-        rendered = render(notification)
-        notification.subject = rendered.subject[:300]
-        msg = build_message(notification, rendered)
-        deliver(notification, msg)
+        rendered = render(row, batch, renderer)
+        outcome["subject"] = rendered.subject[:300]
+        msg = build_message(row, rendered, batch)
+        deliver(row, msg)
     except TemporaryFailure as error:
-        _after_temporary_failure(notification, str(error), now)
+        outcome.update(_after_temporary_failure(row, str(error), now))
     except PermanentFailure as error:
-        notification.state, notification.next_attempt_at = "failed", None
-        notification.last_error = str(error)[:2000]
+        outcome.update(state="failed", last_error=str(error)[:2000])
         if error.address_refused:
-            mark_address_failing(notification.recipient_email, str(error))
+            mark_address_failing(row.recipient_email, str(error))
+            batch.failing.add(row.recipient_email)
     except Exception as error:  # a template bug: keep the row, say why, retry later
-        log.exception("notification %s could not be sent", notification_id)
-        _after_temporary_failure(notification, f"{type(error).__name__}: {error}", now)
+        log.exception("notification %s could not be sent", row.id)
+        outcome.update(_after_temporary_failure(row, f"{type(error).__name__}: {error}", now))
     else:
-        notification.state, notification.sent_at = "sent", utcnow()
-        notification.message_id = msg["Message-ID"]
-        notification.next_attempt_at, notification.last_error = None, None
+        outcome.update(state="sent", sent_at=utcnow(), message_id=msg["Message-ID"])
+    return outcome
+
+
+def _store(outcomes: list[dict[str, Any]]) -> None:
+    """Write outcomes with one executemany per set of columns, then commit."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for outcome in outcomes:
+        groups.setdefault(tuple(sorted(outcome)), []).append(outcome)
+    for group in groups.values():
+        db.session.execute(update(Notification), group)
     db.session.commit()
-    return notification.state
 
 
-def _after_temporary_failure(notification: Notification, error: str, now: datetime) -> None:
-    notification.last_error = error[:2000]
+def _after_temporary_failure(notification: Notification, error: str, now: datetime) -> dict[str, Any]:
     if notification.attempts >= _max_attempts():
-        notification.state, notification.next_attempt_at = "failed", None
-    else:
-        notification.state = "retry"
-        notification.next_attempt_at = now + backoff(notification.attempts)
-
-
-def _address_failing(email: str) -> bool:
-    return db.session.scalar(
-        select(Person.id).where(Person.email == email, Person.email_failing_since.is_not(None))
-    ) is not None
+        return {"state": "failed", "next_attempt_at": None, "last_error": error[:2000]}
+    return {"state": "retry", "next_attempt_at": now + backoff(notification.attempts),
+            "last_error": error[:2000]}
 
 
 def mark_address_failing(email: str, reason: str) -> Person | None:
@@ -446,27 +597,40 @@ def clear_address_failing(person: Person, actor=None) -> None:
                  actor=actor)
 
 
-def due_ids(now: datetime | None = None, limit: int | None = 1000) -> list[int]:
+def due_ids(now: datetime | None = None, limit: int | None = 1000, after_id: int = 0) -> list[int]:
     now = now or utcnow()
-    query = select(Notification.id).where(due_clause(now)).order_by(Notification.id)
+    query = select(Notification.id).where(due_clause(now), Notification.id > after_id).order_by(Notification.id)
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
 
 
+def batch_size() -> int:
+    return max(int(current_app.config.get("MAIL_BATCH_SIZE", 200)), 1)
+
+
 def send_pending(now: datetime | None = None, limit: int | None = 1000) -> dict[str, int]:
-    """Send every due row now, in this process. Returns counts by new state."""
+    """Send every due row now, in this process, in batches: each batch is
+    claimed with one UPDATE, its context loaded with a fixed number of
+    queries and its outcomes stored in bulk. Returns counts by new state."""
+    now = now or utcnow()
     counts: dict[str, int] = {}
-    for notification_id in due_ids(now, limit):
-        state = send(notification_id, now)
-        if state is not None:
-            counts[state] = counts.get(state, 0) + 1
+    after_id, seen = 0, 0
+    with current_app.app_context():
+        while limit is None or seen < limit:
+            size = batch_size() if limit is None else min(batch_size(), limit - seen)
+            ids = due_ids(now, size, after_id)
+            if not ids:
+                break
+            after_id, seen = ids[-1], seen + len(ids)
+            for state in _send_claimed(claim_batch(ids, now), now).values():
+                counts[state] = counts.get(state, 0) + 1
     return counts
 
 
 __all__ = [
-    "ATTACHMENT_BUILDERS", "CONTEXT_BUILDERS", "PermanentFailure", "STILL_WANTED_CHECKS",
-    "TemporaryFailure", "build_message", "claim", "clear_address_failing", "deliver", "due_ids",
+    "ATTACHMENT_BUILDERS", "Batch", "PRELOADERS", "CONTEXT_BUILDERS", "PermanentFailure", "STILL_WANTED_CHECKS",
+    "TemporaryFailure", "build_message", "claim", "claim_batch", "clear_address_failing", "deliver", "due_ids",
     "enqueue", "mark_address_failing", "message_id", "outbox_path", "public_url", "queue", "render",
     "send", "send_pending",
 ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 from typing import Any
 
@@ -90,8 +91,12 @@ class PolicyScope:
     def allow_digest(self) -> bool:
         return bool(self.row and self.row.allow_digest)
 
-    def ladders(self) -> dict[str, list[rules.Step]]:
+    @cached_property
+    def _ladders(self) -> dict[str, list[rules.Step]]:
         return rules.ladder(self.offsets, self.grace_days, self.escalation)
+
+    def ladders(self) -> dict[str, list[rules.Step]]:
+        return self._ladders
 
     def types_clause(self, column):
         # Always an IN list, even for "every other type": the leading column of
@@ -373,34 +378,106 @@ def emit_webhooks(after_id: int, on: date) -> int:
 
 # --------------------------------------------------------------------------- rendering
 
-def _holder_and_type(notification: Notification):
-    holder = db.session.get(Person, notification.person_id) if notification.person_id else None
-    ctype = db.session.get(CredentialType, notification.credential_type_id)
-    return holder, ctype
+@dataclass
+class Loaded:
+    """What a batch of reminder / escalation / missing rows needs, loaded with a
+    fixed number of queries (see ``preload``)."""
+
+    people: dict[int, Person]
+    credentials: dict[int, Credential] = field(default_factory=dict)
+    types: dict[int, CredentialType] = field(default_factory=dict)
+    issuers: dict[int, Issuer] = field(default_factory=dict)
+    scopes: list[PolicyScope] = field(default_factory=list)
+    # (person, type) -> [(credential id, expires_on)] of active records
+    held: dict[tuple[int, int], list[tuple[int, date | None]]] = field(default_factory=dict)
+    # open documents: (person, type it is for or renews) and credential ids being renewed
+    open_for_type: set[tuple[int, int]] = field(default_factory=set)
+    open_for_credential: set[tuple[int, int]] = field(default_factory=set)
+    snapshot_expiry: dict[int, date] = field(default_factory=dict)
+
+    def scope_for(self, type_id: int | None) -> PolicyScope:
+        return next((s for s in self.scopes if s.type_ids and type_id in s.type_ids), self.scopes[-1])
+
+    def has_open_document(self, credential: Credential) -> bool:
+        return ((credential.person_id, credential.id) in self.open_for_credential
+                or (credential.person_id, credential.credential_type_id) in self.open_for_type)
+
+    def newer_on_record(self, credential: Credential) -> bool:
+        """A later active record of the same type (a renewal not yet marked superseded)."""
+        if credential.expires_on is None:
+            return False
+        return any(other_id != credential.id and (expires is None or expires > credential.expires_on)
+                   for other_id, expires in self.held.get((credential.person_id, credential.credential_type_id), ()))
 
 
-def _step_for(notification: Notification, scope: PolicyScope | None = None) -> rules.Step:
+def preload(rows: list[Notification], batch: mailer.Batch) -> Loaded:
+    """Credentials, types, issuers, policies, held records and open documents for
+    ``rows``: seven queries at most, however many rows."""
+    loaded = Loaded(people=batch.people)
+    credential_ids = {r.credential_id for r in rows if r.credential_id}
+    if credential_ids:
+        loaded.credentials = {c.id: c for c in db.session.scalars(
+            select(Credential).where(Credential.id.in_(credential_ids)))}
+    type_ids = {r.credential_type_id for r in rows if r.credential_type_id}
+    type_ids |= {c.credential_type_id for c in loaded.credentials.values()}
+    if type_ids:
+        loaded.types = {t.id: t for t in db.session.scalars(
+            select(CredentialType).where(CredentialType.id.in_(type_ids)))}
+    issuer_ids = {t.issuer_id for t in loaded.types.values() if t.issuer_id}
+    if issuer_ids:
+        loaded.issuers = {i.id: i for i in db.session.scalars(select(Issuer).where(Issuer.id.in_(issuer_ids)))}
+    loaded.scopes = policy_scopes()
+    holder_ids = {r.person_id for r in rows if r.person_id}
+    if holder_ids:
+        for cid, pid, tid, expires in db.session.execute(
+                select(Credential.id, Credential.person_id, Credential.credential_type_id, Credential.expires_on)
+                .where(Credential.person_id.in_(holder_ids), Credential.state == "active")):
+            loaded.held.setdefault((pid, tid), []).append((cid, expires))
+        renewed = RENEWED
+        for pid, tid, renews_id, renewed_tid in db.session.execute(
+                select(Document.person_id, Document.credential_type_id, Document.renews_credential_id,
+                       renewed.credential_type_id)
+                .outerjoin(renewed, renewed.id == Document.renews_credential_id)
+                .where(Document.person_id.in_(holder_ids), Document.state.in_(OPEN_STATES))):
+            if renews_id:
+                loaded.open_for_credential.add((pid, renews_id))
+            for type_id in (tid, renewed_tid):
+                if type_id:
+                    loaded.open_for_type.add((pid, type_id))
+    undated = [c.id for c in loaded.credentials.values() if c.expires_on is None]
+    if undated:
+        loaded.snapshot_expiry = dict(db.session.execute(
+            select(RS.credential_id, RS.expires_on).where(RS.credential_id.in_(undated))).all())
+    return loaded
+
+
+def _step_for(notification: Notification, scope: PolicyScope) -> rules.Step:
     audience, _, name = (notification.step or "employee:").partition(":")
-    scope = scope or scope_for(notification.credential_type_id)
     for step in scope.ladders().get(audience, ()):
         if step.name == name:
             return step
     return rules.Step(audience, 0, name)
 
 
-def scope_for(type_id: int | None) -> PolicyScope:
-    scopes = policy_scopes()
-    return next((s for s in scopes if s.type_ids and type_id in s.type_ids), scopes[-1])
+def _loaded(notification: Notification, batch: mailer.Batch) -> Loaded:
+    return batch.loaded[notification.kind]
 
 
-def _credential_context(notification: Notification) -> dict[str, Any]:
-    credential = db.session.get(Credential, notification.credential_id)
-    holder, ctype = _holder_and_type(notification)
-    issuer = db.session.get(Issuer, ctype.issuer_id) if ctype else None
-    scope = scope_for(notification.credential_type_id)
+def _holder_and_type(notification: Notification, loaded: Loaded):
+    holder = loaded.people.get(notification.person_id) if notification.person_id else None
+    ctype = loaded.types.get(notification.credential_type_id)
+    issuer = loaded.issuers.get(ctype.issuer_id) if ctype and ctype.issuer_id else None
+    return holder, ctype, issuer
+
+
+def _credential_context(notification: Notification, batch: mailer.Batch) -> dict[str, Any]:
+    loaded = _loaded(notification, batch)
+    credential = loaded.credentials[notification.credential_id]
+    holder, ctype, issuer = _holder_and_type(notification, loaded)
+    scope = loaded.scope_for(notification.credential_type_id)
     step = _step_for(notification, scope)
     on = notification.due_on or today()
-    expires = credential.expires_on or _snapshot_expiry(notification)
+    expires = credential.expires_on or loaded.snapshot_expiry.get(credential.id)
     to_holder = step.audience == "employee"
     ctx = {
         "audience": step.audience,
@@ -418,7 +495,7 @@ def _credential_context(notification: Notification) -> dict[str, Any]:
         "renewal_url": issuer.renewal_url if issuer else None,
         "credential_url": mailer.public_url("registry.credential", f"/credentials/{credential.id}",
                                             credential_id=credential.id),
-        "pending_review": _has_open_document(credential),
+        "pending_review": loaded.has_open_document(credential),
         "step_name": step.name,
     }
     if expires is not None:
@@ -435,35 +512,24 @@ def _credential_context(notification: Notification) -> dict[str, Any]:
     return ctx
 
 
-def _snapshot_expiry(notification: Notification) -> date | None:
-    return db.session.scalar(select(RS.expires_on).where(RS.credential_id == notification.credential_id).limit(1))
-
-
-def _has_open_document(credential: Credential) -> bool:
-    return db.session.scalar(select(literal(True)).where(_open_document_for(
-        literal(credential.person_id), literal(credential.credential_type_id), literal(credential.id)
-    ))) is True
-
-
-def _missing_context(notification: Notification) -> dict[str, Any]:
-    holder, ctype = _holder_and_type(notification)
+def _missing_context(notification: Notification, batch: mailer.Batch) -> dict[str, Any]:
+    holder, ctype, issuer = _holder_and_type(notification, _loaded(notification, batch))
     audience = (notification.step or "employee").partition(":")[0]
-    ctx = {
+    type_name = ctype.name if ctype else "credential"
+    holder_name = holder.full_name if holder else ""
+    return {
         "audience": audience,
         "to_holder": audience == "employee",
-        "holder_name": holder.full_name if holder else "",
+        "holder_name": holder_name,
         "first_name": holder.first_name if holder else "",
-        "type_name": ctype.name if ctype else "credential",
-        "subject": rules.missing_subject(audience, ctype.name if ctype else "credential",
-                                         holder.full_name if holder else ""),
+        "type_name": type_name,
+        "subject": rules.missing_subject(audience, type_name, holder_name),
         "upload_url": mailer.public_url("me.upload", f"/me/upload?type={notification.credential_type_id}",
                                         type=notification.credential_type_id),
         "person_url": mailer.public_url("registry.person", f"/people/{notification.person_id}",
                                         person_id=notification.person_id),
+        "renewal_url": issuer.renewal_url if issuer else None,
     }
-    issuer = db.session.get(Issuer, ctype.issuer_id) if ctype else None
-    ctx["renewal_url"] = issuer.renewal_url if issuer else None
-    return ctx
 
 
 def expiry_calendar(notification: Notification, ctx: dict) -> list[tuple[str, str, bytes]]:
@@ -490,37 +556,32 @@ def expiry_calendar(notification: Notification, ctx: dict) -> list[tuple[str, st
     return [("expiry.ics", "text/calendar", calendar.to_ical())]
 
 
-def _still_wanted_credential(notification: Notification) -> str | None:
-    credential = db.session.get(Credential, notification.credential_id)
-    holder = db.session.get(Person, notification.person_id) if notification.person_id else None
+def _still_wanted_credential(notification: Notification, batch: mailer.Batch) -> str | None:
+    loaded = _loaded(notification, batch)
+    credential = loaded.credentials.get(notification.credential_id)
+    holder = loaded.people.get(notification.person_id) if notification.person_id else None
     if credential is None or credential.state != "active":
         return "The credential was renewed or withdrawn before this was sent."
     if holder is None or not holder.active:
         return "The holder has left."
-    newer = db.session.scalar(select(Credential.id).where(
-        Credential.person_id == credential.person_id,
-        Credential.credential_type_id == credential.credential_type_id,
-        Credential.state == "active", Credential.id != credential.id,
-        or_(Credential.expires_on.is_(None), Credential.expires_on > credential.expires_on),
-    ).limit(1)) if credential.expires_on else None
-    if newer is not None:
+    if loaded.newer_on_record(credential):
         return "A renewed credential is on record."
-    if notification.kind == "reminder" and _has_open_document(credential):
+    if notification.kind == "reminder" and loaded.has_open_document(credential):
         return "A renewal is waiting for review."
     return None
 
 
-def _still_wanted_missing(notification: Notification) -> str | None:
-    holder = db.session.get(Person, notification.person_id)
+def _still_wanted_missing(notification: Notification, batch: mailer.Batch) -> str | None:
+    loaded = _loaded(notification, batch)
+    holder = loaded.people.get(notification.person_id)
     if holder is None or not holder.active:
         return "The holder has left."
-    held = db.session.scalar(select(Credential.id).where(
-        Credential.person_id == notification.person_id,
-        Credential.credential_type_id == notification.credential_type_id,
-        Credential.state == "active").limit(1))
-    return "The credential is now on record." if held is not None else None
+    if loaded.held.get((notification.person_id, notification.credential_type_id)):
+        return "The credential is now on record."
+    return None
 
 
+mailer.PRELOADERS.update(reminder=preload, escalation=preload, missing=preload)
 mailer.CONTEXT_BUILDERS.update(reminder=_credential_context, escalation=_credential_context,
                                missing=_missing_context)
 mailer.ATTACHMENT_BUILDERS.update(reminder=expiry_calendar, escalation=expiry_calendar)

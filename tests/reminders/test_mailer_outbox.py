@@ -13,7 +13,8 @@ def _generic(org, key="request:1", **kw):
     return Notification(
         unique_key=key, kind=kw.pop("kind", "request"), person_id=org.employee.id,
         recipient_person_id=org.employee.id, recipient_email=org.employee.email,
-        context={"message": "Please upload your BLS card.", "action_url": "http://x.test/me"}, **kw,
+        context=kw.pop("context", {"message": "Please upload your BLS card.", "action_url": "http://x.test/me"}),
+        **kw,
     )
 
 
@@ -53,3 +54,18 @@ def test_rollback_enqueues_nothing(app, org):
     mailer.queue(_generic(org))
     db.session.rollback()
     assert not mailer.outbox_folder().exists() or not list(mailer.outbox_folder().glob("*.eml"))
+
+
+def test_non_ascii_subject_name_and_body_survive_the_eml(app, org):
+    org.employee.first_name = "Zoë"
+    row = mailer.queue(_generic(org, key="request:utf8", subject="Zoë’s BLS — please upload",
+                                context={"message": "Grüße: a line with ‘quotes’ " + "x" * 120,
+                                         "action_url": "http://x.test/me"}))
+    db.session.commit()
+    raw = mailer.outbox_path(row.id).read_bytes()
+    assert raw.isascii()  # headers and bodies are encoded for any 7-bit transport
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert msg["Subject"] == "Zoë’s BLS — please upload"
+    assert msg["To"].addresses[0].display_name.startswith("Zoë")
+    assert "Grüße: a line with ‘quotes’ " + "x" * 120 in msg.get_body(("plain",)).get_content()
+    assert "Grüße" in msg.get_body(("html",)).get_content()
