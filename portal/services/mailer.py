@@ -54,8 +54,10 @@ import os
 import smtplib
 import socket
 import threading
+from io import BytesIO
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
 from email.mime.base import MIMEBase
@@ -311,9 +313,11 @@ def build_message(notification: Notification, rendered: Rendered | None = None,
     # spare the generator a fresh regex per message to pick random ones.
     boundary = f"=_credwatch_{notification.id}_"
     body = MIMEMultipart("alternative", boundary=boundary + "alt")
+    del body["MIME-Version"]
     for content, subtype in ((rendered.text, "plain"), (rendered.html, "html")):
         part = MIMENonMultipart("text", subtype)
         part.set_payload(content, _UTF8)
+        del part["MIME-Version"]  # once, on the whole message
         body.attach(part)
     if rendered.attachments:
         msg = MIMEMultipart("mixed", boundary=boundary + "mix")
@@ -321,12 +325,15 @@ def build_message(notification: Notification, rendered: Rendered | None = None,
         for filename, mime, content in rendered.attachments:
             maintype, subtype = mime.split("/", 1)
             part = MIMEBase(maintype, subtype)
+            del part["MIME-Version"]
             part.set_payload(content)
             email.encoders.encode_base64(part)
             part.add_header("Content-Disposition", "attachment", filename=filename)
             msg.attach(part)
     else:
         msg = body
+    if "MIME-Version" not in msg:
+        msg["MIME-Version"] = "1.0"
     msg["Subject"] = _header(rendered.subject)
     msg["From"] = current_app.config.get("MAIL_SENDER") or "Credwatch <no-reply@credwatch.local>"
     msg["To"] = formataddr((_recipient_name(notification, batch), notification.recipient_email))
@@ -370,12 +377,33 @@ def outbox_path(notification_id: int) -> Path:
     return outbox_folder() / f"{notification_id:09d}.eml"
 
 
+class _Generator(BytesGenerator):
+    """``BytesGenerator`` writing short ASCII headers as they are: the policy's
+    folding (an ``email.header.Header`` per header) would return them
+    unchanged, at a third of the cost of serialising a message."""
+
+    def _write_headers(self, msg):
+        for name, value in msg.raw_items():
+            if (isinstance(value, str) and len(name) + len(value) < 77 and value.isascii()
+                    and "\n" not in value and "\r" not in value):
+                self._fp.write(f"{name}: {value}".encode("ascii") + self._encoded_NL)
+            else:
+                self._fp.write(self.policy.fold_binary(name, value))
+        self.write(self._NL)
+
+
+def as_bytes(msg: Message) -> bytes:
+    buffer = BytesIO()
+    _Generator(buffer, mangle_from_=False, policy=msg.policy).flatten(msg)
+    return buffer.getvalue()
+
+
 def write_to_outbox(notification: Notification, msg: Message) -> None:
     """Atomically write the message; a second write replaces, never duplicates."""
     folder = outbox_folder()
     target = outbox_path(notification.id)
     tmp = folder / f".{target.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
-    data = msg.as_bytes()
+    data = as_bytes(msg)
     try:
         try:
             handle = open(tmp, "wb")
