@@ -81,7 +81,7 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
     project_ids = {src[1] for ps in states.values() for s in ps for src in s.sources if src[0] == "project"}
     project_names = dict(db.session.execute(
         select(Project.id, Project.name).where(Project.id.in_(project_ids))
-    ).all()) if project_ids else {}
+    ).all())
 
     recommendations = []
     for person_id, person_states in states.items():
@@ -109,7 +109,7 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
             select(Person.id, Person.first_name, Person.last_name)
             .where(Person.id.in_({r.person_id for r in ranked}))
         )
-    ) if ranked else {}
+    )
     return [RenewalRow(r, names.get(r.person_id, "?"), types[r.credential_type_id][0],
                        types[r.credential_type_id][3]) for r in ranked]
 
