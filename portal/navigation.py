@@ -28,9 +28,29 @@ def nav_item(label: str, endpoint: str, roles: tuple[str, ...], order: int = 50,
         _ITEMS.append(item)
 
 
-def nav_for(user) -> list[NavItem]:
+# Admin sections the Setup page links to: in the bar only for people who
+# can open them but not Setup (a compliance officer's audit log).
+SETUP_SECTIONS = frozenset({"outbox.index", "integrations.imports_page", "account.users", "audit.log"})
+# Personal settings live in the menu under the user's name.
+USER_MENU = frozenset({"notifications.preferences"})
+
+
+def _allowed(user) -> list[NavItem]:
     endpoints = current_app.view_functions
     return sorted(
         (i for i in _ITEMS if i.endpoint in endpoints and user.roles & i.roles),
         key=lambda i: (i.order, i.label),
     )
+
+
+def nav_for(user) -> list[NavItem]:
+    """The main navigation bar."""
+    items = [i for i in _allowed(user) if i.endpoint not in USER_MENU]
+    if any(i.endpoint == "admin.setup" for i in items):
+        items = [i for i in items if i.endpoint not in SETUP_SECTIONS]
+    return items
+
+
+def user_menu_for(user) -> list[NavItem]:
+    """Entries in the menu under the user's name."""
+    return [i for i in _allowed(user) if i.endpoint in USER_MENU]

@@ -13,7 +13,7 @@ from flask import Flask, current_app, make_response, render_template, request, u
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 
-from portal.navigation import nav_for
+from portal.navigation import nav_for, user_menu_for
 
 
 def wants_fragment() -> bool:
@@ -63,5 +63,5 @@ def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def inject_navigation():
         if current_user.is_authenticated:
-            return {"nav_items": nav_for(current_user)}
-        return {"nav_items": []}
+            return {"nav_items": nav_for(current_user), "user_menu": user_menu_for(current_user)}
+        return {"nav_items": [], "user_menu": []}
