@@ -14,6 +14,7 @@ from portal.navigation import nav_item
 from portal.rendering import render
 from portal.security import role_required
 from portal.services import mailer
+from portal.services.reminders import SEEN_KIND
 from portal.services.scoping import get_person_or_404
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
@@ -35,7 +36,7 @@ def index():
     except ValueError:
         page = 1
     size = current_app.config.get("PAGE_SIZE", 25)
-    query = select(Notification)
+    query = select(Notification).where(Notification.kind != SEEN_KIND)  # records, not messages
     if state:
         query = query.where(Notification.state == state)
     if q:
@@ -44,7 +45,8 @@ def index():
                                 func.lower(Notification.subject).like(like)))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Notification.id.desc()).offset((page - 1) * size).limit(size)).all()
-    counts = dict(db.session.execute(select(Notification.state, func.count()).group_by(Notification.state)).all())
+    counts = dict(db.session.execute(select(Notification.state, func.count())
+                                     .where(Notification.kind != SEEN_KIND).group_by(Notification.state)).all())
     return render("outbox/index.html", block="outbox_list", rows=rows, state=state, q=q, page=page,
                   pages=max((total + size - 1) // size, 1), total=total, counts=counts,
                   failing=_failing_people(), smtp=current_app.config.get("SMTP_HOST"))

@@ -17,7 +17,9 @@ Who is told:
 - credentials no requirement asks for: the holder only; when the type's
   policy allows a digest and the holder chose it, the row is written as
   ``skipped`` and the weekly digest carries it instead.
-- missing requirements: the holder, then manager and HR if still missing.
+- missing requirements: the holder, then manager and HR 14 and 30 days after
+  the requirement was first seen missing (recorded by a ``missing-seen`` row
+  that is never sent), whether or not the holder could be told.
 - leavers (inactive people) get nothing and nobody is told about them.
 A document waiting for review pauses the holder's reminders (not escalations).
 """
@@ -231,6 +233,33 @@ def _optional_selection(scope: PolicyScope, window: rules.Window, on: date):
     return query, columns, Credential.expires_on
 
 
+SEEN_KIND = "missing-seen"
+
+
+def _seen_key(subject=RS):
+    return (literal("missing:person:") + cast(subject.person_id, String) + literal(":type:")
+            + cast(subject.credential_type_id, String) + literal(":seen"))
+
+
+def _seen_selection(on: date):
+    """A record of the day a requirement was first seen missing (a row of kind
+    ``missing-seen``, never sent): the manager's and HR's steps count from it,
+    whether or not the employee could be told (no email, a document in review).
+    Rows seen missing before the scan ran first use the snapshot's evaluation date."""
+    holder = HOLDER
+    key = _seen_key()
+    query = select().select_from(RS).join(holder, holder.id == RS.person_id).where(
+        holder.active, RS.credential_id.is_(None), _not_yet_written(key))
+    first_seen = case((RS.evaluated_on < on, RS.evaluated_on), else_=literal(on))
+    columns = dict(
+        unique_key=key, kind=literal(SEEN_KIND), step=literal("seen"), person_id=RS.person_id,
+        credential_id=null(), credential_type_id=RS.credential_type_id, recipient_person_id=null(),
+        recipient_email=func.coalesce(holder.email, literal("")), state=literal("skipped"),
+        due_on=first_seen,
+    )
+    return query, columns, null()
+
+
 def _missing_selection(audience: str, days: int, on: date):
     holder, earlier = HOLDER, EARLIER
     join, rid, email, token, where = _recipient(audience, holder)
@@ -243,10 +272,12 @@ def _missing_selection(audience: str, days: int, on: date):
     if audience == "employee":
         query = query.where(~RS.pending)
     else:
-        # escalate once the holder was first told ``days`` ago and it is still missing
+        # escalate ``days`` after it was first seen missing (or, for rows from
+        # before that was recorded, first told to the holder), if still missing
         query = query.where(exists().where(
-            earlier.kind == "missing", earlier.step == "employee:missing", earlier.person_id == RS.person_id,
-            earlier.credential_type_id == RS.credential_type_id,
+            earlier.person_id == RS.person_id, earlier.credential_type_id == RS.credential_type_id,
+            or_(and_(earlier.kind == SEEN_KIND, earlier.step == "seen"),
+                and_(earlier.kind == "missing", earlier.step == "employee:missing")),
             earlier.due_on <= on - timedelta(days=days)))
     columns = dict(
         unique_key=key, kind=literal("missing"), step=literal(name), person_id=RS.person_id,
@@ -265,6 +296,7 @@ def selections(on: date):
                 found.append((audience, *_required_selection(scope, window, on)))
                 if audience == "employee":
                     found.append((audience, *_optional_selection(scope, window, on)))
+    found.append(("employee", *_seen_selection(on)))
     for audience, days in rules.MISSING_LADDER:
         found.append((audience, *_missing_selection(audience, days, on)))
     return found
@@ -319,7 +351,8 @@ def scan(on: date | None = None, dry_run: bool = False) -> ScanResult:
                                               row.credential_id, row.type_id, row.expires_on))
                 result.created[f"{row.kind}/{audience}"] += 1
             continue
-        values = dict(columns, due_on=literal(on), attempts=literal(0), next_attempt_at=literal(now),
+        values = dict(dict(due_on=literal(on)), **columns)
+        values.update(attempts=literal(0), next_attempt_at=literal(now),
                       context=cast(literal("{}"), Notification.__table__.c.context.type),
                       created_at=literal(now))
         select_ = query.add_columns(*(values[name].label(name) for name in INSERT_COLUMNS))
@@ -327,7 +360,7 @@ def scan(on: date | None = None, dry_run: bool = False) -> ScanResult:
         statement = statement.on_conflict_do_nothing(index_elements=["unique_key"])
         # rowcount is -1 for INSERT ... SELECT on some drivers: count what came back
         created = len(db.session.execute(statement.returning(Notification.id)).all())
-        if created:
+        if created and columns["kind"].value != SEEN_KIND:
             result.created[f"{columns['kind'].value}/{audience}"] += created
     if not dry_run:
         db.session.commit()
@@ -359,13 +392,14 @@ def emit_webhooks(after_id: int, on: date) -> int:
         select(Notification.kind, Notification.step, Notification.person_id, Notification.credential_id,
                Notification.credential_type_id, Credential.expires_on)
         .outerjoin(Credential, Credential.id == Notification.credential_id)
-        .where(Notification.id > after_id, Notification.kind.in_(("reminder", "escalation", "missing")))
+        .where(Notification.id > after_id,
+               Notification.kind.in_(("reminder", "escalation", "missing", SEEN_KIND)))
         .distinct()
     ).all()
     for kind, step, person_id, credential_id, type_id, expires_on in rows:
         payload = {"person_id": person_id, "credential_type_id": type_id, "credential_id": credential_id,
                    "expires_on": expires_on, "step": step, "as_of": on}
-        if kind == "missing":
+        if kind in ("missing", SEEN_KIND):
             event, key = "requirement.missing", f"requirement.missing:{person_id}:{type_id}"
         elif expires_on is not None and expires_on < on:
             event, key = "credential.expired", f"credential.expired:{credential_id}"

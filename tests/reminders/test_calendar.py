@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Notification
-from portal.services import reminders
+from portal.services import mailer, reminders
 from tests.support import factories
 
 EXPIRES = date(2026, 6, 30)
@@ -16,7 +16,7 @@ EXPIRES = date(2026, 6, 30)
 
 def _rows(on=None):
     query = select(Notification.kind, Notification.step, Notification.recipient_email).where(
-        Notification.kind != "missing").order_by(Notification.id)
+        Notification.kind.not_in(("missing", "missing-seen"))).order_by(Notification.id)
     if on is not None:
         query = query.where(Notification.due_on == on)
     return db.session.execute(query).all()
@@ -133,10 +133,10 @@ def test_a_row_written_before_the_renewal_is_skipped_at_send_time(app, org, held
     renewed = factories.credential(org.employee, org.bls, expires_on=EXPIRES + timedelta(days=730))
     held.state, held.superseded_by = "superseded", renewed
     db.session.commit()
-    from portal.services import mailer
 
     assert mailer.send_pending()["skipped"] == 2
-    skipped = db.session.scalars(select(Notification).where(Notification.state == "skipped")).all()
+    skipped = db.session.scalars(select(Notification).where(Notification.state == "skipped",
+                                                            Notification.kind != "missing-seen")).all()
     assert {n.credential_id for n in skipped} == {held.id}
 
 
@@ -145,7 +145,8 @@ def test_missing_requirement_tells_the_employee_then_the_manager(app, org):
     db.session.commit()
     start = date(2026, 1, 5)
     reminders.scan(start)
-    erin = [n for n in db.session.scalars(select(Notification)) if n.person_id == org.employee.id]
+    erin = [n for n in db.session.scalars(select(Notification).where(Notification.kind == "missing"))
+            if n.person_id == org.employee.id]
     assert [(n.kind, n.step, n.recipient_email) for n in erin] == [("missing", "employee:missing", org.employee.email)]
     reminders.scan(start + timedelta(days=13))
     assert db.session.scalar(select(Notification).where(Notification.step == "manager:missing-d14",
@@ -154,6 +155,58 @@ def test_missing_requirement_tells_the_employee_then_the_manager(app, org):
     escalated = db.session.scalar(select(Notification).where(Notification.step == "manager:missing-d14",
                                                              Notification.person_id == org.employee.id))
     assert escalated.recipient_email == org.manager.email
+
+
+@pytest.mark.parametrize("why", ["no email", "document in review"])
+def test_missing_escalates_by_its_own_dates_when_the_employee_was_not_told(app, org, why):
+    factories.default_policy()
+    if why == "no email":
+        org.employee.email = None
+    else:
+        factories.document(org.employee, credential_type_id=org.bls.id)
+    db.session.commit()
+    from portal.services.compliance_snapshot import refresh_people
+
+    refresh_people([org.employee.id])
+    db.session.commit()
+    start = date(2026, 1, 5)
+
+    def steps(person_id):
+        return {n.step: n.recipient_email for n in db.session.scalars(
+            select(Notification).where(Notification.kind == "missing", Notification.person_id == person_id))}
+
+    reminders.scan(start)
+    assert steps(org.employee.id) == {}  # nobody to tell yet
+    reminders.scan(start + timedelta(days=13))
+    assert steps(org.employee.id) == {}
+    reminders.scan(start + timedelta(days=14))
+    assert steps(org.employee.id) == {"manager:missing-d14": org.manager.email}
+    reminders.scan(start + timedelta(days=30))
+    assert steps(org.employee.id) == {"manager:missing-d14": org.manager.email,
+                                      "hr:missing-d30": org.reviewer_user.person.email}
+    # the record of when it was first seen is never sent, nor listed in the outbox
+    assert mailer.send_pending().get("sent", 0) >= 2
+    seen = db.session.scalar(select(Notification).where(Notification.kind == "missing-seen",
+                                                        Notification.person_id == org.employee.id))
+    assert (seen.state, seen.due_on, seen.sent_at) == ("skipped", start, None)
+
+
+def test_missing_escalation_counts_from_the_snapshot_date_when_first_scanned_late(app, org):
+    """No record of when it was first seen: the snapshot's evaluation date is used."""
+    factories.default_policy()
+    org.employee.email = None
+    db.session.commit()
+    from portal.models import RequirementSnapshot
+    from portal.services.compliance_snapshot import refresh_people
+
+    refresh_people([org.employee.id], date(2026, 1, 1))
+    db.session.commit()
+    evaluated = db.session.scalar(select(RequirementSnapshot.evaluated_on).where(
+        RequirementSnapshot.person_id == org.employee.id))
+    assert evaluated == date(2026, 1, 1)
+    reminders.scan(date(2026, 1, 15))  # the first scan ever, 14 days later
+    assert db.session.scalar(select(Notification.recipient_email).where(
+        Notification.step == "manager:missing-d14", Notification.person_id == org.employee.id)) == org.manager.email
 
 
 def test_dry_run_lists_and_writes_nothing(app, org, held, runner):
