@@ -120,3 +120,64 @@ def test_nul_characters_are_refused_not_stored(client, api_headers):
         {"employee_id": "N\x00UL", "first_name": "A", "last_name": "B"}]}, headers=api_headers)
     assert response.status_code == 422
     assert client.get("/api/v1/people/N%00UL", headers=api_headers).status_code == 404
+
+
+def test_two_people_may_swap_email_addresses_in_one_payload(client, api_headers):
+    client.put("/api/v1/people", json=PAYLOAD, headers=api_headers)
+    response = client.put("/api/v1/people", json={"people": [
+        {"employee_id": "E100", "email": "rita@example.test"},
+        {"employee_id": "E200", "email": "mona@example.test"},
+        {"employee_id": "E300", "first_name": "New", "last_name": "Hire", "email": "new@example.test"},
+    ]}, headers=api_headers)
+    assert [r["action"] for r in response.json["results"]] == ["update", "update", "create"], response.json
+    emails = dict(db.session.execute(select(Person.employee_id, Person.email)).all())
+    assert emails["E100"] == "rita@example.test" and emails["E200"] == "mona@example.test"
+    # Taking an address its owner keeps is refused.
+    taken = client.put("/api/v1/people", json={"people": [{"employee_id": "E300", "email": "rita@example.test"}]},
+                       headers=api_headers)
+    assert "already belongs to employee E100" in taken.json["results"][0]["errors"][0]
+
+
+def test_an_update_moves_updated_at_and_the_person_the_session_holds(client, api_headers):
+    client.put("/api/v1/people", json=PAYLOAD, headers=api_headers)
+    rita = db.session.scalar(select(Person).where(Person.employee_id == "E200"))
+    stamped = rita.updated_at
+    from portal.services import people_sync
+
+    people_sync.apply_people([{"employee_id": "E200", "last_name": "Renamed"}], "test")
+    assert rita.last_name == "Renamed"  # expired and reloaded, not stale
+    assert rita.updated_at > stamped
+
+
+def test_a_cycle_deep_in_a_long_chain_is_found_for_everyone_below_it(client, api_headers):
+    chain = [{"employee_id": f"C{i:04d}", "first_name": "Chain", "last_name": str(i),
+              "manager_employee_id": f"C{i + 1:04d}" if i < 1999 else None} for i in range(2000)]
+    assert client.put("/api/v1/people", json={"people": chain}, headers=api_headers).json["counts"]["create"] == 2000
+    # The top now reports to someone half way down: a loop of 1,000 people.
+    response = client.put("/api/v1/people", json={"people": [
+        {"employee_id": "C1999", "manager_employee_id": "C1000"},
+        {"employee_id": "C0401", "location": "North"},       # below the loop: their chain never ends
+        {"employee_id": "C0400", "manager_employee_id": None, "location": "North"},  # leaves the chain
+        {"employee_id": "C0300", "location": "North"},       # now below C0400, who tops their chain
+    ]}, headers=api_headers)
+    results = response.json["results"]
+    assert results[0]["action"] == "error" and "cycle through C1999" in results[0]["errors"][0]
+    assert results[1]["action"] == "error" and "cycle through C1000" in results[1]["errors"][0]
+    assert [r["action"] for r in results[2:]] == ["update", "update"]
+
+
+def test_new_people_and_role_changes_reach_the_compliance_snapshot(client, api_headers):
+    from portal.models import RequirementSnapshot
+    from tests.support import factories as f
+
+    role = f.job_role("CNA", "Nursing Assistant")
+    bls = f.credential_type("BLS Provider")
+    f.requirement(bls, job_role_=role)
+    db.session.commit()
+    client.put("/api/v1/people", json=PAYLOAD, headers=api_headers)
+    rita_id = db.session.scalar(select(Person.id).where(Person.employee_id == "E200"))
+    states = db.session.scalars(select(RequirementSnapshot).where(RequirementSnapshot.person_id == rita_id)).all()
+    assert [(s.credential_type_id, s.credential_id) for s in states] == [(bls.id, None)]
+    client.put("/api/v1/people", json={"people": [{"employee_id": "E200", "active": False}]}, headers=api_headers)
+    assert db.session.scalar(select(func.count(RequirementSnapshot.id))
+                             .where(RequirementSnapshot.person_id == rita_id)) == 0
