@@ -25,8 +25,9 @@ missed one, and not nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timezone
 from typing import Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 AUDIENCES = ("employee", "manager", "hr", "compliance")
 ESCALATION_AUDIENCES = ("manager", "hr", "compliance")
@@ -157,6 +158,35 @@ def missing_step(audience_days: int, first_seen: date | None, on: date) -> bool:
     return first_seen is not None and (on - first_seen).days >= audience_days
 
 
+# --------------------------------------------------------------------------- schedule
+
+def parse_time_of_day(value: str) -> time:
+    hour, _, minute = str(value).strip().partition(":")
+    return time(int(hour), int(minute or 0))
+
+
+def scheduled_date(now: datetime, time_of_day: str, tz_name: str,
+                   cron_weekday: int | None = None) -> date | None:
+    """The local date whose scheduled run is due at ``now`` (UTC), or None.
+
+    A run is due once the wall clock in ``tz_name`` has reached
+    ``time_of_day`` on that local date (and, with ``cron_weekday`` — 0 Sunday,
+    1 Monday... as in crontab — only on that weekday). Checked every few
+    minutes, this follows daylight-saving changes: 07:00 stays 07:00 local
+    whether that is 06:00 or 05:00 UTC; on a spring-forward day a time that
+    does not exist runs at the first check after it; on a fall-back day the
+    caller's record of the date keeps the repeated hour from running twice.
+    """
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    local = now.astimezone(ZoneInfo(tz_name))
+    if cron_weekday is not None and (local.weekday() + 1) % 7 != int(cron_weekday) % 7:
+        return None
+    if local.time().replace(tzinfo=None) < parse_time_of_day(time_of_day):
+        return None
+    return local.date()
+
+
 # --------------------------------------------------------------------------- wording
 
 def _days(n: int) -> str:
@@ -201,6 +231,7 @@ def missing_subject(audience: str, type_name: str, holder_name: str) -> str:
 
 __all__ = [
     "AUDIENCES", "ESCALATION_AUDIENCES", "MISSING_LADDER", "Step", "Window", "after_expiry_steps",
-    "current_step", "due_steps", "grace_left", "ladder", "missing_step", "missing_subject", "subject",
+    "current_step", "due_steps", "grace_left", "ladder", "missing_step", "missing_subject", "parse_time_of_day",
+    "scheduled_date", "subject",
     "when_phrase", "windows",
 ]

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -37,6 +37,7 @@ from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import (
+    AuditEvent,
     Credential,
     CredentialType,
     Document,
@@ -52,7 +53,7 @@ from portal.models import (
 from portal.models.documents import OPEN_STATES
 from portal.models.reminders import DEFAULT_ESCALATION, DEFAULT_OFFSETS
 from portal.policies import reminders as rules
-from portal.services import mailer
+from portal.services import audit, mailer
 
 RS = RequirementSnapshot
 # Aliases made once: building them per query costs more than running the query.
@@ -376,6 +377,50 @@ def run_daily(on: date | None = None, send: bool = True) -> ScanResult:
     if send:
         result.sent = mailer.send_pending(limit=None)
     return result
+
+
+# --------------------------------------------------------------------------- schedule
+
+SCHEDULE_ENTITY = "ReminderSchedule"
+SCAN_ACTION = "reminders.daily_scan"
+DIGEST_ACTION = "reminders.weekly_digest"
+
+
+def _ran(action: str, key: str) -> bool:
+    return db.session.scalar(select(AuditEvent.id).where(
+        AuditEvent.entity_type == SCHEDULE_ENTITY, AuditEvent.entity_id == key,
+        AuditEvent.action == action).limit(1)) is not None
+
+
+def _record_run(action: str, key: str, after: dict) -> None:
+    audit.record(action, None, entity_type=SCHEDULE_ENTITY, entity_id=key, after=after, actor="scheduler")
+    db.session.commit()
+
+
+def run_scheduled_scan(now: datetime | None = None) -> dict | None:
+    """The periodic task's body (checked every few minutes): run the daily scan
+    for the local date once REMINDER_TIME has come in REMINDER_TIMEZONE, if it
+    has not run for that date (recorded as an audit event). None: not due."""
+    config = current_app.config
+    on = rules.scheduled_date(now or utcnow(), config["REMINDER_TIME"], config["REMINDER_TIMEZONE"])
+    if on is None or _ran(SCAN_ACTION, on.isoformat()):
+        return None
+    result = run_daily(on).as_dict()
+    _record_run(SCAN_ACTION, on.isoformat(), {"created": result["created"], "sent": result["sent"]})
+    return result
+
+
+def run_scheduled_digests(now: datetime | None = None) -> int | None:
+    """Weekly digests on DIGEST_WEEKDAY (crontab numbering) at REMINDER_TIME
+    local time, once per ISO week. None: not due."""
+    config = current_app.config
+    on = rules.scheduled_date(now or utcnow(), config["REMINDER_TIME"], config["REMINDER_TIMEZONE"],
+                              cron_weekday=int(config.get("DIGEST_WEEKDAY", 1)))
+    if on is None or _ran(DIGEST_ACTION, _week_key(on)):
+        return None
+    written = run_weekly_digests(on)
+    _record_run(DIGEST_ACTION, _week_key(on), {"digests": written, "on": on.isoformat()})
+    return written
 
 
 def emit_webhooks(after_id: int, on: date) -> int:
