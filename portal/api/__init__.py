@@ -52,6 +52,9 @@ def init_api(app: Flask) -> Api:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("API_RATE_LIMIT", "600 per minute")
     app.config.setdefault("API_MAX_BULK", 5000)
+    # Webhooks may reach loopback/private/link-local addresses only when set
+    # (CREDWATCH_WEBHOOK_ALLOW_PRIVATE_NETWORKS=true); see services/webhooks.py.
+    app.config.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
     app.config.setdefault("API_SPEC_OPTIONS", {
         "info": {"description": DESCRIPTION},
         "servers": [{"url": "/"}],

@@ -39,7 +39,11 @@ def seed(ctx) -> None:
             last_used_at=now - timedelta(hours=used_hours_ago) if used_hours_ago else None,
             revoked_at=now - timedelta(days=5) if revoked else None,
         ))
-    hook = Webhook(url="http://127.0.0.1:9/credwatch-demo-receiver",
+    # A ".invalid" host never resolves (RFC 6761): nothing leaves the machine,
+    # the demo keeps the default refusal of private addresses, and the hook can
+    # still be edited, tested (the log shows "Name or service not known") or
+    # pointed at a real receiver.
+    hook = Webhook(url="https://hris-receiver.example.invalid/credwatch/webhooks",
                    events=["credential.confirmed", "credential.expiring", "credential.expired"],
                    secret="whsec_" + secrets.token_urlsafe(32), active=True, created_by_id=admin_id)
     db.session.add(hook)

@@ -18,14 +18,25 @@ Each request is a POST of JSON with the headers::
 
 Receivers check the signature with ``verify_signature`` (or its three lines of
 HMAC) and refuse timestamps older than a few minutes.
+
+Deliveries never reach loopback, private, link-local (cloud metadata),
+shared, reserved or multicast addresses unless the instance sets
+``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` (env ``CREDWATCH_WEBHOOK_ALLOW_PRIVATE_NETWORKS=true``,
+e.g. for a receiver on the same network). The host is resolved when the
+webhook is saved and again on every connection, and the connection goes to an
+address that was checked, so a DNS answer that changes after registration
+(rebinding) is refused too. Proxies from the environment are not used.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +45,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from flask import current_app
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -195,18 +207,117 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class RefusedAddress(OSError):
+    """The host resolves to an address webhooks may not reach."""
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> Attempt:
+def allow_private_networks() -> bool:
+    return bool(current_app.config.get("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False))
+
+
+def refused_reason(address: str) -> str | None:
+    """What kind of address ``address`` is when webhooks may not reach it
+    (None when they may)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address (where cloud metadata services answer)"
+    if ip.is_unspecified or ip.is_multicast:
+        return "not a public internet address"
+    if ip.is_private:
+        return "in a private network"
+    if ip.is_reserved or not ip.is_global:
+        return "not a public internet address"
+    return None
+
+
+def _checked_addresses(host: str, port: int, allow_private: bool) -> list[tuple]:
+    """getaddrinfo for ``host``, refusing it if ANY address is off-limits
+    (a name with one public and one private address is not trusted)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not allow_private:
+        for info in infos:
+            address = info[4][0]
+            reason = refused_reason(address)
+            if reason:
+                what = host.strip("[]") if host.strip("[]") == address else f"{host} resolves to {address}, which"
+                raise RefusedAddress(f"{what} is {reason}; webhooks may not reach it")
+    return infos
+
+
+def _guarded_connection(allow_private: bool):
+    """A ``socket.create_connection`` that connects only to checked addresses."""
+
+    def create_connection(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_address=None, **_):
+        host, port = address
+        last_error: OSError | None = None
+        for family, kind, proto, _, sockaddr in _checked_addresses(host, port, allow_private):
+            sock = socket.socket(family, kind, proto)
+            try:
+                if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
+                    sock.settimeout(timeout)
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+                return sock
+            except OSError as error:
+                sock.close()
+                last_error = error
+        raise last_error or OSError(f"could not connect to {host}")
+
+    return create_connection
+
+
+class _GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, allow_private: bool):
+        super().__init__()
+        self.allow_private = allow_private
+
+    def http_open(self, req):
+        return self.do_open(self._connection, req)
+
+    def _connection(self, host, **kwargs):
+        connection = http.client.HTTPConnection(host, **kwargs)
+        connection._create_connection = _guarded_connection(self.allow_private)
+        return connection
+
+
+class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, allow_private: bool):
+        super().__init__()
+        self.allow_private = allow_private
+
+    def https_open(self, req):
+        return self.do_open(self._connection, req, context=self._context)
+
+    def _connection(self, host, **kwargs):
+        # HTTPSConnection.connect makes the TCP connection through
+        # _create_connection, then wraps it in TLS for the host name.
+        connection = http.client.HTTPSConnection(host, **kwargs)
+        connection._create_connection = _guarded_connection(self.allow_private)
+        return connection
+
+
+def _opener(allow_private: bool):
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _NoRedirects,
+        _GuardedHTTPHandler(allow_private), _GuardedHTTPSHandler(allow_private))
+
+
+def post(url: str, body: bytes, headers: dict[str, str], allow_private: bool = False) -> Attempt:
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+        with _opener(allow_private).open(request, timeout=TIMEOUT_SECONDS) as response:
             return Attempt(200 <= response.status < 300, response.status, None)
     except urllib.error.HTTPError as error:
         return Attempt(False, error.code, f"HTTP {error.code} {error.reason}")
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
+        if isinstance(reason, RefusedAddress):
+            return Attempt(False, None, f"refused: {reason}"[:500])
         return Attempt(False, None, f"{type(error).__name__}: {reason}"[:500])
 
 
@@ -254,12 +365,13 @@ def deliver(delivery_id: int, now: datetime | None = None) -> str | None:
         if not hook.active:
             result = Attempt(False, None, "webhook disabled")
         else:
-            result = post(hook.url, body, headers)
+            result = post(hook.url, body, headers, allow_private_networks())
+        refused = (result.error or "").startswith("refused:")
         delivery.response_status = result.status
         if result.delivered:
             delivery.state, delivery.delivered_at = "delivered", utcnow()
             delivery.next_attempt_at, delivery.last_error = None, None
-        elif delivery.attempts >= MAX_ATTEMPTS or not hook.active:
+        elif delivery.attempts >= MAX_ATTEMPTS or not hook.active or refused:
             delivery.state, delivery.next_attempt_at = "failed", None
             delivery.last_error = result.error
         else:
@@ -329,6 +441,13 @@ def validate(url: str, events: Iterable[str]) -> tuple[str, list[str]]:
         raise WebhookError("url", "Leave credentials out of the address; deliveries are signed instead.")
     if len(url) > 500:
         raise WebhookError("url", "The address is longer than 500 characters.")
+    if not allow_private_networks():
+        try:
+            _checked_addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), False)
+        except RefusedAddress as error:
+            raise WebhookError("url", f"{error}. Use the receiver's public address.") from None
+        except (OSError, ValueError, UnicodeError):
+            pass  # not resolvable now: it may be later; every delivery checks again
     chosen = [e for e in EVENTS if e in set(events)]
     unknown = set(events) - set(EVENTS)
     if unknown:

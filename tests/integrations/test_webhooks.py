@@ -199,3 +199,58 @@ def test_bad_webhook_urls_are_refused(app, org, url, field):
         webhooks.create_webhook(url, ["credential.confirmed"], actor=org.admin_user)
     assert error.value.field == field
     assert db.session.scalar(select(func.count(WebhookDelivery.id))) == 0
+
+
+# --- private networks (SSRF) -------------------------------------------------
+
+@pytest.mark.parametrize("url,reason", [
+    ("http://127.0.0.1:8080/x", "loopback"),
+    ("http://localhost/x", "loopback"),                       # a name: resolved, then checked
+    ("http://[::1]/x", "loopback"),
+    ("http://[::ffff:127.0.0.1]/x", "loopback"),              # IPv4 inside IPv6
+    ("http://10.1.2.3/x", "private network"),
+    ("https://192.168.0.10/x", "private network"),
+    ("http://169.254.169.254/latest/meta-data/", "link-local"),  # cloud metadata
+    ("http://100.100.100.200/x", "not a public"),              # shared address space
+    ("http://0.0.0.0:80/x", "not a public"),
+])
+def test_private_and_local_addresses_are_refused_when_saving(app, org, url, reason):
+    app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = False
+    with pytest.raises(webhooks.WebhookError) as error:
+        webhooks.create_webhook(url, ["credential.confirmed"], actor=org.admin_user)
+    assert error.value.field == "url" and reason in error.value.message
+
+
+def test_public_and_unresolvable_hosts_may_be_saved(app, org):
+    app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = False
+    assert webhooks.refused_reason("93.184.215.14") is None
+    assert webhooks.refused_reason("2606:4700::6810:84e5") is None
+    # Not resolvable today (a ".invalid" name never is): saved, checked again at each delivery.
+    hook, _ = webhooks.create_webhook("https://receiver.example.invalid/x", ["credential.confirmed"],
+                                      actor=org.admin_user)
+    assert hook.id
+
+
+def test_the_admin_form_shows_the_refusal_next_to_the_url(app, admin_client):
+    app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = False
+    response = admin_client.post("/admin/integrations/webhooks", data={
+        "url": "http://169.254.169.254/latest/meta-data/", "events": ["credential.confirmed"]})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "link-local address" in page and "is-invalid" in page
+    assert db.session.scalar(select(func.count()).select_from(webhooks.Webhook)) == 0
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_deliveries_check_the_address_again_when_connecting(app, org, receiver, host):
+    # Saved while allowed (or while the name pointed elsewhere): the check at
+    # delivery time is what protects, and it refuses without a retry.
+    port = receiver.server.server_address[1]
+    webhooks.create_webhook(f"http://{host}:{port}/hooks", ["credential.confirmed"], actor=org.admin_user)
+    app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = False
+    webhooks.emit("credential.confirmed", f"k-ssrf-{host}", {})
+    db.session.commit()
+    delivery = _deliveries()[0]
+    assert receiver.requests == []
+    assert delivery.state == "failed" and delivery.next_attempt_at is None
+    assert delivery.last_error.startswith("refused:") and "loopback" in delivery.last_error
