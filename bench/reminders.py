@@ -22,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+_OWN_INSTANCE = "CREDWATCH_INSTANCE_PATH" not in os.environ
 os.environ.setdefault("CREDWATCH_INSTANCE_PATH", tempfile.mkdtemp(prefix="credwatch-bench-"))
 
 from sqlalchemy import event, func, insert, select, update  # noqa: E402
@@ -169,4 +170,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:
+        if _OWN_INSTANCE:  # the throwaway database and 5,000 .eml files
+            import shutil
+
+            shutil.rmtree(os.environ["CREDWATCH_INSTANCE_PATH"], ignore_errors=True)
