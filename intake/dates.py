@@ -123,6 +123,16 @@ def parse_date(text: str, locale: str | None = "US", end_of_month: bool = True) 
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months, clamped to the month's last day."""
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def predicted_expiry(issued: dt.date | None, validity_months: int | None) -> dt.date | None:
+    """When a credential with no printed expiry lapses: ``validity_months``
+    after its issue date (the convention issuers use when they print only
+    "valid for two years"). The portal uses this same rule."""
+    if issued is None or validity_months is None:
+        return None
+    return add_months(issued, validity_months)

@@ -127,12 +127,16 @@ def _fill(result: Extraction, found: dict) -> None:
     entry = found["issuer_entry"]
     result.issuer_code = entry.code if entry else None
     result.credential_type_code = found["ctype_code"]
-    # No printed expiry: predict it from the directory's validity for this credential type.
-    if result.expiry_date is None and result.issue_date and found["ctype_code"]:
-        ctype = load_directory().credential_type(found["ctype_code"])
-        if ctype and ctype.validity_months:
+    # No printed expiry: predict it from the directory's validity for this
+    # credential type, or, for a type that never expires, say null with the
+    # confidence we have in the type (null is then the right answer).
+    ctype = load_directory().credential_type(found["ctype_code"]) if found["ctype_code"] else None
+    if result.expiry_date is None and ctype is not None:
+        if ctype.validity_months and result.issue_date:
             issued = dt.date.fromisoformat(result.issue_date)
-            result.expiry_date = D.add_months(issued, ctype.validity_months).isoformat()
+            result.expiry_date = D.predicted_expiry(issued, ctype.validity_months).isoformat()
             result.expiry_predicted = True
             result.confidence["expiry_date"] = round(min(0.6, r["issue_date"].confidence * r["credential_type"].confidence), 3)
             result.evidence["expiry_date"] = None
+        elif ctype.validity_months is None:
+            result.confidence["expiry_date"] = round(0.85 * r["credential_type"].confidence, 3)

@@ -115,11 +115,11 @@ def test_project_needs_apply_only_while_assigned():
 @pytest.mark.parametrize(
     "issued, months, expected",
     [
-        (date(2024, 3, 1), 24, date(2026, 2, 28)),
+        (date(2024, 3, 1), 24, date(2026, 3, 1)),  # the anniversary, as issuers print "valid 2 years"
         (date(2024, 2, 29), 12, date(2025, 2, 28)),  # leap day: no 29 Feb next year
-        (date(2023, 3, 1), 12, date(2024, 2, 29)),  # the day before 1 March in a leap year
-        (date(2024, 1, 31), 1, date(2024, 2, 29)),  # no 31 February: valid to month end
-        (date(2024, 1, 15), 36, date(2027, 1, 14)),
+        (date(2023, 2, 28), 12, date(2024, 2, 28)),
+        (date(2024, 1, 31), 1, date(2024, 2, 29)),  # no 31 February: the month's last day
+        (date(2024, 1, 15), 36, date(2027, 1, 15)),
         (date(2024, 6, 15), None, None),
         (None, 24, None),
     ],

@@ -56,7 +56,7 @@ def test_manual_add_is_unverified_and_audited(app, org, pdf_bytes):
         "person_id": org.employee.id, "credential_type_id": org.bls.id, "license_number": "MAN-1",
         "issued_on": "2025-01-10", "expires_on": ""}, io.BytesIO(pdf_bytes()), "scan.pdf")
     assert credential.source == "manual" and credential.verified is False
-    assert credential.expiry_predicted and credential.expires_on == date(2027, 1, 9)
+    assert credential.expiry_predicted and credential.expires_on == date(2027, 1, 10)
     document = db.session.get(Document, credential.source_document_id)
     assert document.state == "confirmed" and document.credential_id == credential.id
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "credential.created"))
