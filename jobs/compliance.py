@@ -16,9 +16,11 @@ from jobs.queue import huey
 @huey.lock_task("compliance-refresh-everyone")
 @with_app_context
 def refresh_compliance_snapshot() -> int:
+    from portal.database import refresh_planner_statistics
     from portal.extensions import db
     from portal.services.compliance_snapshot import refresh_everyone
 
     rows = refresh_everyone()
     db.session.commit()
+    refresh_planner_statistics()
     return rows

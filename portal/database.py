@@ -40,3 +40,18 @@ def install_sqlite_pragmas(app: Flask) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE, so the query planner knows table sizes and index selectivity.
+
+    Without statistics SQLite walks ``(state, expires_on)`` for every active
+    credential where the person index answers in a fraction of the time; the
+    nightly job and the demo seed run this after large changes.
+    """
+    from portal.extensions import db
+
+    db.session.commit()
+    with db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql("ANALYZE")

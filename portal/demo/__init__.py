@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from portal.database import refresh_planner_statistics
 from portal.extensions import db
 
 DEMO_PASSWORD = "credwatch-demo"
@@ -58,6 +59,7 @@ def seed(today: date, seed_value: int = 2026) -> dict[str, int]:
         importlib.import_module(name).seed(ctx)
         db.session.flush()
     db.session.commit()
+    refresh_planner_statistics()
     return counts()
 
 
