@@ -43,7 +43,7 @@ def seed(ctx) -> None:
     # the demo keeps the default refusal of private addresses, and the hook can
     # still be edited, tested (the log shows "Name or service not known") or
     # pointed at a real receiver.
-    hook = Webhook(url="https://hris-receiver.example.invalid/credwatch/webhooks",
+    hook = Webhook(url="https://hris.example.invalid/hooks",
                    events=["credential.confirmed", "credential.expiring", "credential.expired"],
                    secret="whsec_" + secrets.token_urlsafe(32), active=True, created_by_id=admin_id)
     db.session.add(hook)
