@@ -271,40 +271,38 @@ def _guarded_connection(allow_private: bool):
     return create_connection
 
 
+def _guarded(connection_class, allow_private: bool):
+    """``connection_class`` whose TCP connections go only to checked addresses
+    (HTTPSConnection.connect makes its socket through ``_create_connection``
+    too, then wraps it in TLS for the host name)."""
+
+    def make(host, **kwargs):
+        connection = connection_class(host, **kwargs)
+        connection._create_connection = _guarded_connection(allow_private)
+        return connection
+
+    return make
+
+
 class _GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def __init__(self, allow_private: bool):
-        super().__init__()
-        self.allow_private = allow_private
+    allow_private = False
 
     def http_open(self, req):
-        return self.do_open(self._connection, req)
-
-    def _connection(self, host, **kwargs):
-        connection = http.client.HTTPConnection(host, **kwargs)
-        connection._create_connection = _guarded_connection(self.allow_private)
-        return connection
+        return self.do_open(_guarded(http.client.HTTPConnection, self.allow_private), req)
 
 
 class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, allow_private: bool):
-        super().__init__()
-        self.allow_private = allow_private
+    allow_private = False
 
     def https_open(self, req):
-        return self.do_open(self._connection, req, context=self._context)
-
-    def _connection(self, host, **kwargs):
-        # HTTPSConnection.connect makes the TCP connection through
-        # _create_connection, then wraps it in TLS for the host name.
-        connection = http.client.HTTPSConnection(host, **kwargs)
-        connection._create_connection = _guarded_connection(self.allow_private)
-        return connection
+        return self.do_open(_guarded(http.client.HTTPSConnection, self.allow_private), req, context=self._context)
 
 
 def _opener(allow_private: bool):
-    return urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), _NoRedirects,
-        _GuardedHTTPHandler(allow_private), _GuardedHTTPSHandler(allow_private))
+    handlers = [_GuardedHTTPHandler(), _GuardedHTTPSHandler()]
+    for handler in handlers:
+        handler.allow_private = allow_private
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects, *handlers)
 
 
 def post(url: str, body: bytes, headers: dict[str, str], allow_private: bool = False) -> Attempt:

@@ -254,3 +254,10 @@ def test_deliveries_check_the_address_again_when_connecting(app, org, receiver, 
     assert receiver.requests == []
     assert delivery.state == "failed" and delivery.next_attempt_at is None
     assert delivery.last_error.startswith("refused:") and "loopback" in delivery.last_error
+
+
+def test_https_connections_are_guarded_too(app):
+    refused = webhooks.post("https://127.0.0.1:1/x", b"{}", {}, allow_private=False)
+    assert refused.error.startswith("refused:") and "loopback" in refused.error
+    allowed = webhooks.post("https://127.0.0.1:1/x", b"{}", {}, allow_private=True)
+    assert not allowed.error.startswith("refused:")  # it got as far as connecting
