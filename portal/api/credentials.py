@@ -13,7 +13,7 @@ from portal.api.auth import scope
 from portal.api.common import documented_errors, make_blueprint, not_found, paginate
 from portal.extensions import db
 from portal.models import Credential, CredentialType, Person, today
-from portal.policies.dates import add_months
+from portal.policies.dates import add_months, predicted_expiry
 from portal.services.compliance import PolicyBook, credential_display_state, load_policies
 
 blp = make_blueprint("api_credentials", __name__, "The credential registry.")
@@ -85,9 +85,10 @@ def list_credentials(args):
 
 def _latest_issue_for(expiry_limit: date, months: int) -> date:
     """The last issue date whose predicted expiry is on or before ``expiry_limit``
-    (``add_months`` never decreases, so issue dates up to it qualify)."""
-    issued = add_months(expiry_limit, -months)
-    while add_months(issued + timedelta(days=1), months) <= expiry_limit:
+    (the prediction never decreases with the issue date, so every issue date
+    up to it qualifies)."""
+    issued = add_months(expiry_limit, -months) - timedelta(days=3)
+    while predicted_expiry(issued + timedelta(days=1), months) <= expiry_limit:
         issued += timedelta(days=1)
     return issued
 
