@@ -15,6 +15,7 @@ from __future__ import annotations
 import cProfile
 import io
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -96,6 +97,8 @@ def main() -> None:
           f"on {os.cpu_count()} cores")
     if PROFILE:
         print(f"profiles in {INSTANCE}/*.prof")
+    else:
+        shutil.rmtree(INSTANCE, ignore_errors=True)
 
 
 if __name__ == "__main__":
