@@ -163,3 +163,11 @@ def test_demo_seed_cli_refuses_non_empty_database(runner, org):
     result = runner.invoke(args=["demo", "seed", "--if-empty"])
     assert result.exit_code == 0
     assert "skipped" in result.output
+
+
+def test_migrations_have_one_head(app):
+    """Branches from parallel work are merged, so `flask db upgrade` needs no options."""
+    from alembic.script import ScriptDirectory
+
+    config = app.extensions["migrate"].migrate.get_config(app.extensions["migrate"].directory)
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
