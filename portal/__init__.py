@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.cli import register_cli
     from portal.extensions import csrf, db, htmx, limiter, migrate
     from portal.rendering import register_template_helpers
+    from portal.routing import DatabaseIdConverter
     from portal.services import compliance_snapshot  # noqa: F401  (re-evaluation hooks)
 
     database.configure_engine_options(app)
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     security.init_app(app)
     register_template_helpers(app)
+    app.url_map.converters["int"] = DatabaseIdConverter
     register_blueprints(app)
     from portal.api import init_api
 

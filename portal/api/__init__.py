@@ -44,6 +44,7 @@ def init_api(app: Flask) -> Api:
     from portal.api import compliance, credentials, docs, documents, people, projects
     from portal.api.auth import install_auth
     from portal.extensions import csrf
+    from portal.routing import DatabaseIdConverter, openapi_schema
 
     app.config.setdefault("API_TITLE", "Credwatch API")
     app.config.setdefault("API_VERSION", "v1")
@@ -65,6 +66,7 @@ def init_api(app: Flask) -> Api:
         "security": [{SECURITY_SCHEME: []}],
     })
     api = Api(app)
+    api.register_converter(DatabaseIdConverter, openapi_schema)
     app.extensions["credwatch_api"] = api
     for module in (people, projects, credentials, documents, compliance):
         for blueprint, prefix in module.BLUEPRINTS:

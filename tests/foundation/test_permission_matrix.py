@@ -115,3 +115,9 @@ def test_state_changes_without_csrf_token_are_refused(app, org, world, url, meth
     clients = _clients(app, org)
     response = getattr(clients["admin"], method)(url.format(**world.__dict__), data={}, csrf=False)
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/people/2147483648", "/credentials/99999999999999999999", "/review/2147483648",
+                                 "/api/v1/credentials/2147483648"])
+def test_ids_beyond_any_row_are_404_not_errors(admin_client, url):
+    assert admin_client.get(url).status_code == 404
