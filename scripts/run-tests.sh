@@ -9,7 +9,7 @@ REDIS="${CREDWATCH_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 unset DATABASE_URL REDIS_URL CREDWATCH_TEST_DATABASE_URL
 
 echo "== Pass 1: SQLite + SqliteHuey"
-pytest "$@"
+pytest --durations=15 "$@"
 status=$?
 [ $status -eq 5 ] && { echo "No tests were collected."; exit 1; }
 [ $status -ne 0 ] && exit $status
