@@ -6,19 +6,24 @@ context is used, so the task sees the same database as the test.
 """
 from __future__ import annotations
 
+import threading
 from functools import wraps
 
 from flask import has_app_context
 
 _app = None
+_app_lock = threading.Lock()
 
 
 def consumer_app():
+    """The consumer's one app; its worker threads start together, so the
+    first to arrive builds it and the others wait for it."""
     global _app
-    if _app is None:
-        from portal import create_app
+    with _app_lock:
+        if _app is None:
+            from portal import create_app
 
-        _app = create_app()
+            _app = create_app()
     return _app
 
 

@@ -11,12 +11,15 @@ The OpenAPI document is generated from the code at ``/api/v1/openapi.json``;
 """
 from __future__ import annotations
 
+import threading
+
 from flask import Flask
 from flask_smorest import Api as SmorestApi
 
 from portal.api.errors import ErrorSchema, install_error_handlers
 
 API_PREFIX = "/api/v1"
+_SETUP_LOCK = threading.Lock()
 SECURITY_SCHEME = "bearerAuth"
 
 
@@ -70,15 +73,17 @@ def init_api(app: Flask) -> Api:
     app.extensions["credwatch_api"] = api
     for module in (people, projects, credentials, documents, compliance):
         for blueprint, prefix in module.BLUEPRINTS:
-            if not getattr(blueprint, "_credwatch_ready", False):  # once per process
-                install_auth(blueprint)
-                install_error_handlers(blueprint)
-                blueprint._credwatch_ready = True
+            with _SETUP_LOCK:  # apps built by several threads at once set up blueprints once
+                if not getattr(blueprint, "_credwatch_ready", False):  # once per process
+                    install_auth(blueprint)
+                    install_error_handlers(blueprint)
+                    blueprint._credwatch_ready = True
             csrf.exempt(blueprint)
             api.register_blueprint(blueprint, url_prefix=f"{API_PREFIX}{prefix}")
-    if not getattr(docs.bp, "_credwatch_ready", False):
-        install_error_handlers(docs.bp)
-        docs.bp._credwatch_ready = True
+    with _SETUP_LOCK:
+        if not getattr(docs.bp, "_credwatch_ready", False):
+            install_error_handlers(docs.bp)
+            docs.bp._credwatch_ready = True
     app.register_blueprint(docs.bp, url_prefix=API_PREFIX)
     return api
 
