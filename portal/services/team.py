@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import abort
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import and_, case, func, Select, select, true
 
 from portal.extensions import db
 from portal.models import CredentialType, Department, Person, RequirementSnapshot, User, today
@@ -49,6 +49,10 @@ class TeamScope:
     direct_only: bool = False
     org_wide: bool = False  # the user may choose any team, department or the whole org
     chosen_manager: bool = False  # the root was picked, not the user's own line by default
+
+    @property
+    def whole_org(self) -> bool:
+        return self.root is None and self.department is None
 
     def args(self) -> dict[str, str]:
         """Query arguments that select this scope again (for export and forecast links)."""
@@ -218,6 +222,10 @@ def _severity(on: date):
 
 
 def _in_scope(scope: TeamScope):
+    # Snapshot rows exist only for active people, so the whole organisation
+    # needs no person filter (and skips a 20,000-id IN list per query).
+    if scope.whole_org:
+        return true()
     return RS.person_id.in_(scope.person_ids)
 
 
