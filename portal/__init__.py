@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     import portal.models  # noqa: F401  (registers every table on the metadata)
     from portal import database, security
+    from portal.api import init_api
     from portal.blueprints import register_blueprints
     from portal.cli import register_cli
     from portal.extensions import csrf, db, htmx, limiter, migrate
@@ -52,8 +53,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     app.url_map.converters["int"] = DatabaseIdConverter
     register_blueprints(app)
-    from portal.api import init_api
-
     init_api(app)
     register_cli(app)
     return app

@@ -59,6 +59,8 @@ def users_create(email: str, roles, password: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.reminders_cli import reminders_cli
+
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
-    app.cli.add_command(__import__("portal.reminders_cli", fromlist=["reminders_cli"]).reminders_cli)
+    app.cli.add_command(reminders_cli)
