@@ -94,25 +94,3 @@ def test_consumer_threads_starting_together_build_one_app(monkeypatch):
     for t in threads:
         t.join()
     assert errors == [] and len({id(a) for a in apps}) == 1
-
-
-def test_apps_built_in_parallel_threads_all_start(tmp_path):
-    """Two apps built at the same moment (web and consumer threads) both come up."""
-    import threading
-
-    from portal import create_app
-
-    errors = []
-
-    def build(n):
-        try:
-            create_app({"INSTANCE_PATH": str(tmp_path / str(n)), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-        except Exception as exc:  # pragma: no cover - the failure we test for
-            errors.append(exc)
-
-    threads = [threading.Thread(target=build, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
