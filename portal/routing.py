@@ -19,3 +19,20 @@ class DatabaseIdConverter(IntegerConverter):
 
 def openapi_schema(converter: DatabaseIdConverter) -> dict:
     return {"type": "integer", "minimum": converter.min or 0, "maximum": converter.max}
+
+
+def db_id(value) -> int:
+    """An id from a query or form value, for ``args.get(name, type=db_id)``:
+    raises ValueError unless it is a whole number a row id can be."""
+    number = int(value)
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"{value!r} is not a record id")
+    return number
+
+
+def parse_id(value) -> int | None:
+    """A record id from a query or form value, else None."""
+    try:
+        return db_id(value)
+    except (TypeError, ValueError):
+        return None

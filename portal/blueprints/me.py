@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from portal.routing import db_id
 from portal.extensions import db
 from portal.models import CredentialType, Document, today
 from portal.navigation import nav_item
@@ -54,7 +55,7 @@ def _target_from(values):
     renews = credential_type = None
     if values.get("credential"):
         try:
-            renews = get_credential_or_404(int(values["credential"]), current_user)
+            renews = get_credential_or_404(db_id(values["credential"]), current_user)
         except ValueError:
             abort(404)
         if renews.person_id != current_user.person_id:

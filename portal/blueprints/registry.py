@@ -12,7 +12,8 @@ from portal.policies.access import REVIEW_ROLES, sees_everyone
 from portal.rendering import render
 from portal.security import role_required
 from portal.services import compliance, registry
-from portal.services.review import ReviewConflict, parse_id
+from portal.routing import parse_id
+from portal.services.review import ReviewConflict
 from portal.services.scoping import get_credential_or_404, get_person_or_404
 
 bp = Blueprint("registry", __name__)

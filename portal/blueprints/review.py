@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.routing import db_id
 from portal.extensions import db
 from portal.models import CredentialType, Department, Issuer, Person
 from portal.navigation import nav_item
@@ -80,7 +81,7 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
 def document(document_id: int):
     document = get_document_or_404(document_id, current_user)
     values = review.proposed_values(document)
-    chosen = request.args.get("person", type=int)
+    chosen = request.args.get("person", type=db_id)
     if chosen and db.session.get(Person, chosen) is not None:
         values["person_id"] = chosen  # picked on the no-JS people search page
     return _page(document, values=values)

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from portal.routing import db_id
 from portal.extensions import db
 from portal.models import (
     Assignment,
@@ -311,7 +312,7 @@ def policy(key: str):
     """Edit the default policy (key "default") or a type's (key: type id);
     for a type without one, the form creates it."""
     if key == "new":
-        type_id = request.args.get("type", type=int)
+        type_id = request.args.get("type", type=db_id)
         if type_id is None:
             return redirect(url_for("admin.policies"))
         return redirect(url_for("admin.policy", key=type_id))
@@ -370,7 +371,7 @@ def credential_type(key: str):
     ctype = _new_or_get(CredentialType, key)
     values, errors, status = _type_values(ctype), {}, 200
     if request.method == "GET" and ctype is None and request.args.get("issuer_id"):
-        values["issuer_id"] = request.args.get("issuer_id", type=int)
+        values["issuer_id"] = request.args.get("issuer_id", type=db_id)
     if request.method == "POST":
         try:
             saved = setup_service.save_credential_type(ctype, request.form)

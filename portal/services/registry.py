@@ -19,7 +19,8 @@ from portal.models import AuditEvent, Credential, CredentialType, Document, Issu
 from portal.policies.dates import predicted_expiry
 from portal.services import audit
 from portal.services import documents as document_service
-from portal.services.review import CREDENTIAL_FIELDS, ReviewConflict, parse_date, parse_id, supersede_older
+from portal.routing import parse_id
+from portal.services.review import CREDENTIAL_FIELDS, ReviewConflict, parse_date, supersede_older
 from portal.services.scoping import scope_people
 
 SORTS = {

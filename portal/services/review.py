@@ -35,6 +35,7 @@ from portal.models import (
     utcnow,
 )
 from portal.policies.dates import predicted_expiry
+from portal.routing import parse_id
 from portal.services import audit
 from portal.services import documents as document_service
 
@@ -63,14 +64,6 @@ class ReviewConflict(Exception):
 
 CONCURRENT_DECISION = ("Another reviewer decided this document at the same moment. "
                        "Nothing was changed; reload to see their decision.")
-
-
-def parse_id(value) -> int | None:
-    """A positive integer id from a form or query value, else None."""
-    try:
-        return int(value or 0) or None
-    except (TypeError, ValueError):
-        return None
 
 
 class ReviewInvalid(Exception):

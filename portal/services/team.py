@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from flask import abort
 from sqlalchemy import and_, case, func, Select, select, true
 
+from portal.routing import db_id
 from portal.extensions import db
 from portal.models import CredentialType, Department, Person, RequirementSnapshot, User, today
 from portal.policies.access import sees_everyone
@@ -116,8 +117,8 @@ def resolve_scope(user: User, manager_id: int | None = None, department_id: int 
 def scope_from_args(user: User, args) -> TeamScope:
     return resolve_scope(
         user,
-        manager_id=args.get("manager", type=int),
-        department_id=args.get("department", type=int),
+        manager_id=args.get("manager", type=db_id),
+        department_id=args.get("department", type=db_id),
         direct=args.get("direct") in ("1", "on", "true"),
     )
 
@@ -187,7 +188,7 @@ class MatrixFilter:
         sort = args.get("sort") or "name"
         if sort not in SORTS:
             sort = "name"
-        return cls(state=state, type_id=args.get("type", type=int), sort=sort,
+        return cls(state=state, type_id=args.get("type", type=db_id), sort=sort,
                    page=max(1, args.get("page", 1, type=int) or 1))
 
 

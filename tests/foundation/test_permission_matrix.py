@@ -121,3 +121,20 @@ def test_state_changes_without_csrf_token_are_refused(app, org, world, url, meth
                                  "/api/v1/credentials/2147483648"])
 def test_ids_beyond_any_row_are_404_not_errors(admin_client, url):
     assert admin_client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("url", [
+    "/team?manager=99999999999", "/team?department=99999999999", "/team?type=99999999999",
+    "/registry?type=99999999999&department=-4", "/review?department=99999999999&type=99999999999",
+    "/admin/requirements?type=99999999999",
+])
+def test_out_of_range_ids_in_query_strings_are_ignored_not_errors(admin_client, url):
+    assert admin_client.get(url).status_code in (200, 404)
+
+
+@pytest.mark.parametrize("value, expected", [("12", 12), ("0", None), ("-3", None), ("2147483648", None),
+                                             ("abc", None), ("", None), (None, None)])
+def test_parse_id(value, expected):
+    from portal.routing import parse_id
+
+    assert parse_id(value) == expected
