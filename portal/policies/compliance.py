@@ -116,13 +116,17 @@ class Timeline:
 
 
 def timeline(expires_on: date | None, warn_days: int, grace_days: int) -> Timeline | None:
-    """None for a credential that never expires."""
+    """None for a credential that never expires.
+
+    The three days never go backwards (warn_from <= lapses_on <= expired_from),
+    so each state is a band of days: the snapshot's roll-ups count on it.
+    """
     if expires_on is None:
         return None
     return Timeline(
-        warn_from=expires_on - timedelta(days=warn_days),
+        warn_from=expires_on - timedelta(days=max(0, warn_days)),
         lapses_on=expires_on + timedelta(days=1),
-        expired_from=expires_on + timedelta(days=grace_days + 1),
+        expired_from=expires_on + timedelta(days=max(0, grace_days) + 1),
     )
 
 

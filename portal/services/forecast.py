@@ -1,17 +1,18 @@
 """The forecast for a team: twelve months of expiries and projected
 compliance, and the project assignments at risk.
 
-The monthly figures are two aggregate queries over the stored compliance
-snapshot (its timelines say on which day each requirement lapses); they
-take today's requirements as they are. The assignment risks load the
+The monthly figures are three grouped queries over the stored compliance
+snapshot (its timelines say on which day each requirement lapses), whatever
+the team's size; they take today's requirements as they are. The assignment risks load the
 engine's facts for the people on assignments only.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 
-from sqlalchemy import case, extract, func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from portal.extensions import db
 from portal.models import Assignment, CredentialType, Person, Project, today
@@ -24,10 +25,10 @@ from portal.policies.forecast import (
     assignment_risks,
     evaluation_dates,
     forecast,
+    month_starts,
 )
 from portal.services import compliance
-from portal.services.compliance_snapshot import valid_expression
-from portal.services.team import TeamScope
+from portal.services.team import TeamScope, in_scope
 
 MONTHS = 12
 
@@ -63,25 +64,43 @@ class TeamForecast:
 def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS) -> TeamForecast:
     on = on or today()
     dates = evaluation_dates(on, months)
-    in_scope = RS.person_id.in_(scope.person_ids)
-    columns = []
-    for day in dates:
-        valid = valid_expression(day)
-        columns.append(func.sum(case((valid, 1), else_=0)))
-        columns.append(func.count(func.distinct(case((~valid, RS.person_id)))))
-    total, *figures = db.session.execute(select(func.count(), *columns).where(in_scope)).one()
-    people = db.session.scalar(select(func.count()).select_from(scope.person_ids.subquery())) or 0
-    year, month = extract("year", RS.expires_on), extract("month", RS.expires_on)
+    starts = month_starts(on, months)
+    where = [in_scope(scope)]
+    # Which forecast month each row stops being met in (its lapse day on or
+    # before that month's last day), -1 for a requirement nobody holds:
+    # cumulative sums of these give every month's figures in two passes.
+    held_until = case((RS.credential_id.is_(None), -1), else_=_month_index(RS.lapses_on, dates))
+    lapses = dict(db.session.execute(
+        select(held_until, func.count()).where(*where).group_by(held_until)
+    ).all())
+    per_person = (
+        select(func.min(held_until).label("short_from")).where(*where).group_by(RS.person_id).subquery()
+    )
+    people_short_from = dict(db.session.execute(
+        select(per_person.c.short_from, func.count()).group_by(per_person.c.short_from)
+    ).all())
+    expiry_month = _month_index(RS.expires_on, dates)
     expiring = {
-        (int(y), int(m)): n for y, m, n in db.session.execute(
-            select(year, month, func.count())
-            .where(in_scope, RS.credential_id.is_not(None), RS.expires_on >= on, RS.expires_on <= dates[-1])
-            .group_by(year, month)
+        (starts[index].year, starts[index].month): count for index, count in db.session.execute(
+            select(expiry_month, func.count())
+            .where(*where, RS.credential_id.is_not(None), RS.expires_on >= on, RS.expires_on <= dates[-1])
+            .group_by(expiry_month)
         )
     }
-    result = forecast(on, expiring, total, people,
-                      met_on=[m or 0 for m in figures[0::2]], people_short_on=[s or 0 for s in figures[1::2]])
+    total = sum(lapses.values())
+    people = db.session.scalar(select(func.count()).select_from(scope.person_ids.subquery())) or 0
+    met_on = list(accumulate((lapses.get(i, 0) for i in range(months)), lambda met, lost: met - lost,
+                             initial=total - lapses.get(-1, 0)))[1:]
+    short_on = list(accumulate(people_short_from.get(i, 0) for i in range(months)))
+    short_on = [short + people_short_from.get(-1, 0) for short in short_on]
+    result = forecast(on, expiring, total, people, met_on=met_on, people_short_on=short_on)
     return TeamForecast(scope=scope, on=on, months=result, risks=_risks(scope, on, dates[-1]))
+
+
+def _month_index(column, dates: list[date]):
+    """SQL: the index of the first evaluation day on or after ``column``'s
+    date (NULL when it is past the horizon or unknown)."""
+    return case(*((column <= day, index) for index, day in enumerate(dates)), else_=None)
 
 
 def _risks(scope: TeamScope, on: date, horizon: date) -> list[RiskRow]:

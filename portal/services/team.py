@@ -20,7 +20,12 @@ from portal.extensions import db
 from portal.models import CredentialType, Department, Person, RequirementSnapshot, User, today
 from portal.policies.access import sees_everyone
 from portal.policies.compliance import SEVERITY, RequirementState, Status, Summary
-from portal.services.compliance_snapshot import status_expression, valid_expression
+from portal.services.compliance_snapshot import (
+    severity_expression,
+    state_counts,
+    status_expression,
+    valid_expression,
+)
 from portal.services.scoping import can_see_person, reporting_line_ids
 
 PAGE_SIZE = 50
@@ -215,14 +220,9 @@ class Matrix:
 # turned into Python objects.
 
 RS = RequirementSnapshot
-SEVERITY_RANK = {str(status): rank for rank, status in enumerate(SEVERITY)}
 
 
-def _severity(on: date):
-    return case(SEVERITY_RANK, value=status_expression(on), else_=len(SEVERITY))
-
-
-def _in_scope(scope: TeamScope):
+def in_scope(scope: TeamScope):
     # Snapshot rows exist only for active people, so the whole organisation
     # needs no person filter (and skips a 20,000-id IN list per query).
     if scope.whole_org:
@@ -259,37 +259,24 @@ def snapshot_states(where, on: date) -> dict[int, list[RequirementState]]:
 
 def team_headline(scope: TeamScope, on: date) -> Headline:
     """The headline numbers in two aggregate queries."""
-    status = status_expression(on)
-    valid = valid_expression(on)
-
-    def within(days: int):
-        return func.sum(case((and_(RS.credential_id.is_not(None), RS.expires_on >= on,
-                                   RS.expires_on <= on + timedelta(days=days)), 1), else_=0))
-
-    counts: dict[str, int] = {}
-    met = exp30 = exp60 = exp90 = 0
-    for st, count, valid_count, e30, e60, e90 in db.session.execute(
-        select(status, func.count(), func.sum(case((valid, 1), else_=0)), within(30), within(60), within(90))
-        .where(_in_scope(scope)).group_by(status)
-    ):
-        counts[st] = count
-        met += valid_count or 0
-        exp30, exp60, exp90 = exp30 + (e30 or 0), exp60 + (e60 or 0), exp90 + (e90 or 0)
+    counts = state_counts([in_scope(scope)], on, windows=(30, 60, 90))
     people, not_compliant = db.session.execute(
         select(
             select(func.count()).select_from(scope.person_ids.subquery()).scalar_subquery(),
-            select(func.count(func.distinct(RS.person_id))).where(_in_scope(scope), ~valid).scalar_subquery(),
+            select(func.count(func.distinct(RS.person_id)))
+            .where(in_scope(scope), ~valid_expression(on)).scalar_subquery(),
         )
     ).one()
-    summary = Summary(counts=counts, people=people, people_compliant=people - not_compliant, valid=met)
+    summary = Summary(counts=counts.by_status, people=people, people_compliant=people - not_compliant,
+                      valid=counts.valid)
     return Headline(
         people=summary.people,
         requirements=summary.total,
         percent_compliant=summary.percent_compliant,
         percent_people_compliant=summary.percent_people_compliant,
-        expiring_30=exp30,
-        expiring_60=exp60,
-        expiring_90=exp90,
+        expiring_30=counts.expiring_within[30],
+        expiring_60=counts.expiring_within[60],
+        expiring_90=counts.expiring_within[90],
         expired=summary.count(Status.EXPIRED) + summary.count(Status.IN_GRACE),
         in_grace=summary.count(Status.IN_GRACE),
         missing=summary.count(Status.MISSING),
@@ -301,58 +288,77 @@ def build_matrix(scope: TeamScope, flt: MatrixFilter, on: date | None = None,
                  page_size: int | None = PAGE_SIZE) -> Matrix:
     """The matrix for ``scope`` filtered, sorted and paged as ``flt`` asks."""
     on = on or today()
-    row_filter = [_in_scope(scope)]
+    row_filter = [in_scope(scope)]
     if flt.type_id is not None:
         row_filter.append(RS.credential_type_id == flt.type_id)
+    listed, matching, page, pages = _list_people(row_filter, flt, on, page_size)
 
-    per_person = (
-        select(RS.person_id.label("person_id"), func.min(_severity(on)).label("worst"),
-               func.min(RS.expires_on).label("first_expiry"))
-        .where(*row_filter)
-        .group_by(RS.person_id)
-    )
-    if flt.state is not None:
-        per_person = per_person.having(func.max(case((status_expression(on) == flt.state, 1), else_=0)) == 1)
-    people = per_person.subquery()
-
-    matching = db.session.scalar(select(func.count()).select_from(people)) or 0
-    name_order = (Person.last_name, Person.first_name, Person.id)
-    order = {
-        "name": name_order,
-        "worst": (people.c.worst, people.c.first_expiry.is_(None), people.c.first_expiry, *name_order),
-        "days": (people.c.first_expiry.is_(None), people.c.first_expiry, *name_order),
-        "department": (Department.name.is_(None), Department.name, *name_order),
-    }[flt.sort]
-    listing = (
-        select(Person.id, Person.first_name, Person.last_name, Person.employee_id, Department.name,
-               Person.manager_id)
-        .join(people, people.c.person_id == Person.id)
-        .outerjoin(Department, Department.id == Person.department_id)
-        .order_by(*order)
-    )
-    if page_size:
-        pages = max(1, math.ceil(matching / page_size))
-        page = min(flt.page, pages)
-        listing = listing.limit(page_size).offset((page - 1) * page_size)
-    else:
-        pages, page = 1, 1
-    listed = db.session.execute(listing).all()
-
-    ids = [pid for pid, *_ in listed]
+    ids = [row.id for row in listed]
     states = snapshot_states([RS.person_id.in_(ids)], on) if ids else {}
     rows = [
-        Row(person_id=pid, name=f"{first} {last}", employee_id=emp, department=dept, manager_id=mgr,
-            cells={s.credential_type_id: s for s in states.get(pid, ())})
-        for pid, first, last, emp, dept, mgr in listed
+        Row(person_id=r.id, name=f"{r.first_name} {r.last_name}", employee_id=r.employee_id,
+            department=r.department, manager_id=r.manager_id, cells={s.credential_type_id: s for s in states.get(r.id, ())})
+        for r in listed
     ]
     columns = [Column(*c) for c in db.session.execute(
         select(CredentialType.id, CredentialType.code, CredentialType.name)
-        .where(CredentialType.id.in_(select(RS.credential_type_id).where(_in_scope(scope)).distinct()))
+        .where(CredentialType.id.in_(select(RS.credential_type_id).where(in_scope(scope)).distinct()))
         .order_by(CredentialType.name)
     )]
     shown = [c for c in columns if flt.type_id is None or c.id == flt.type_id]
     return Matrix(scope=scope, on=on, filter=flt, columns=shown, all_columns=columns, rows=rows,
                   matching=matching, page=page, pages=pages, headline=team_headline(scope, on))
+
+
+def _list_people(row_filter: list, flt: MatrixFilter, on: date, page_size: int | None):
+    """The people on the asked page, with how many match in all and the page count.
+
+    A person is in the matrix when one of their snapshot rows passes the
+    filters. Sorting by urgency needs each person's worst state and first
+    expiry, one aggregate over their rows; sorting by name or department only
+    needs to know that a matching row exists, which is much cheaper over an
+    organisation. Either way one query returns the page and, as a window
+    count, the number of people matching.
+    """
+    name_order = (Person.last_name, Person.first_name, Person.id)
+    columns = (Person.id, Person.first_name, Person.last_name, Person.employee_id,
+               Department.name.label("department"), Person.manager_id)
+    if flt.sort in ("worst", "days"):
+        per_person = (
+            select(RS.person_id.label("person_id"), func.min(severity_expression(on)).label("worst"),
+                   func.min(RS.expires_on).label("first_expiry"))
+            .where(*row_filter)
+            .group_by(RS.person_id)
+        )
+        if flt.state is not None:
+            per_person = per_person.having(func.max(case((status_expression(on) == flt.state, 1), else_=0)) == 1)
+        people = per_person.subquery()
+        urgency = (people.c.first_expiry.is_(None), people.c.first_expiry)
+        order = (people.c.worst, *urgency, *name_order) if flt.sort == "worst" else (*urgency, *name_order)
+        listing = select(*columns).join(people, people.c.person_id == Person.id)
+    else:
+        matching_rows = row_filter + ([status_expression(on) == flt.state] if flt.state is not None else [])
+        order = name_order if flt.sort == "name" else (Department.name.is_(None), Department.name, *name_order)
+        listing = select(*columns).where(Person.id.in_(select(RS.person_id).where(*matching_rows)))
+    listing = listing.outerjoin(Department, Department.id == Person.department_id).order_by(*order)
+    if not page_size:
+        listed = db.session.execute(listing).all()
+        return listed, len(listed), 1, 1
+
+    def page_of(page: int):
+        return db.session.execute(
+            listing.add_columns(func.count().over().label("matching"))
+            .limit(page_size).offset((page - 1) * page_size)
+        ).all()
+
+    listed = page_of(flt.page)
+    if not listed and flt.page > 1:
+        # Past the last page (the filter left fewer people): show the last one.
+        matching = db.session.scalar(select(func.count()).select_from(listing.subquery())) or 0
+        listed = page_of(max(1, math.ceil(matching / page_size)))
+    matching = listed[0].matching if listed else 0
+    pages = max(1, math.ceil(matching / page_size))
+    return listed, matching, min(flt.page, pages), pages
 
 
 def scope_choices(user: User) -> dict[str, list]:

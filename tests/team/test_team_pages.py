@@ -216,3 +216,30 @@ def test_forecast_numbers_on_a_known_data_set(org, compliance_client):
     assert [m.percent_compliant for m in result.months][:5] == [100.0, 75.0, 50.0, 25.0, 25.0]
     assert [m.people_compliant for m in result.months][:5] == [4, 3, 2, 1, 1]
     assert month_end(result.months[-1].month) == result.horizon
+
+
+def test_forecast_counts_missing_requirements_and_each_persons_first_lapse(org, compliance_client):
+    """A person is short from their first lapse on; a requirement nobody
+    holds is unmet every month; expiries count in their calendar month."""
+    from portal.policies.forecast import evaluation_dates
+    from portal.services import forecast, team
+
+    on = today()
+    ends = evaluation_dates(on, 12)
+    acls = factories.credential_type("ACLS Provider", code="ACLS-FC")
+    dept = factories.department("Forecast two")
+    role = factories.job_role("FC2")
+    factories.requirement(org.bls, job_role_=role)
+    factories.requirement(acls, job_role_=role)
+    both, missing_one = (factories.person("F", f"Q{i}", department=dept, job_role=role) for i in range(2))
+    factories.credential(both, org.bls, expires_on=ends[3])  # met through month 3, gone from month 4
+    factories.credential(both, acls, expires_on=ends[1] + timedelta(days=1))  # the 1st of month 2
+    factories.credential(missing_one, org.bls, expires_on=ends[5] - timedelta(days=3))  # gone from month 5
+    db.session.commit()
+
+    result = forecast.team_forecast(team.resolve_scope(org.compliance_user, department_id=dept.id), on)
+    # 4 requirements: 3 held, 1 never held.
+    assert [m.percent_compliant for m in result.months][:7] == [75.0, 75.0, 50.0, 50.0, 25.0, 0.0, 0.0]
+    assert [m.people_compliant for m in result.months][:3] == [1, 1, 0]  # both's ACLS lapses in month 2
+    assert all(m.people == 2 for m in result.months)
+    assert [m.expiring for m in result.months][:6] == [0, 0, 1, 1, 0, 1]
