@@ -23,6 +23,7 @@ nav_item("Team", "team.overview", COMPLIANCE_VIEW_ROLES, order=20)
 
 RENEW_PREVIEW = 5
 RENEW_LIST = 200
+RISK_LIST = 100  # at-risk assignments on the forecast page; the CSV has them all
 
 
 def person_url(person_id: int) -> str | None:
@@ -63,9 +64,24 @@ def overview():
 @role_required(*COMPLIANCE_VIEW_ROLES)
 def forecast():
     scope = _scope()
-    result = forecast_service.team_forecast(scope)
+    result = forecast_service.team_forecast(scope, risk_limit=RISK_LIST)
     return render("team/forecast.html", block="results", forecast=result,
                   chart_json=json.dumps(result.chart_data()), **_scope_context(scope))
+
+
+@bp.get("/forecast/risks.csv")
+@role_required(*COMPLIANCE_VIEW_ROLES)
+def risks_export():
+    """Every assignment at risk in the scope, most urgent first."""
+    scope = _scope()
+    on = today()
+    rows, _ = forecast_service.assignments_at_risk(scope, on)
+    header = ["Person", "Project code", "Project", "Credential", "Missing now", "Lapses on", "Assignment ends"]
+    lines = [[row.person_name, row.project_code, row.project_name, row.credential_type_name,
+              "yes" if row.risk.missing else "no",
+              row.risk.lapses_on.isoformat() if row.risk.lapses_on else "",
+              row.risk.ends_on.isoformat() if row.risk.ends_on else "open-ended"] for row in rows]
+    return _csv_response(header, lines, f"assignments-at-risk-{on.isoformat()}.csv")
 
 
 @bp.get("/renewals")
@@ -93,18 +109,24 @@ def export(fmt: str):
     scope = _scope()
     matrix = team_service.build_matrix(scope, team_service.MatrixFilter.from_args(request.args), page_size=None)
     header, rows = team_service.export_rows(matrix)
-    stamp = today().isoformat()
+    filename = f"team-compliance-{today().isoformat()}.{fmt}"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(header)
-        writer.writerows([_csv_safe(v) for v in row] for row in rows)
-        body, mimetype = buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8"
-    else:
-        body = _xlsx(header, rows, scope.label)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return _csv_response(header, rows, filename)
+    return _download(_xlsx(header, rows, scope.label),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename)
+
+
+def _csv_response(header: list[str], rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([_csv_safe(v) for v in row] for row in rows)
+    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", filename)
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="team-compliance-{stamp}.{fmt}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

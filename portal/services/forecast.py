@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from portal.extensions import db
 from portal.models import Assignment, CredentialType, Person, Project, today
@@ -47,7 +47,12 @@ class TeamForecast:
     scope: TeamScope
     on: date
     months: list[ForecastMonth]
-    risks: list[RiskRow]
+    risks: list[RiskRow]  # the most urgent first, up to the limit asked for
+    risk_count: int  # all assignments at risk
+
+    @property
+    def risks_cut(self) -> bool:
+        return self.risk_count > len(self.risks)
 
     @property
     def horizon(self) -> date:
@@ -61,7 +66,8 @@ class TeamForecast:
         }
 
 
-def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS) -> TeamForecast:
+def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS,
+                  risk_limit: int | None = None) -> TeamForecast:
     on = on or today()
     dates = evaluation_dates(on, months)
     starts = month_starts(on, months)
@@ -94,7 +100,8 @@ def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS
     short_on = list(accumulate(people_short_from.get(i, 0) for i in range(months)))
     short_on = [short + people_short_from.get(-1, 0) for short in short_on]
     result = forecast(on, expiring, total, people, met_on=met_on, people_short_on=short_on)
-    return TeamForecast(scope=scope, on=on, months=result, risks=_risks(scope, on, dates[-1]))
+    risks, risk_count = assignments_at_risk(scope, on, dates[-1], limit=risk_limit)
+    return TeamForecast(scope=scope, on=on, months=result, risks=risks, risk_count=risk_count)
 
 
 def _month_index(column, dates: list[date]):
@@ -103,23 +110,34 @@ def _month_index(column, dates: list[date]):
     return case(*((column <= day, index) for index, day in enumerate(dates)), else_=None)
 
 
-def _risks(scope: TeamScope, on: date, horizon: date) -> list[RiskRow]:
+def assignments_at_risk(scope: TeamScope, on: date, horizon: date | None = None,
+                        limit: int | None = None) -> tuple[list[RiskRow], int]:
+    """Assignments whose project needs a credential the person lacks or that
+    lapses before the assignment ends (by the horizon, the forecast's last
+    day unless given): the most urgent first, up to ``limit``, and how many
+    there are in all."""
+    horizon = horizon or evaluation_dates(on, MONTHS)[-1]
+    staffed = and_(
+        Assignment.person_id.in_(scope.person_ids),
+        Project.active,
+        Assignment.starts_on <= horizon,
+        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= on),
+    )
     rows = db.session.execute(
         select(Assignment.id, Assignment.person_id, Assignment.project_id, Assignment.starts_on,
                Assignment.ends_on, Person.first_name, Person.last_name, Project.code, Project.name)
         .join(Person, Person.id == Assignment.person_id)
         .join(Project, Project.id == Assignment.project_id)
-        .where(
-            Assignment.person_id.in_(scope.person_ids),
-            Project.active,
-            Assignment.starts_on <= horizon,
-            or_(Assignment.ends_on.is_(None), Assignment.ends_on >= on),
-        )
+        .where(staffed)
     ).all()
+    if not rows:
+        return [], 0
     stints = [StaffedStint(aid, pid, Stint(project_id, starts, ends))
               for aid, pid, project_id, starts, ends, *_ in rows]
-    # Only the people on assignments: their credentials and projects' needs.
-    facts = compliance.load_facts(sorted({s.person_id for s in stints}), on, horizon)
+    # Only the people on assignments: their credentials and projects' needs
+    # (as a subquery: an organisation staffs thousands, too many for a list).
+    people_staffed = select(Assignment.person_id).join(Project, Project.id == Assignment.project_id).where(staffed)
+    facts = compliance.load_facts(people_staffed, on, horizon)
     project_types = {pid: [n.credential_type_id for n in needs] for pid, needs in facts.project_needs.items()}
     expiry_of = {}
     for person_id, held in facts.held.items():
@@ -130,12 +148,15 @@ def _risks(scope: TeamScope, on: date, horizon: date) -> list[RiskRow]:
             best = best_credential(records)
             expiry_of[(person_id, type_id)] = (best.credential_id, best.expires_on)
     risks = assignment_risks(stints, project_types, expiry_of, on, horizon)
+    total = len(risks)
+    if limit is not None:
+        risks = risks[:limit]
     if not risks:
-        return []
+        return [], total
     names = {aid: (f"{first} {last}", code, name) for aid, _, _, _, _, first, last, code, name in rows}
     type_names = dict(db.session.execute(
         select(CredentialType.id, CredentialType.name)
         .where(CredentialType.id.in_({r.credential_type_id for r in risks}))
     ).all())
     return [RiskRow(r, names[r.assignment_id][0], names[r.assignment_id][1], names[r.assignment_id][2],
-                    type_names.get(r.credential_type_id, "?")) for r in risks]
+                    type_names.get(r.credential_type_id, "?")) for r in risks], total

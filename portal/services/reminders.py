@@ -714,6 +714,7 @@ def run_weekly_digests(on: date | None = None) -> int:
     """One digest per manager (their reporting line), per HR reviewer and
     compliance officer (everyone), and per employee who chose the digest for
     optional reminders. Idempotent per ISO week. Returns digests written."""
+    from portal.database import settled_ids
     from portal.services.scoping import reporting_line_ids
 
     on = on or today()
@@ -724,7 +725,7 @@ def run_weekly_digests(on: date | None = None) -> int:
                              exists().where(aliased(Person, name="report").manager_id == Person.id))
     ).scalars().all()
     for manager in managers:
-        data = _digest_rows(reporting_line_ids(manager.id), on)
+        data = _digest_rows(settled_ids(select(Person.id).where(Person.id.in_(reporting_line_ids(manager.id)))), on)
         written += _queue_digest(f"digest:{week}:manager:p{manager.id}", manager.id, manager.email,
                                  "manager", data, on, f"Your team’s credentials — week {week[-2:]}")
     for user in db.session.scalars(select(User).where(User.active)):

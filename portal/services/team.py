@@ -15,8 +15,9 @@ from datetime import date, timedelta
 from flask import abort
 from sqlalchemy import and_, case, func, Select, select, true
 
-from portal.routing import db_id
+from portal.database import settled_ids
 from portal.extensions import db
+from portal.routing import db_id
 from portal.models import CredentialType, Department, Person, RequirementSnapshot, User, today
 from portal.policies.access import sees_everyone
 from portal.policies.compliance import SEVERITY, RequirementState, Status, Summary
@@ -107,6 +108,8 @@ def resolve_scope(user: User, manager_id: int | None = None, department_id: int 
             ids = ids.where(Person.id.in_(reporting_line_ids(root.id)))
     if department is not None:
         ids = ids.where(Person.department_id == department.id)
+    if root is not None:
+        ids = settled_ids(ids)
 
     parts = []
     if root is not None:

@@ -243,3 +243,23 @@ def test_forecast_counts_missing_requirements_and_each_persons_first_lapse(org, 
     assert [m.people_compliant for m in result.months][:3] == [1, 1, 0]  # both's ACLS lapses in month 2
     assert all(m.people == 2 for m in result.months)
     assert [m.expiring for m in result.months][:6] == [0, 0, 1, 1, 0, 1]
+
+
+def test_forecast_lists_the_most_urgent_risks_and_exports_them_all(org, manager_client, grow_team, monkeypatch):
+    from portal.blueprints import team as team_views
+
+    grow_team(12)  # nurses 0, 3, 6, 9 on the ward contract; ACLS lapses before it ends
+    monkeypatch.setattr(team_views, "RISK_LIST", 2)
+    page = manager_client.get("/team/forecast").get_data(as_text=True)
+    assert "The 2 most urgent of 4 are listed." in page
+    assert page.count("Ward contract <span") == 2
+    export = manager_client.get("/team/forecast/risks.csv")
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    lines = export.get_data(as_text=True).strip().splitlines()
+    assert lines[0].lstrip("\ufeff").startswith("Person,Project code")
+    assert len(lines) == 5 and all("Ward contract" in line for line in lines[1:])
+
+
+def test_risks_export_is_scoped(org, manager_client, compliance_client):
+    assert manager_client.get(f"/team/forecast/risks.csv?manager={org.outsider.id}").status_code == 404
+    assert compliance_client.get(f"/team/forecast/risks.csv?manager={org.outsider.id}").status_code == 200
