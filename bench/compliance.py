@@ -14,6 +14,7 @@ for an existing, empty, PostgreSQL database).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -229,6 +230,7 @@ def main() -> int:
         print(f"seeded {made['people']:,} people and {made['credentials']:,} credentials "
               f"in {time.perf_counter() - started:.1f} s ({db.engine.dialect.name})")
 
+        gc.freeze()  # as portal/wsgi.py does in each server process
         manager = login(app, made["users"]["manager500"])
         small = login(app, made["users"]["manager_small"])
         compliance = login(app, made["users"]["compliance"])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Mapping, Sequence
 
-from portal.policies.compliance import Stint, Summary
+from portal.policies.compliance import Need, Stint, Summary
 from portal.policies.dates import add_months
 
 
@@ -53,21 +53,23 @@ def evaluation_dates(on: date, months: int = 12) -> list[date]:
 def forecast(
     on: date,
     expiring_by_month: Mapping[tuple[int, int], int],
-    requirements: int,
+    required_on: Sequence[int],
     people: int,
     met_on: Sequence[int],
     people_short_on: Sequence[int],
 ) -> list[ForecastMonth]:
     """The forecast months from counts judged on each month's last day (as
-    ``evaluation_dates`` lists them): requirements met and people with at
-    least one requirement unmet that day, if nothing is renewed.
+    ``evaluation_dates`` lists them): requirements in force, requirements met
+    and people with at least one requirement unmet that day, if nothing is
+    renewed.
 
     ``expiring_by_month[(year, month)]`` counts required credentials whose
     expiry falls in that month (from ``on``).
     """
     result = []
-    for start, met, short in zip(month_starts(on, len(met_on)), met_on, people_short_on):
-        summary = Summary(counts={"required": requirements}, people=people,
+    months = month_starts(on, len(met_on))
+    for start, required, met, short in zip(months, required_on, met_on, people_short_on):
+        summary = Summary(counts={"required": required}, people=people,
                           people_compliant=people - short, valid=met)
         result.append(ForecastMonth(
             month=start,
@@ -77,6 +79,38 @@ def forecast(
             people=people,
         ))
     return result
+
+
+@dataclass(frozen=True)
+class Restaffed:
+    """What the forecast needs about a person whose project assignments
+    start or end within the horizon, so their requirements change."""
+
+    role_needs: Sequence[Need]
+    stints: Sequence[Stint]
+    expiry_by_type: Mapping[int, date | None]  # best current credential per type; None never lapses
+
+
+def restaffed_figures(
+    people: Iterable[Restaffed], project_needs: Mapping[int, Sequence[Need]], dates: Sequence[date]
+) -> tuple[list[int], list[int], list[int]]:
+    """Requirements in force, requirements met and people short, on each of
+    ``dates``, for people whose assignments change: each day's needs are
+    the role's plus those of the assignments running that day (the engine's
+    ``needs_on``, by type)."""
+    required, met, short = [0] * len(dates), [0] * len(dates), [0] * len(dates)
+    for person in people:
+        role_types = {need.credential_type_id for need in person.role_needs}
+        stint_types = [(stint, {need.credential_type_id for need in project_needs.get(stint.project_id, ())})
+                       for stint in person.stints]
+        expiry = person.expiry_by_type
+        for i, day in enumerate(dates):
+            types = role_types.union(*(types for stint, types in stint_types if stint.active_on(day)))
+            held = sum(1 for type_id in types if type_id in expiry and (expiry[type_id] is None or expiry[type_id] >= day))
+            required[i] += len(types)
+            met[i] += held
+            short[i] += held < len(types)
+    return required, met, short
 
 
 @dataclass(frozen=True)

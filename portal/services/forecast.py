@@ -1,9 +1,12 @@
 """The forecast for a team: twelve months of expiries and projected
 compliance, and the project assignments at risk.
 
-The monthly figures are three grouped queries over the stored compliance
-snapshot (its timelines say on which day each requirement lapses), whatever
-the team's size; they take today's requirements as they are. The assignment risks load the
+The monthly figures come from the stored compliance snapshot (its timelines
+say on which day each requirement lapses) in grouped queries whatever the
+team's size, for everyone whose requirements stay as they are today; people
+with a project assignment starting or ending within the twelve months are
+evaluated month by month from the engine's facts instead, so a requirement
+counts only while the assignment needing it runs. The assignment risks load the
 engine's facts for the people on assignments only.
 """
 from __future__ import annotations
@@ -12,20 +15,23 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
+from portal.database import settled_ids
 from portal.extensions import db
 from portal.models import Assignment, CredentialType, Person, Project, today
 from portal.models import RequirementSnapshot as RS
-from portal.policies.compliance import Stint, best_credential
+from portal.policies.compliance import Held, Stint, best_credential
 from portal.policies.forecast import (
     AssignmentRisk,
     ForecastMonth,
+    Restaffed,
     StaffedStint,
     assignment_risks,
     evaluation_dates,
     forecast,
     month_starts,
+    restaffed_figures,
 )
 from portal.services import compliance
 from portal.services.team import TeamScope, in_scope
@@ -71,82 +77,153 @@ def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS
     on = on or today()
     dates = evaluation_dates(on, months)
     starts = month_starts(on, months)
-    where = [in_scope(scope)]
-    # Which forecast month each row stops being met in (its lapse day on or
-    # before that month's last day), -1 for a requirement nobody holds:
-    # cumulative sums of these give every month's figures in two passes.
-    held_until = case((RS.credential_id.is_(None), -1), else_=_month_index(RS.lapses_on, dates))
-    lapses = dict(db.session.execute(
-        select(held_until, func.count()).where(*where).group_by(held_until)
-    ).all())
-    per_person = (
-        select(func.min(held_until).label("short_from")).where(*where).group_by(RS.person_id).subquery()
-    )
-    people_short_from = dict(db.session.execute(
-        select(per_person.c.short_from, func.count()).group_by(per_person.c.short_from)
-    ).all())
+    staffing = load_staffing(scope, on, dates[-1])
+    restaffed = settled_ids(_restaffed_people(scope, on, dates[-1]))
+    steady = _steady_figures([in_scope(scope), RS.person_id.not_in(restaffed)], dates)
+    changing = _restaffed_figures(staffing, set(db.session.scalars(restaffed)), dates)
+    required_on, met_on, short_on = ([a + b for a, b in zip(x, y)] for x, y in zip(steady, changing))
+
     expiry_month = _month_index(RS.expires_on, dates)
     expiring = {
         (starts[index].year, starts[index].month): count for index, count in db.session.execute(
             select(expiry_month, func.count())
-            .where(*where, RS.credential_id.is_not(None), RS.expires_on >= on, RS.expires_on <= dates[-1])
+            .where(in_scope(scope), RS.credential_id.is_not(None), RS.expires_on >= on, RS.expires_on <= dates[-1])
             .group_by(expiry_month)
         )
     }
-    total = sum(lapses.values())
     people = db.session.scalar(select(func.count()).select_from(scope.person_ids.subquery())) or 0
-    met_on = list(accumulate((lapses.get(i, 0) for i in range(months)), lambda met, lost: met - lost,
-                             initial=total - lapses.get(-1, 0)))[1:]
-    short_on = list(accumulate(people_short_from.get(i, 0) for i in range(months)))
-    short_on = [short + people_short_from.get(-1, 0) for short in short_on]
-    result = forecast(on, expiring, total, people, met_on=met_on, people_short_on=short_on)
-    risks, risk_count = assignments_at_risk(scope, on, dates[-1], limit=risk_limit)
+    result = forecast(on, expiring, required_on, people, met_on=met_on, people_short_on=short_on)
+    risks, risk_count = assignments_at_risk(scope, on, dates[-1], limit=risk_limit, staffing=staffing)
     return TeamForecast(scope=scope, on=on, months=result, risks=risks, risk_count=risk_count)
 
 
-def _month_index(column, dates: list[date]):
-    """SQL: the index of the first evaluation day on or after ``column``'s
-    date (NULL when it is past the horizon or unknown)."""
-    return case(*((column <= day, index) for index, day in enumerate(dates)), else_=None)
+def _restaffed_people(scope: TeamScope, on: date, horizon: date) -> Select:
+    """People in scope with an assignment starting or ending before the
+    horizon: their requirements change, so today's snapshot cannot speak
+    for the months ahead."""
+    return (
+        select(Assignment.person_id)
+        .join(Project, Project.id == Assignment.project_id)
+        .where(_staffed_between(scope, on, horizon), or_(Assignment.starts_on > on, Assignment.ends_on < horizon))
+        .distinct()
+    )
 
 
-def assignments_at_risk(scope: TeamScope, on: date, horizon: date | None = None,
-                        limit: int | None = None) -> tuple[list[RiskRow], int]:
-    """Assignments whose project needs a credential the person lacks or that
-    lapses before the assignment ends (by the horizon, the forecast's last
-    day unless given): the most urgent first, up to ``limit``, and how many
-    there are in all."""
-    horizon = horizon or evaluation_dates(on, MONTHS)[-1]
-    staffed = and_(
+def _steady_figures(where: list, dates: list[date]) -> tuple[list[int], list[int], list[int]]:
+    """Requirements in force, met, and people short on each day, for people
+    whose requirements stay as the snapshot has them: two grouped passes.
+
+    Each row is grouped by the forecast month it stops being met in (its
+    lapse day on or before that month's last day; -1 for a requirement
+    nobody holds), each person by the first such month of any of their
+    rows; cumulative sums give every month.
+    """
+    months = len(dates)
+    held_until = case((RS.credential_id.is_(None), -1), else_=_month_index(RS.lapses_on, dates))
+    lapses = dict(db.session.execute(
+        select(held_until, func.count()).where(*where).group_by(held_until)
+    ).all())
+    # Only rows unmet by the horizon can make a person short.
+    unmet = or_(RS.credential_id.is_(None), RS.lapses_on <= dates[-1])
+    per_person = (
+        select(func.min(held_until).label("short_from")).where(*where, unmet).group_by(RS.person_id).subquery()
+    )
+    short_from = dict(db.session.execute(
+        select(per_person.c.short_from, func.count()).group_by(per_person.c.short_from)
+    ).all())
+    total = sum(lapses.values())
+    met_on = list(accumulate((lapses.get(i, 0) for i in range(months)), lambda met, lost: met - lost,
+                             initial=total - lapses.get(-1, 0)))[1:]
+    short_on = [short + short_from.get(-1, 0) for short in accumulate(short_from.get(i, 0) for i in range(months))]
+    return [total] * months, met_on, short_on
+
+
+def _restaffed_figures(staffing: Staffing, person_ids: set[int], dates: list[date]):
+    """The same figures for people whose assignments change, from the
+    engine's facts: each month's requirements follow the assignments
+    running on its last day."""
+    facts = staffing.facts
+    people = [
+        Restaffed(
+            role_needs=facts.role_needs.get(facts.job_roles[person_id], ()),
+            stints=facts.stints.get(person_id, ()),
+            expiry_by_type={type_id: best.expires_on for type_id, best in staffing.best.get(person_id, {}).items()},
+        )
+        for person_id in person_ids if person_id in facts.job_roles
+    ]
+    return restaffed_figures(people, facts.project_needs, dates)
+
+
+@dataclass
+class Staffing:
+    """People in scope on assignments within the forecast window: the
+    engine's facts about them and their best current credential per type."""
+
+    facts: compliance.Facts
+    best: dict[int, dict[int, Held]]
+
+
+def load_staffing(scope: TeamScope, on: date, horizon: date) -> Staffing:
+    staffed = (
+        select(Assignment.person_id)
+        .join(Project, Project.id == Assignment.project_id)
+        .where(_staffed_between(scope, on, horizon))
+        .distinct()
+    )
+    facts = compliance.load_facts(settled_ids(staffed), on, horizon)
+    best: dict[int, dict[int, Held]] = {}
+    for person_id, held in facts.held.items():
+        by_type: dict[int, list[Held]] = {}
+        for record in held:
+            by_type.setdefault(record.credential_type_id, []).append(record)
+        best[person_id] = {type_id: best_credential(records) for type_id, records in by_type.items()}
+    return Staffing(facts, best)
+
+
+def _staffed_between(scope: TeamScope, on: date, horizon: date):
+    return and_(
         Assignment.person_id.in_(scope.person_ids),
         Project.active,
         Assignment.starts_on <= horizon,
         or_(Assignment.ends_on.is_(None), Assignment.ends_on >= on),
     )
+
+
+def _month_index(column, dates: list[date]):
+    """SQL: the index of the first evaluation day on or after ``column``'s
+    date (NULL when it is past the horizon or unknown; most rows are, so
+    that is asked first)."""
+    return case((or_(column.is_(None), column > dates[-1]), None),
+                *((column <= day, index) for index, day in enumerate(dates)), else_=None)
+
+
+def assignments_at_risk(scope: TeamScope, on: date, horizon: date | None = None, limit: int | None = None,
+                        staffing: Staffing | None = None) -> tuple[list[RiskRow], int]:
+    """Assignments whose project needs a credential the person lacks or that
+    lapses before the assignment ends (by the horizon, the forecast's last
+    day unless given): the most urgent first, up to ``limit``, and how many
+    there are in all."""
+    horizon = horizon or evaluation_dates(on, MONTHS)[-1]
     rows = db.session.execute(
         select(Assignment.id, Assignment.person_id, Assignment.project_id, Assignment.starts_on,
                Assignment.ends_on, Person.first_name, Person.last_name, Project.code, Project.name)
         .join(Person, Person.id == Assignment.person_id)
         .join(Project, Project.id == Assignment.project_id)
-        .where(staffed)
+        .where(_staffed_between(scope, on, horizon))
     ).all()
     if not rows:
         return [], 0
     stints = [StaffedStint(aid, pid, Stint(project_id, starts, ends))
               for aid, pid, project_id, starts, ends, *_ in rows]
-    # Only the people on assignments: their credentials and projects' needs
-    # (as a subquery: an organisation staffs thousands, too many for a list).
-    people_staffed = select(Assignment.person_id).join(Project, Project.id == Assignment.project_id).where(staffed)
-    facts = compliance.load_facts(people_staffed, on, horizon)
-    project_types = {pid: [n.credential_type_id for n in needs] for pid, needs in facts.project_needs.items()}
+    staffing = staffing or load_staffing(scope, on, horizon)
+    project_types = {pid: [n.credential_type_id for n in needs]
+                     for pid, needs in staffing.facts.project_needs.items()}
     expiry_of = {}
-    for person_id, held in facts.held.items():
-        by_type: dict[int, list] = {}
-        for record in held:
-            by_type.setdefault(record.credential_type_id, []).append(record)
-        for type_id, records in by_type.items():
-            best = best_credential(records)
-            expiry_of[(person_id, type_id)] = (best.credential_id, best.expires_on)
+    for staffed in stints:
+        best = staffing.best.get(staffed.person_id, {})
+        for type_id in project_types.get(staffed.stint.project_id, ()):
+            if type_id in best:
+                expiry_of[(staffed.person_id, type_id)] = (best[type_id].credential_id, best[type_id].expires_on)
     risks = assignment_risks(stints, project_types, expiry_of, on, horizon)
     total = len(risks)
     if limit is not None:

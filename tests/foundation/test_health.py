@@ -94,3 +94,24 @@ def test_consumer_threads_starting_together_build_one_app(monkeypatch):
     for t in threads:
         t.join()
     assert errors == [] and len({id(a) for a in apps}) == 1
+
+
+def test_the_wsgi_entry_point_serves_the_app(tmp_path):
+    """What gunicorn loads (Procfile: portal.wsgi:app), in a process of its own
+    because it freezes the garbage collector's view of that process."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = (
+        "import gc, portal.wsgi as w\n"
+        "assert gc.get_freeze_count() > 0\n"
+        "print(w.app.test_client().get('/login').status_code)\n"
+    )
+    env = {**os.environ, "CREDWATCH_INSTANCE_PATH": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path}/wsgi.db"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[2], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "200"

@@ -24,13 +24,13 @@ def test_evaluation_dates_are_month_ends_including_leap_february():
 
 
 def test_forecast_months_from_counts():
-    months = forecast(ON, {(2026, 1): 1, (2026, 3): 2, (2027, 1): 9}, requirements=4, people=4,
+    months = forecast(ON, {(2026, 1): 1, (2026, 3): 2, (2027, 1): 9}, required_on=[4, 4, 4, 4], people=4,
                       met_on=[3, 3, 2, 1], people_short_on=[1, 1, 2, 3])
     assert [m.month for m in months] == month_starts(ON, 4)
     assert [m.expiring for m in months] == [1, 0, 2, 0]
     assert [m.percent_compliant for m in months] == [75.0, 75.0, 50.0, 25.0]
     assert [m.people_compliant for m in months] == [3, 3, 2, 1]
-    assert forecast(ON, {}, 0, 0, [0], [0])[0].percent_compliant == 100.0  # nothing required
+    assert forecast(ON, {}, [0], 0, [0], [0])[0].percent_compliant == 100.0  # nothing required
 
 
 def test_assignment_at_risk_when_credential_lapses_before_the_end():

@@ -263,3 +263,36 @@ def test_forecast_lists_the_most_urgent_risks_and_exports_them_all(org, manager_
 def test_risks_export_is_scoped(org, manager_client, compliance_client):
     assert manager_client.get(f"/team/forecast/risks.csv?manager={org.outsider.id}").status_code == 404
     assert compliance_client.get(f"/team/forecast/risks.csv?manager={org.outsider.id}").status_code == 200
+
+
+def test_forecast_follows_assignments_that_start_and_end(org, compliance_client):
+    """A project's requirement counts only while the assignment needing it
+    runs: an ending one stops counting, a future one starts counting."""
+    from portal.policies.forecast import evaluation_dates
+    from portal.services import forecast, team
+
+    on = today()
+    ends = evaluation_dates(on, 12)
+    acls = factories.credential_type("ACLS Provider", code="ACLS-RS")
+    project = factories.project(code="RESTAFF", name="Ward contract")
+    factories.requirement(acls, project=project)
+    dept = factories.department("Restaffing")
+    role = factories.job_role("RS")
+    factories.requirement(org.bls, job_role_=role)
+    leaving, joining, staying = (factories.person("R", f"S{i}", department=dept, job_role=role) for i in range(3))
+    for person in (leaving, joining, staying):
+        factories.credential(person, org.bls, expires_on=on + timedelta(days=900))
+    factories.assignment(project, leaving, starts_on=on - timedelta(days=30), ends_on=ends[1] + timedelta(days=3))
+    factories.assignment(project, joining, starts_on=ends[2] + timedelta(days=5), ends_on=ends[5] + timedelta(days=1))
+    factories.assignment(project, staying, starts_on=on - timedelta(days=30), ends_on=None)
+    factories.credential(staying, acls, expires_on=ends[3])  # lapses in month 4, still needed
+    db.session.commit()
+
+    result = forecast.team_forecast(team.resolve_scope(org.compliance_user, department_id=dept.id), on)
+    # Month:            0: 3 BLS + ACLS of leaving (missing) and staying      -> 4/5
+    # Month 2:          leaving's assignment ended: 3 BLS + staying's ACLS   -> 4/4
+    # Month 3:          joining starts without ACLS: 3 BLS + 2 ACLS, 1 unmet -> 4/5
+    # Month 4-5:        staying's ACLS lapsed too                            -> 3/5
+    # Month 6:          joining's assignment over                            -> 3/4
+    assert [m.percent_compliant for m in result.months][:7] == [80.0, 80.0, 100.0, 80.0, 60.0, 60.0, 75.0]
+    assert [m.people_compliant for m in result.months][:7] == [2, 2, 3, 2, 1, 1, 2]
