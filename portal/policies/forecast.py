@@ -103,14 +103,21 @@ def restaffed_figures(
         role_types = {need.credential_type_id for need in person.role_needs}
         stint_types = [(stint, {need.credential_type_id for need in project_needs.get(stint.project_id, ())})
                        for stint in person.stints]
-        expiry = person.expiry_by_type
         for i, day in enumerate(dates):
             types = role_types.union(*(types for stint, types in stint_types if stint.active_on(day)))
-            held = sum(1 for type_id in types if type_id in expiry and (expiry[type_id] is None or expiry[type_id] >= day))
+            held = sum(1 for type_id in types if _valid_on(person.expiry_by_type, type_id, day))
             required[i] += len(types)
             met[i] += held
             short[i] += held < len(types)
     return required, met, short
+
+
+def _valid_on(expiry_by_type: Mapping[int, date | None], type_id: int, day: date) -> bool:
+    """Held, and not expired before ``day`` (the snapshot's valid_expression)."""
+    if type_id not in expiry_by_type:
+        return False
+    expires = expiry_by_type[type_id]
+    return expires is None or expires >= day
 
 
 @dataclass(frozen=True)

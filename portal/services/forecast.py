@@ -6,8 +6,9 @@ say on which day each requirement lapses) in grouped queries whatever the
 team's size, for everyone whose requirements stay as they are today; people
 with a project assignment starting or ending within the twelve months are
 evaluated month by month from the engine's facts instead, so a requirement
-counts only while the assignment needing it runs. The assignment risks load the
-engine's facts for the people on assignments only.
+counts only while the assignment needing it runs. Those facts are loaded
+once, for the people on assignments only, and serve the assignment risks
+too.
 """
 from __future__ import annotations
 
@@ -78,9 +79,9 @@ def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS
     dates = evaluation_dates(on, months)
     starts = month_starts(on, months)
     staffing = load_staffing(scope, on, dates[-1])
-    restaffed = settled_ids(_restaffed_people(scope, on, dates[-1]))
-    steady = _steady_figures([in_scope(scope), RS.person_id.not_in(restaffed)], dates)
-    changing = _restaffed_figures(staffing, set(db.session.scalars(restaffed)), dates)
+    restaffed = set(db.session.scalars(_restaffed_people(scope, on, dates[-1])))
+    steady = _steady_figures([in_scope(scope), RS.person_id.not_in(_restaffed_people(scope, on, dates[-1]))], dates)
+    changing = _restaffed_figures(staffing, restaffed, dates)
     required_on, met_on, short_on = ([a + b for a, b in zip(x, y)] for x, y in zip(steady, changing))
 
     expiry_month = _month_index(RS.expires_on, dates)

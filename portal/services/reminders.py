@@ -725,7 +725,8 @@ def run_weekly_digests(on: date | None = None) -> int:
                              exists().where(aliased(Person, name="report").manager_id == Person.id))
     ).scalars().all()
     for manager in managers:
-        data = _digest_rows(settled_ids(select(Person.id).where(Person.id.in_(reporting_line_ids(manager.id)))), on)
+        line = settled_ids(select(Person.id).where(Person.id.in_(reporting_line_ids(manager.id))))
+        data = _digest_rows(line, on)
         written += _queue_digest(f"digest:{week}:manager:p{manager.id}", manager.id, manager.email,
                                  "manager", data, on, f"Your team’s credentials — week {week[-2:]}")
     for user in db.session.scalars(select(User).where(User.active)):

@@ -300,7 +300,8 @@ def build_matrix(scope: TeamScope, flt: MatrixFilter, on: date | None = None,
     states = snapshot_states([RS.person_id.in_(ids)], on) if ids else {}
     rows = [
         Row(person_id=r.id, name=f"{r.first_name} {r.last_name}", employee_id=r.employee_id,
-            department=r.department, manager_id=r.manager_id, cells={s.credential_type_id: s for s in states.get(r.id, ())})
+            department=r.department, manager_id=r.manager_id,
+            cells={s.credential_type_id: s for s in states.get(r.id, ())})
         for r in listed
     ]
     columns = [Column(*c) for c in db.session.execute(
