@@ -62,14 +62,17 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
         type_id: on + timedelta(days=lead_days(type_id) + ce_days_needed(values[2] or 0) + SLACK_THRESHOLD_DAYS)
         for type_id, values in types.items()
     }
-    states = snapshot_states([
+    candidates = [
         RS.person_id.in_(person_ids), RS.credential_id.is_not(None), RS.expires_on.is_not(None),
         or_(RS.warn_from <= on, RS.expires_on <= case(latest_start, value=RS.credential_type_id,
                                                       else_=on + timedelta(days=SLACK_THRESHOLD_DAYS))),
-    ], on) if types else {}
-    credential_ids = {s.credential_id for person_states in states.values() for s in person_states}
-    if not credential_ids:
+    ]
+    states = snapshot_states(candidates, on) if types else {}
+    if not states:
         return []
+    # The candidates' credentials as a subquery: an organisation has tens of
+    # thousands, too many to send back as a list of ids.
+    credential_ids = select(RS.credential_id).where(*candidates)
     ce_logged = ce_hours_logged(credential_ids)
     escalations: dict[int, list[str]] = {}
     for credential_id, step in db.session.execute(

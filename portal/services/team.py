@@ -223,6 +223,7 @@ class Matrix:
 # turned into Python objects.
 
 RS = RequirementSnapshot
+STATUS_BY_VALUE = {str(status): status for status in Status}  # a dict lookup; Status(value) is slow in bulk
 
 
 def in_scope(scope: TeamScope):
@@ -245,7 +246,7 @@ def snapshot_states(where, on: date) -> dict[int, list[RequirementState]]:
         days_left = None if row.expires_on is None else (row.expires_on - on).days
         out.setdefault(row.person_id, []).append(RequirementState(
             credential_type_id=row.credential_type_id,
-            status=Status(row.status),
+            status=STATUS_BY_VALUE[row.status],
             credential_id=row.credential_id,
             expires_on=row.expires_on,
             expiry_predicted=bool(row.expiry_predicted),
