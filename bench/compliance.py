@@ -242,6 +242,8 @@ def main() -> int:
             ("organisation, most urgent first", compliance, "/team?sort=worst", args.runs),
             ("organisation, filtered to expired (HTMX)", compliance, "/team?state=expired", args.runs),
             ("organisation forecast", compliance, "/team/forecast", max(5, args.runs // 3)),
+            ("renew now, manager over 500 people", manager, "/team/renewals", args.runs),
+            ("renew now, organisation (first 200)", compliance, "/team/renewals", max(5, args.runs // 3)),
         )
         print(f"{'page':45} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
         for label, client, page_url, runs in pages:

@@ -55,7 +55,7 @@ def overview():
     matrix = team_service.build_matrix(scope, flt, on=on)
     # The preview is for a team; organisation- or department-wide lists are
     # long and live on the renew-now page.
-    renewals = recommendations.renew_now(scope.person_ids, on=on, limit=RENEW_PREVIEW) if scope.root else []
+    renewals = recommendations.renew_now(scope.person_ids, on=on, limit=RENEW_PREVIEW).rows if scope.root else []
     return render("team/overview.html", block="results", matrix=matrix, renewals=renewals,
                   sorts=team_service.SORTS, **_scope_context(scope))
 
@@ -88,8 +88,8 @@ def risks_export():
 @role_required(*COMPLIANCE_VIEW_ROLES)
 def renewals():
     scope = _scope()
-    rows = recommendations.renew_now(scope.person_ids)
-    return render("team/renewals.html", block="results", rows=rows[:RENEW_LIST], total=len(rows), person=None,
+    found = recommendations.renew_now(scope.person_ids, limit=RENEW_LIST)
+    return render("team/renewals.html", block="results", rows=found.rows, total=found.total, person=None,
                   **_scope_context(scope))
 
 
@@ -97,8 +97,8 @@ def renewals():
 @role_required(*COMPLIANCE_VIEW_ROLES)
 def person_renewals(person_id: int):
     person = get_person_or_404(person_id, current_user)
-    rows = recommendations.renew_now([person.id])
-    return render("team/renewals.html", rows=rows, total=len(rows), person=person, scope=None, choices=None)
+    found = recommendations.renew_now([person.id])
+    return render("team/renewals.html", rows=found.rows, total=found.total, person=person, scope=None, choices=None)
 
 
 @bp.get("/export.<fmt>")

@@ -55,9 +55,13 @@ class Recommendation:
 
 
 def ce_outstanding(facts: RenewalFacts) -> float:
-    if not facts.ce_hours_required:
+    return ce_hours_to_earn(facts.ce_hours_required, facts.ce_hours_logged)
+
+
+def ce_hours_to_earn(required: float | None, logged: float) -> float:
+    if not required:
         return 0.0
-    return max(0.0, round(facts.ce_hours_required - facts.ce_hours_logged, 1))
+    return max(0.0, round(required - logged, 1))
 
 
 def ce_days_needed(hours: float) -> int:
@@ -72,16 +76,26 @@ def _plural(n: float, word: str) -> str:
     return f"{n_text} {word}" if n == 1 else f"{n_text} {word}s"
 
 
+def slack_days(days_left: int, renewal_lead_days: int | None, ce_hours_outstanding: float) -> int:
+    """Days left once the issuer's renewal time and CE time are allowed for."""
+    return days_left - max(0, renewal_lead_days or 0) - ce_days_needed(ce_hours_outstanding)
+
+
+def needs_renewal(status: Status, slack: int) -> bool:
+    """Whether a held, expiring credential belongs on the renew-now list."""
+    if status is Status.PENDING_REVIEW:
+        return False  # a document is on its way
+    return status in RENEWABLE or slack <= SLACK_THRESHOLD_DAYS
+
+
 def recommend(person_id: int, state: RequirementState, facts: RenewalFacts) -> Recommendation | None:
     """A recommendation for one requirement, or None if it needs no renewal yet."""
     if state.credential_id is None or state.days_left is None:
         return None  # missing or never expires: nothing to renew
     outstanding = ce_outstanding(facts)
     lead = max(0, facts.renewal_lead_days or 0)
-    slack = state.days_left - lead - ce_days_needed(outstanding)
-    if state.status not in RENEWABLE and slack > SLACK_THRESHOLD_DAYS:
-        return None
-    if state.status is Status.PENDING_REVIEW:
+    slack = slack_days(state.days_left, lead, outstanding)
+    if not needs_renewal(state.status, slack):
         return None
 
     reasons = []

@@ -4,10 +4,13 @@ The ranking rules live in ``portal.policies.recommendations``; this module
 gathers the facts they need in a fixed number of queries: the candidates'
 states from the compliance snapshot, the credential types with their
 issuers, CE hours logged per credential, project names and escalations
-already sent.
+already sent. When only the first places are wanted (an organisation has
+tens of thousands of candidates), a slim first pass ranks by slack and only
+the rows that can make those places become full recommendations.
 """
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -21,13 +24,17 @@ from portal.policies.recommendations import (
     Recommendation,
     RenewalFacts,
     ce_days_needed,
+    ce_hours_to_earn,
+    needs_renewal,
+    slack_days,
     ValiditySuggestion,
     learn_validity,
     rank,
     recommend,
 )
 from portal.services import compliance
-from portal.services.team import snapshot_states
+from portal.services.compliance_snapshot import status_expression
+from portal.services.team import STATUS_BY_VALUE, snapshot_states
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,13 @@ class RenewalRow:
     issuer_name: str
 
 
-def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None) -> list[RenewalRow]:
+@dataclass(frozen=True)
+class RenewList:
+    rows: list[RenewalRow]  # most urgent first, up to the limit asked for
+    total: int  # recommendations in all
+
+
+def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None) -> RenewList:
     """The ranked renew-now list for a set of people (a team or one person)."""
     on = on or today()
     policies = compliance.load_policies()
@@ -50,6 +63,8 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
             .join(Issuer, Issuer.id == CredentialType.issuer_id)
         )
     }
+    if not types:
+        return RenewList([], 0)
 
     def lead_days(type_id: int) -> int:
         policy_lead = policies(type_id).renewal_lead_days
@@ -67,13 +82,19 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
         or_(RS.warn_from <= on, RS.expires_on <= case(latest_start, value=RS.credential_type_id,
                                                       else_=on + timedelta(days=SLACK_THRESHOLD_DAYS))),
     ]
-    states = snapshot_states(candidates, on) if types else {}
-    if not states:
-        return []
     # The candidates' credentials as a subquery: an organisation has tens of
     # thousands, too many to send back as a list of ids.
     credential_ids = select(RS.credential_id).where(*candidates)
     ce_logged = ce_hours_logged(credential_ids)
+
+    def slack_of(type_id: int, credential_id: int, days_left: int) -> int:
+        to_earn = ce_hours_to_earn(types[type_id][2], ce_logged.get(credential_id, 0.0))
+        return slack_days(days_left, lead_days(type_id), to_earn)
+
+    total, shortlist = _shortlist(candidates, on, limit, slack_of)
+    states = snapshot_states(candidates + shortlist, on) if total else {}
+    if not states:
+        return RenewList([], total)
     escalations: dict[int, list[str]] = {}
     for credential_id, step in db.session.execute(
         select(Notification.credential_id, Notification.step)
@@ -113,8 +134,34 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
             .where(Person.id.in_({r.person_id for r in ranked}))
         )
     )
-    return [RenewalRow(r, names.get(r.person_id, "?"), types[r.credential_type_id][0],
-                       types[r.credential_type_id][3]) for r in ranked]
+    return RenewList([RenewalRow(r, names.get(r.person_id, "?"), types[r.credential_type_id][0],
+                                 types[r.credential_type_id][3]) for r in ranked], total)
+
+
+def _shortlist(candidates: list, on: date, limit: int | None, slack_of) -> tuple[int, list]:
+    """How many candidates need renewing, and a filter keeping only those
+    that can make the first ``limit`` places.
+
+    An organisation has tens of thousands of candidates; building every
+    one's full recommendation to show the first two hundred costs seconds.
+    A slim pass over (row, type, credential, expiry, state) computes each
+    slack — the ranking's first key — and keeps the rows whose slack is at
+    most the limit-th smallest; ties at the boundary all stay, so the
+    ranking's later keys still decide between them.
+    """
+    slacks = []
+    for row_id, type_id, credential_id, expires_on, status in db.session.execute(
+        select(RS.id, RS.credential_type_id, RS.credential_id, RS.expires_on, status_expression(on))
+        .where(*candidates)
+    ):
+        slack = slack_of(type_id, credential_id, (expires_on - on).days)
+        if needs_renewal(STATUS_BY_VALUE[status], slack):
+            slacks.append((slack, row_id))
+    total = len(slacks)
+    if limit is None or total <= limit:
+        return total, []
+    boundary = heapq.nsmallest(limit, (slack for slack, _ in slacks))[-1]
+    return total, [RS.id.in_([row_id for slack, row_id in slacks if slack <= boundary])]
 
 
 def ce_hours_logged(credential_ids) -> dict[int, float]:
