@@ -55,6 +55,7 @@ def defaults(instance_path: str) -> dict:
         "SMTP_PASSWORD": None,
         "SMTP_STARTTLS": False,
         "SMTP_TIMEOUT": 10,
+        "SMTP_MESSAGES_PER_CONNECTION": 100,  # then a fresh connection (servers cap them)
         "REMINDER_TIME": "07:00",
         "REMINDER_TIMEZONE": "UTC",
         # Weekly digests go out on this cron day of week (0 Sunday, 1 Monday).

@@ -16,6 +16,7 @@ class ScriptedHandler:
         self.messages: list[email.message.EmailMessage] = []
         self.rcpt_replies: list[str | None] = []
         self.data_replies: list[str | None] = []
+        self.peers: list = []  # the client address of each accepted message: one per connection
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.rcpt_replies.pop(0) if self.rcpt_replies else None
@@ -29,6 +30,7 @@ class ScriptedHandler:
         if reply:
             return reply
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 

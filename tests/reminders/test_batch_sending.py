@@ -102,3 +102,21 @@ def test_a_refused_address_skips_its_later_rows_in_the_same_batch(app, org, smtp
     assert [n.state for n in to_erin] == ["failed", "skipped"]
     assert counts["failed"] == 1 and counts["skipped"] == 1
     assert not any(m["To"].addresses[0].addr_spec == org.employee.email for m in smtp_server.messages)
+
+
+
+def test_a_batch_shares_smtp_connections(app, org, smtp_server):
+    """Messages in a batch go over one connection, a fresh one every
+    SMTP_MESSAGES_PER_CONNECTION messages."""
+    assert _team(org, 2) == 8  # 3 reminders, 3 escalations, 2 missing-requirement notices
+    app.config["SMTP_MESSAGES_PER_CONNECTION"] = 3
+    assert mailer.send_pending() == {"sent": 8}
+    assert len(smtp_server.messages) == 8
+    assert len(set(smtp_server.peers)) == 3  # 3 + 3 + 2
+
+
+def test_a_dropped_connection_fails_one_message_and_the_batch_goes_on(app, org, smtp_server):
+    assert _team(org, 1) == 6
+    smtp_server.data_replies = [None, "421 4.3.2 Service shutting down"]
+    assert mailer.send_pending() == {"sent": 5, "retry": 1}
+    assert len(set(smtp_server.peers)) == 2  # the 421 closed the first connection
