@@ -19,7 +19,8 @@ Who is told:
   ``skipped`` and the weekly digest carries it instead.
 - missing requirements: the holder, then manager and HR 14 and 30 days after
   the requirement was first seen missing (recorded by a ``missing-seen`` row
-  that is never sent), whether or not the holder could be told.
+  that is never sent), whether or not the holder could be told. Once it is
+  held again that record is closed, and a later gap is a new episode.
 - leavers (inactive people) get nothing and nobody is told about them.
 A document waiting for review pauses the holder's reminders (not escalations).
 """
@@ -32,7 +33,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import String, and_, case, cast, exists, func, literal, null, or_, select
+from sqlalchemy import String, and_, case, cast, exists, func, literal, null, or_, select, update
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -64,6 +65,7 @@ STAFF_PERSON = aliased(Person, name="staff_person")
 NEWER = aliased(Credential, name="newer")
 RENEWED = aliased(Credential, name="renewed")
 EARLIER = aliased(Notification, name="earlier")
+CLOSED = aliased(Notification, name="closed")
 ROLE_FOR_AUDIENCE = {"hr": "reviewer", "compliance": "compliance"}
 INSERT_COLUMNS = ("unique_key", "kind", "step", "person_id", "credential_id", "credential_type_id",
                   "recipient_person_id", "recipient_email", "due_on", "state", "attempts",
@@ -261,24 +263,55 @@ def _seen_selection(on: date):
     return query, columns, null()
 
 
+def close_missing_episodes() -> int:
+    """Close the record of a requirement seen missing once it is held (or no
+    longer required): renamed and marked ``closed``, it frees the keys, so
+    if the requirement goes missing again (a new assignment, a revoked
+    credential) that is a new episode, told and escalated from its own day."""
+    still_missing = exists().where(RS.person_id == Notification.person_id,
+                                   RS.credential_type_id == Notification.credential_type_id,
+                                   RS.credential_id.is_(None))
+    return db.session.execute(
+        update(Notification)
+        .where(Notification.kind == SEEN_KIND, Notification.step == "seen", ~still_missing)
+        .values(step="closed", unique_key=Notification.unique_key + literal(":closed:") + cast(Notification.id, String))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def _closed_episodes(subject=RS):
+    return select(func.count()).where(
+        CLOSED.kind == SEEN_KIND, CLOSED.step == "closed", CLOSED.person_id == subject.person_id,
+        CLOSED.credential_type_id == subject.credential_type_id,
+    ).scalar_subquery()
+
+
+def _episode_tag(subject=RS):
+    """Nothing for a requirement's first missing episode (the keys written
+    before episodes were counted), ":ep2", ":ep3"... for later ones."""
+    closed = _closed_episodes(subject)
+    return case((closed == 0, literal("")), else_=literal(":ep") + cast(closed + 1, String))
+
+
 def _missing_selection(audience: str, days: int, on: date):
     holder, earlier = HOLDER, EARLIER
     join, rid, email, token, where = _recipient(audience, holder)
     name = f"{audience}:missing" if days == 0 else f"{audience}:missing-d{days}"
     key = (literal("missing:person:") + cast(RS.person_id, String) + literal(":type:")
-           + cast(RS.credential_type_id, String) + literal(":to:") + token + literal(":" + name))
+           + cast(RS.credential_type_id, String) + _episode_tag() + literal(":to:") + token + literal(":" + name))
     query = join(select().select_from(RS).join(holder, holder.id == RS.person_id)).where(
         holder.active, RS.credential_id.is_(None), *where, _not_yet_written(key),
     )
     if audience == "employee":
         query = query.where(~RS.pending)
     else:
-        # escalate ``days`` after it was first seen missing (or, for rows from
-        # before that was recorded, first told to the holder), if still missing
+        # escalate ``days`` after this episode was first seen missing (or, for
+        # rows from before that was recorded, first told to the holder), if
+        # still missing
         query = query.where(exists().where(
             earlier.person_id == RS.person_id, earlier.credential_type_id == RS.credential_type_id,
             or_(and_(earlier.kind == SEEN_KIND, earlier.step == "seen"),
-                and_(earlier.kind == "missing", earlier.step == "employee:missing")),
+                and_(earlier.kind == "missing", earlier.step == "employee:missing", _closed_episodes() == 0)),
             earlier.due_on <= on - timedelta(days=days)))
     columns = dict(
         unique_key=key, kind=literal("missing"), step=literal(name), person_id=RS.person_id,
@@ -336,6 +369,9 @@ def scan(on: date | None = None, dry_run: bool = False) -> ScanResult:
     on = on or today()
     result = ScanResult(on=on, dry_run=dry_run)
     now = utcnow()
+    if not dry_run:
+        close_missing_episodes()
+        result.statements += 1
     for audience, query, columns, expires in selections(on):
         result.statements += 1
         if dry_run:

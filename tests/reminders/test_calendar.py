@@ -229,3 +229,53 @@ def test_optional_credential_goes_to_the_digest_when_policy_allows_and_chosen(ap
     states = {n.credential_type_id: n.state for n in db.session.scalars(
         select(Notification).where(Notification.kind == "reminder"))}
     assert states == {extra.id: "skipped", org.bls.id: "pending"}  # the required one is always sent
+
+
+def test_a_requirement_missing_again_is_a_new_episode(app, org):
+    """Told and escalated from the day it went missing again, not from the
+    first time (and told at all: the first episode's keys are not reused)."""
+    factories.default_policy()
+    db.session.commit()
+
+    def erin_missing():
+        return [(n.step, n.due_on) for n in db.session.scalars(
+            select(Notification).where(Notification.kind == "missing", Notification.person_id == org.employee.id)
+            .order_by(Notification.id))]
+
+    start = date(2026, 1, 5)
+    reminders.scan(start)
+    reminders.scan(start + timedelta(days=14))
+    assert erin_missing() == [("employee:missing", start), ("manager:missing-d14", start + timedelta(days=14))]
+
+    credential = factories.credential(org.employee, org.bls, expires_on=date(2027, 6, 30))
+    db.session.commit()
+    reminders.scan(start + timedelta(days=20))  # held: the episode closes
+    seen = db.session.scalars(select(Notification).where(Notification.kind == "missing-seen",
+                                                         Notification.person_id == org.employee.id)).all()
+    assert [n.step for n in seen] == ["closed"]
+
+    db.session.delete(credential)  # recorded by mistake: the requirement is missing again
+    db.session.commit()
+    again = start + timedelta(days=40)
+    reminders.scan(again)
+    assert erin_missing()[2:] == [("employee:missing", again)]
+    reminders.scan(again + timedelta(days=13))
+    assert len(erin_missing()) == 3  # no escalation before 14 days of the new episode
+    reminders.scan(again + timedelta(days=14))
+    assert erin_missing()[3:] == [("manager:missing-d14", again + timedelta(days=14))]
+
+
+def test_a_blip_between_scans_is_the_same_episode(app, org):
+    factories.default_policy()
+    db.session.commit()
+    start = date(2026, 1, 5)
+    reminders.scan(start)
+    credential = factories.credential(org.employee, org.bls, expires_on=date(2027, 6, 30))
+    db.session.commit()
+    db.session.delete(credential)
+    db.session.commit()
+    reminders.scan(start + timedelta(days=1))
+    reminders.scan(start + timedelta(days=14))
+    steps = [n.step for n in db.session.scalars(select(Notification).where(
+        Notification.kind == "missing", Notification.person_id == org.employee.id))]
+    assert steps == ["employee:missing", "manager:missing-d14"]
