@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, Timestamped, utcnow
@@ -14,6 +14,15 @@ from portal.models.people import Person, User
 #                  \-> failed ("could not read": still reviewable, never dropped)
 DOCUMENT_STATES = ("queued", "reading", "needs_review", "failed", "confirmed", "rejected")
 OPEN_STATES = ("queued", "reading", "needs_review", "failed")
+# The fields a reviewer confirms; the least sure of them rates an extraction.
+REVIEWED_FIELDS = ("holder_name", "license_number", "credential_type", "issue_date", "expiry_date", "issuer")
+
+
+def confidence_floor(confidence: dict[str, Any] | None) -> Optional[float]:
+    """The lowest confidence among the reviewed fields (None: none rated)."""
+    values = [value for name, value in (confidence or {}).items()
+              if name in REVIEWED_FIELDS and isinstance(value, (int, float))]
+    return float(min(values)) if values else None
 
 
 class Document(Timestamped, Base):
@@ -91,9 +100,18 @@ class Extraction(Base):
     error_code: Mapped[Optional[str]] = mapped_column(String(64))
     error_message: Mapped[Optional[str]] = mapped_column(Text)
     hints_used: Mapped[int] = mapped_column(default=0)
+    # confidence_floor(confidence), kept by the ORM so the review queue can
+    # filter low-confidence documents in SQL rather than reading every one.
+    min_confidence: Mapped[Optional[float]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="extractions")
+
+
+@event.listens_for(Extraction, "before_insert")
+@event.listens_for(Extraction, "before_update")
+def _rate_extraction(_mapper, _connection, extraction: Extraction) -> None:
+    extraction.min_confidence = confidence_floor(extraction.confidence)
 
 
 class IssuerHint(Base):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,6 +28,7 @@ from portal.models import (
     Credential,
     CredentialType,
     Document,
+    Extraction,
     IssuerHint,
     Notification,
     Person,
@@ -208,16 +209,21 @@ class QueuePage:
 
 def min_confidence(document: Document) -> float | None:
     extraction = document.latest_extraction
-    if extraction is None or not extraction.confidence:
-        return None
-    values = [v for k, v in extraction.confidence.items() if k in
-              ("holder_name", "license_number", "credential_type", "issue_date", "expiry_date", "issuer")]
-    return min(values) if values else None
+    return None if extraction is None else extraction.min_confidence
 
 
 def is_low_confidence(document: Document) -> bool:
     value = min_confidence(document)
     return document.state == "failed" or (value is not None and value < LOW_CONFIDENCE)
+
+
+def _low_confidence_clause():
+    """SQL for is_low_confidence: failed, or the latest extraction's least
+    sure reviewed field under LOW_CONFIDENCE."""
+    latest = (select(func.max(Extraction.id)).where(Extraction.document_id == Document.id)
+              .correlate(Document).scalar_subquery())
+    unsure = exists().where(Extraction.id == latest, Extraction.min_confidence < LOW_CONFIDENCE)
+    return or_(Document.state == "failed", unsure)
 
 
 def queue(filters: QueueFilters, page_size: int = 25) -> QueuePage:
@@ -228,21 +234,15 @@ def queue(filters: QueueFilters, page_size: int = 25) -> QueuePage:
         query = query.where(Person.department_id == filters.department_id)
     if filters.credential_type_id:
         query = query.where(Document.credential_type_id == filters.credential_type_id)
+    if filters.low_confidence:
+        query = query.where(_low_confidence_clause())
     order = Document.created_at.asc() if filters.sort == "oldest" else Document.created_at.desc()
     query = query.order_by(order, Document.id).options(
         selectinload(Document.extractions), selectinload(Document.person).selectinload(Person.department),
         selectinload(Document.claimed_by),
     )
-    if filters.low_confidence:
-        # Confidence lives in the extraction's JSON; the open queue is small,
-        # so it is filtered here rather than with engine-specific JSON SQL.
-        rows = [d for d in db.session.scalars(query) if is_low_confidence(d)]
-        total = len(rows)
-        start = (filters.page - 1) * page_size
-        rows = rows[start:start + page_size]
-    else:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-        rows = list(db.session.scalars(query.limit(page_size).offset((filters.page - 1) * page_size)))
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = list(db.session.scalars(query.limit(page_size).offset((filters.page - 1) * page_size)))
     pages = max(1, -(-total // page_size))
     return QueuePage(rows, total, min(filters.page, pages), pages, state_counts())
 

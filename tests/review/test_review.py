@@ -208,3 +208,27 @@ def test_queue_filters_and_counts(app, org, pdf_bytes):
     assert [d.id for d in review.queue(review.QueueFilters(sort="newest")).documents] == [broken.id, ok.id]
     low = review.queue(review.QueueFilters(low_confidence=True)).documents
     assert broken.id in [d.id for d in low]
+
+
+def test_low_confidence_filter_reads_the_latest_extraction_in_sql(app, org):
+    from portal.models import Extraction
+
+    def doc(*floors):
+        d = factories.document(org.employee)
+        db.session.flush()
+        for floor in floors:  # extractions in order; the last is the latest
+            db.session.add(Extraction(document_id=d.id, confidence={
+                "holder_name": 0.99, "license_number": floor, "expiry_date": 0.95, "not_reviewed": 0.01}))
+        return d
+
+    unsure, sure, reread_sure, reread_unsure, unrated = doc(0.4), doc(0.9), doc(0.3, 0.96), doc(0.96, 0.5), doc()
+    unrated.state = "failed"
+    db.session.commit()
+    assert db.session.get(Extraction, sure.extractions[0].id).min_confidence == 0.9  # the ignored field is not the floor
+    expected = [unsure.id, reread_unsure.id, unrated.id]
+    page = review.queue(review.QueueFilters(low_confidence=True), page_size=2)
+    assert (page.total, page.pages, [d.id for d in page.documents]) == (3, 2, expected[:2])
+    second = review.queue(review.QueueFilters(low_confidence=True, page=2), page_size=2)
+    assert [d.id for d in second.documents] == expected[2:]
+    assert all(review.is_low_confidence(d) for d in page.documents + second.documents)
+    assert not review.is_low_confidence(sure) and not review.is_low_confidence(reread_sure)
