@@ -36,6 +36,10 @@ Public API (stable; the portal calls these):
     printed next to the value, its position and bbox). Store hints per issuer
     and pass them back: ``extract(path, hints=[...])``.
 
+``hints_isolated(extraction_dict, field, corrected_value, timeout=120, memory_mb=2048) -> dict``
+    The same in the isolated child process (it reads the document again);
+    raises ``IntakeError`` when that fails, times out or runs out of memory.
+
 ``load_directory()``, ``find_issuer(text)``, ``find_credential_type(text)``
     The issuer directory (``intake/data/issuers.yaml``), loaded once.
 
@@ -47,7 +51,7 @@ from __future__ import annotations
 from .directory import find_credential_type, find_issuer, load_directory
 from .errors import IntakeError
 from .hints import hints_from_correction
-from .isolate import extract_isolated
+from .isolate import extract_isolated, hints_isolated
 from .model import Evidence, Extraction
 from .render import render_page
 from .sniff import sniff
@@ -60,6 +64,6 @@ def extract(path, hints: list[dict] | None = None) -> Extraction:
 
 
 __all__ = [
-    "extract", "extract_isolated", "sniff", "render_page", "hints_from_correction", "Extraction",
+    "extract", "extract_isolated", "sniff", "render_page", "hints_from_correction", "hints_isolated", "Extraction",
     "Evidence", "IntakeError", "load_directory", "find_issuer", "find_credential_type",
 ]

@@ -53,43 +53,79 @@ class Worker:
             self.proc.wait()
         self.proc = None
 
-    def extract(self, path: str, hints: list[dict] | None = None,
-                timeout: float = DEFAULT_TIMEOUT) -> Extraction:
-        started = time.perf_counter()
+    def _ask(self, request: dict, timeout: float) -> tuple[dict | None, bool]:
+        """Send one request and wait up to ``timeout``: (the reply, False), or
+        (None, died) after a timeout or the worker's death (it is then closed)."""
         if self.proc is None or self.proc.poll() is not None:
             self.proc = self._start()
-        request = json.dumps({"path": str(path), "hints": hints or [], "ocr_timeout": max(1.0, timeout - 2)})
         try:
-            self.proc.stdin.write(request + "\n")
+            self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
             ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
             line = self.proc.stdout.readline() if ready else None
         except (BrokenPipeError, OSError):
             line = ""
         if line:
-            return Extraction.from_dict(json.loads(line))
+            return json.loads(line), False
         # timed out, or the worker died (out of memory under RLIMIT_AS, a crash)
-        died = line == ""
         self.close()
-        code = "too_large" if died else "timeout"
-        message = ("Reading the document needed more memory than allowed or crashed the reader."
-                   if died else f"Reading the document took longer than {timeout:.0f} s.")
-        result = Extraction(path=str(path), error=IntakeError(code, message).to_dict())
+        return None, line == ""
+
+    @staticmethod
+    def _failure(died: bool, timeout: float) -> IntakeError:
+        if died:
+            return IntakeError("too_large",
+                               "Reading the document needed more memory than allowed or crashed the reader.")
+        return IntakeError("timeout", f"Reading the document took longer than {timeout:.0f} s.")
+
+    def extract(self, path: str, hints: list[dict] | None = None,
+                timeout: float = DEFAULT_TIMEOUT) -> Extraction:
+        started = time.perf_counter()
+        reply, died = self._ask({"path": str(path), "hints": hints or [], "ocr_timeout": max(1.0, timeout - 2)},
+                                timeout)
+        if reply is not None:
+            return Extraction.from_dict(reply)
+        result = Extraction(path=str(path), error=self._failure(died, timeout).to_dict())
         result.seconds = time.perf_counter() - started
         return result
+
+    def hint(self, extraction: dict, field: str, corrected_value: str, timeout: float = DEFAULT_TIMEOUT) -> dict:
+        """``hints_from_correction`` in this worker; raises IntakeError when
+        reading the document fails, runs out of time or memory."""
+        reply, died = self._ask({"task": "hint", "extraction": extraction, "field": field,
+                                 "value": corrected_value}, timeout)
+        if reply is None:
+            raise self._failure(died, timeout)
+        if "error" in reply:
+            raise IntakeError("internal", reply["error"])
+        return reply["hint"]
 
 
 _shared: Worker | None = None
 _lock = threading.Lock()
 
 
+def _shared_worker(memory_mb: int) -> Worker:
+    """The process's one worker with that memory limit (call holding _lock)."""
+    global _shared
+    if _shared is None or _shared.memory_mb != memory_mb:
+        if _shared:
+            _shared.close()
+        _shared = Worker(memory_mb)
+    return _shared
+
+
 def extract_isolated(path: str, hints: list[dict] | None = None, timeout: float = DEFAULT_TIMEOUT,
                      memory_mb: int = DEFAULT_MEMORY_MB) -> Extraction:
     """``extract`` in a resource-limited child process (the portal's job calls this)."""
-    global _shared
     with _lock:
-        if _shared is None or _shared.memory_mb != memory_mb:
-            if _shared:
-                _shared.close()
-            _shared = Worker(memory_mb)
-        return _shared.extract(path, hints, timeout)
+        return _shared_worker(memory_mb).extract(path, hints, timeout)
+
+
+def hints_isolated(extraction: dict, field: str, corrected_value: str, timeout: float = DEFAULT_TIMEOUT,
+                   memory_mb: int = DEFAULT_MEMORY_MB) -> dict:
+    """``hints_from_correction`` in the same resource-limited child process:
+    learning from a correction reads the document again, and a document is
+    only ever read under the worker's limits."""
+    with _lock:
+        return _shared_worker(memory_mb).hint(extraction, field, corrected_value, timeout)

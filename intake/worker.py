@@ -1,15 +1,27 @@
-"""Child process loop for intake.isolate: one JSON request per line in, one result out."""
+"""Child process loop for intake.isolate: one JSON request per line in, one result out.
+
+A request extracts a document, or (``"task": "hint"``) reads a corrected
+document again to learn where the corrected value is printed.
+"""
 import json
 import sys
 
+from .hints import hints_from_correction
 from .pipeline import extract_document
+
+
+def answer(req: dict) -> dict:
+    if req.get("task") == "hint":
+        try:
+            return {"hint": hints_from_correction(req["extraction"], req["field"], req["value"])}
+        except Exception as error:  # reported to the parent, which decides
+            return {"error": f"{type(error).__name__}: {error}"}
+    return extract_document(req["path"], req.get("hints") or None, req.get("ocr_timeout", 60.0)).to_dict()
 
 
 def main() -> None:
     for line in sys.stdin:
-        req = json.loads(line)
-        result = extract_document(req["path"], req.get("hints") or None, req.get("ocr_timeout", 60.0))
-        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps(answer(json.loads(line)), ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
 

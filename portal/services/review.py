@@ -47,6 +47,7 @@ LOW_CONFIDENCE = 0.75
 # Fields a reviewer's correction can teach the pipeline (see intake.hints).
 HINT_FIELDS = ("holder_name", "license_number", "issue_date", "expiry_date")
 MAX_HINTS_PER_FIELD = 3
+HINT_TIMEOUT = 60.0  # seconds to re-read a corrected document (in the isolated reader)
 DECIDABLE = ("needs_review", "failed")
 
 QUEUE_STATES = {
@@ -154,7 +155,7 @@ def learn_from_corrections(document_id: int) -> list[IssuerHint]:
         if name not in HINT_FIELDS or not value:
             continue
         try:
-            hint = intake.hints_from_correction(as_read, name, str(value))
+            hint = intake.hints_isolated(as_read, name, str(value), timeout=HINT_TIMEOUT)
         except Exception:  # a hint is a bonus; never fail the decision's follow-up
             log.exception("no hint from document %s field %s", document_id, name)
             continue

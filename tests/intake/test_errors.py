@@ -170,3 +170,28 @@ def test_pdf_decompression_bomb_in_isolated_worker(tmp_path, kind):
         assert ok.error is None and ok.license_number == "HVW-40917"   # the worker still (or again) works
     finally:
         worker.close()
+
+
+def test_hints_are_learned_in_the_isolated_worker_and_its_limits_hold(tmp_path):
+    """Learning from a correction reads the document again: in the worker,
+    so a slow or hostile file cannot take the consumer down with it."""
+    import intake
+
+    card = make_pdf(tmp_path / "c.pdf", [LICENSE_CARD])
+    read = intake.extract(card).to_dict()
+    worker = Worker()
+    try:
+        hint = worker.hint(read, "license_number", "HVW-40917", timeout=60)
+        assert hint == intake.hints_from_correction(read, "license_number", "HVW-40917")
+        assert hint["bbox"]
+        slow = make_image(tmp_path / "slow.png", [(60, 60 + 50 * i, 36, f"Line {i} of a long certificate text")
+                                                 for i in range(18)])
+        with pytest.raises(intake.IntakeError) as failed:
+            worker.hint(dict(read, path=str(slow)), "license_number", "HVW-40917", timeout=0.3)
+        assert failed.value.code == "timeout"
+        with pytest.raises(intake.IntakeError) as refused:
+            worker.hint(read, "issuer_code", "X", timeout=60)  # no hints for that field
+        assert refused.value.code == "internal" and "issuer_code" in refused.value.message
+        assert worker.hint(read, "license_number", "HVW-40917", timeout=60) == hint  # a fresh worker
+    finally:
+        worker.close()
