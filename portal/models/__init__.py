@@ -3,7 +3,7 @@ from portal.models.audit import AuditEvent
 from portal.models.base import Base, today, utcnow
 from portal.models.compliance import RequirementSnapshot
 from portal.models.credentials import CeActivity, Credential
-from portal.models.documents import Document, Extraction, IssuerHint
+from portal.models.documents import Document, Extraction, IssuerHint, LearnedTypeName
 from portal.models.integrations import (
     API_SCOPES,
     ApiToken,
@@ -19,7 +19,7 @@ from portal.models.taxonomy import CredentialType, Issuer
 
 __all__ = [
     "API_SCOPES", "ROLES", "ROLE_LABELS", "ApiToken", "Assignment", "AuditEvent", "Base",
-    "CeActivity", "Credential", "CredentialType", "Department", "Document", "Extraction",
+    "CeActivity", "Credential", "CredentialType", "Department", "Document", "Extraction", "LearnedTypeName",
     "ImportMapping", "Issuer", "IssuerHint", "JobRole", "Notification", "Person", "Project",
     "ReminderPolicy", "Requirement", "RequirementSnapshot", "User", "Webhook", "WebhookDelivery", "WorkerHeartbeat",
     "today", "utcnow",

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, Timestamped, utcnow
@@ -124,5 +124,22 @@ class IssuerHint(Base):
     field: Mapped[str] = mapped_column(String(40))
     hint: Mapped[dict[str, Any]] = mapped_column(default=dict)
     document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id"))
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LearnedTypeName(Base):
+    """The credential type reviewers confirmed for a type name the pipeline
+    read on one issuer's documents, when it proposed another (or none): the
+    next document reading the same name is proposed the confirmed type."""
+
+    __tablename__ = "learned_type_names"
+    __table_args__ = (UniqueConstraint("issuer_key", "read_name", name="uq_learned_type_names_issuer_read"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issuer_key: Mapped[str] = mapped_column(String(200))  # as for IssuerHint; "" when no issuer was read
+    read_name: Mapped[str] = mapped_column(String(300))  # folded
+    credential_type_id: Mapped[int] = mapped_column(ForeignKey("credential_types.id", ondelete="CASCADE"))
+    document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id", ondelete="SET NULL"))
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -337,9 +337,16 @@ def finish_reading(document_id: int, result, hints_used: int = 0) -> Document | 
 
 
 def proposed_type_id(fields: dict[str, Any]) -> int | None:
-    """The portal's CredentialType for what the pipeline read, if it knows one."""
+    """The portal's CredentialType for what the pipeline read, if it knows
+    one: what reviewers confirmed for the same name before, else the type
+    the pipeline's directory matched."""
     import intake
 
+    from portal.services.review import learned_type_id
+
+    learned = learned_type_id(fields)
+    if learned is not None:
+        return learned
     code = fields.get("credential_type_code")
     if not code and fields.get("credential_type"):
         found = intake.find_credential_type(fields["credential_type"], fields.get("issuer_code"))

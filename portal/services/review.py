@@ -30,6 +30,7 @@ from portal.models import (
     Document,
     Extraction,
     IssuerHint,
+    LearnedTypeName,
     Notification,
     Person,
     User,
@@ -106,6 +107,47 @@ def issuer_key_for_type(credential_type_id: int | None) -> str | None:
         return None
     ctype = db.session.get(CredentialType, credential_type_id)
     return f"code:{ctype.issuer.code}" if ctype else None
+
+
+def _type_key(fields: dict[str, Any] | None) -> tuple[str, str] | None:
+    """(issuer key, folded type name as read) for learning types: an issuer
+    whose type names the pipeline does not know still has a key (with no
+    name), so its documents are proposed the type reviewers chose last."""
+    text = (fields or {}).get("credential_type")
+    key, name = issuer_key_for_fields(fields) or "", (fold_name(str(text))[:300] if text else "")
+    return (key, name) if key or name else None
+
+
+def learned_type_id(fields: dict[str, Any] | None) -> int | None:
+    """The type reviewers confirmed before for documents read like these,
+    where they chose another type than the one proposed."""
+    key = _type_key(fields)
+    if key is None:
+        return None
+    return db.session.scalar(select(LearnedTypeName.credential_type_id).where(
+        LearnedTypeName.issuer_key == key[0], LearnedTypeName.read_name == key[1]))
+
+
+def learn_type_choice(document: Document, credential_type_id: int, reviewer: User) -> LearnedTypeName | None:
+    """Remember the reviewer's type when it is not the one proposed for what
+    the pipeline read (in the caller's transaction, audited)."""
+    extraction = document.latest_extraction
+    fields = dict(extraction.fields or {}) if extraction and not extraction.error_code else {}
+    key = _type_key(fields)
+    if key is None or document_service.proposed_type_id(fields) == credential_type_id:
+        return None
+    row = db.session.scalar(select(LearnedTypeName).where(LearnedTypeName.issuer_key == key[0],
+                                                          LearnedTypeName.read_name == key[1]))
+    before = None if row is None else {"credential_type_id": row.credential_type_id}
+    if row is None:
+        row = LearnedTypeName(issuer_key=key[0], read_name=key[1], credential_type_id=credential_type_id)
+        db.session.add(row)
+    row.credential_type_id, row.document_id, row.created_by_id = credential_type_id, document.id, reviewer.id
+    db.session.flush()
+    audit.record("credential_type.learned", row, actor=reviewer, before=before, after={
+        "issuer_key": key[0], "read_name": key[1], "credential_type_id": credential_type_id,
+        "document_id": document.id})
+    return row
 
 
 def hints_for_issuer(issuer_key: str) -> list[dict]:
@@ -440,6 +482,7 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
         db.session.add(credential)
         db.session.flush()
         document.credential_id = credential.id
+        learn_type_choice(document, ctype.id, reviewer)
         superseded = supersede_older(credential, document.renews_credential_id)
         audit.record("credential.created", credential, actor=reviewer,
                      after=audit.snapshot(credential, CREDENTIAL_FIELDS))

@@ -232,3 +232,41 @@ def test_low_confidence_filter_reads_the_latest_extraction_in_sql(app, org):
     assert [d.id for d in second.documents] == expected[2:]
     assert all(review.is_low_confidence(d) for d in page.documents + second.documents)
     assert not review.is_low_confidence(sure) and not review.is_low_confidence(reread_sure)
+
+
+def test_a_type_correction_is_proposed_for_the_next_document_read_alike(app, org):
+    """The issuer's certificates name no type the pipeline knows: after a
+    reviewer chose one, the next document from that issuer proposes it."""
+    from portal.models import LearnedTypeName
+
+    forklift = factories.credential_type("Powered Industrial Truck Operator", code="PIT-OP")
+    db.session.commit()
+    first = _read_document(org, certificate_pdf(lakeside()), "forklift-1.pdf")
+    assert first.credential_type_id is None
+    review.confirm(first, org.reviewer_user, _form(first, credential_type_id=forklift.id), first.version)
+    [learned] = db.session.scalars(select(LearnedTypeName)).all()
+    assert (learned.issuer_key, learned.read_name, learned.credential_type_id) == (
+        "name:lakeside distribution co", "", forklift.id)
+    assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.action == "credential_type.learned"))
+
+    second = _read_document(org, certificate_pdf(lakeside(holder="Sam Driver", number="LK-90001")), "forklift-2.pdf")
+    assert second.credential_type_id == forklift.id
+    assert review.proposed_values(second)["credential_type_id"] == forklift.id
+
+    # confirming what was proposed teaches nothing new; choosing another type re-teaches
+    review.confirm(second, org.reviewer_user, _form(second), second.version)
+    assert db.session.scalar(select(func.count(LearnedTypeName.id))) == 1
+    third = _read_document(org, certificate_pdf(lakeside(holder="Ana Lift", number="LK-90002")), "forklift-3.pdf")
+    review.confirm(third, org.reviewer_user, _form(third, credential_type_id=org.bls.id), third.version)
+    db.session.refresh(learned)
+    assert learned.credential_type_id == org.bls.id
+
+
+def test_confirming_the_proposed_type_learns_nothing(app, org, pdf_bytes):
+    from portal.models import LearnedTypeName
+
+    document = _read_document(org, pdf_bytes())
+    review.confirm(document, org.reviewer_user, _form(document, credential_type_id=org.bls.id), document.version)
+    proposed = documents.proposed_type_id(document.latest_extraction.fields)
+    learned = db.session.scalars(select(LearnedTypeName)).all()
+    assert proposed == org.bls.id and learned == []
