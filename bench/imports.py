@@ -1,6 +1,7 @@
 """Import speed: a 10,000-person HRIS file and a 50,000-row credential
 spreadsheet, previewed and applied through the same service the admin pages
-use, on a fresh SQLite database in a temporary instance folder.
+use, on a fresh SQLite database in a temporary instance folder (or
+CREDWATCH_BENCH_DATABASE_URL for an existing, empty, PostgreSQL database).
 
 The 40 job roles in the file each require two of the five credential types,
 so applying also re-evaluates everyone's compliance snapshot. Each file is
@@ -56,7 +57,8 @@ def main() -> None:
     from portal.models import Credential, CredentialType, Issuer, JobRole, Person, Requirement, RequirementSnapshot, User
     from portal.services import imports
 
-    app = create_app({"INSTANCE_PATH": INSTANCE, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{INSTANCE}/bench.db"})
+    url = os.environ.get("CREDWATCH_BENCH_DATABASE_URL") or f"sqlite:///{INSTANCE}/bench.db"
+    app = create_app({"INSTANCE_PATH": INSTANCE, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade(revision="heads")
         admin = User(email="bench@example.test", password_hash="x")
