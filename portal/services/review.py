@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.extensions import db
@@ -139,11 +140,14 @@ def learn_type_choice(document: Document, credential_type_id: int, reviewer: Use
     row = db.session.scalar(select(LearnedTypeName).where(LearnedTypeName.issuer_key == key[0],
                                                           LearnedTypeName.read_name == key[1]))
     before = None if row is None else {"credential_type_id": row.credential_type_id}
-    if row is None:
-        row = LearnedTypeName(issuer_key=key[0], read_name=key[1], credential_type_id=credential_type_id)
-        db.session.add(row)
-    row.credential_type_id, row.document_id, row.created_by_id = credential_type_id, document.id, reviewer.id
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a reviewer learning the same name at the same moment wins
+            if row is None:
+                row = LearnedTypeName(issuer_key=key[0], read_name=key[1], credential_type_id=credential_type_id)
+                db.session.add(row)
+            row.credential_type_id, row.document_id, row.created_by_id = credential_type_id, document.id, reviewer.id
+    except IntegrityError:
+        return None
     audit.record("credential_type.learned", row, actor=reviewer, before=before, after={
         "issuer_key": key[0], "read_name": key[1], "credential_type_id": credential_type_id,
         "document_id": document.id})
