@@ -26,12 +26,11 @@ def configure_engine_options(app: Flask) -> None:
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if is_sqlite(app):
         options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
-    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        options.setdefault("pool_pre_ping", True)
+        return
+    options.setdefault("pool_pre_ping", True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         connect_args = options.setdefault("connect_args", {})
         connect_args["options"] = " ".join(filter(None, (connect_args.get("options"), "-c jit=off")))
-    else:
-        options.setdefault("pool_pre_ping", True)
 
 
 def install_sqlite_pragmas(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from portal.extensions import db
 from portal.models import CeActivity, today
-from portal.policies.recommendations import RenewalFacts, ce_outstanding
+from portal.policies.recommendations import ce_hours_to_earn
 from portal.rendering import render
 from portal.services import recommendations
 from portal.services import setup as setup_service
@@ -24,7 +24,7 @@ def _may_log(credential) -> bool:
 def _page(credential, values=None, errors=None, status=200):
     logged = recommendations.ce_hours_logged([credential.id]).get(credential.id, 0.0)
     required = credential.credential_type.ce_hours
-    outstanding = ce_outstanding(RenewalFacts(ce_hours_required=required, ce_hours_logged=logged))
+    outstanding = ce_hours_to_earn(required, logged)
     credential_url = (url_for("registry.credential", credential_id=credential.id)
                       if "registry.credential" in current_app.view_functions else None)
     return render("ce/credential.html", credential=credential, logged=logged, credential_url=credential_url,

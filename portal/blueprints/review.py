@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.routing import db_id
+from portal.routing import db_id, parse_id
 from portal.extensions import db
 from portal.models import CredentialType, Department, Issuer, Person
 from portal.navigation import nav_item
@@ -88,13 +88,13 @@ def document(document_id: int):
 
 
 def _expected_version():
-    return review.parse_id(request.form.get("version"))
+    return parse_id(request.form.get("version"))
 
 
 def _form_values(document):
     values = dict(request.form.items())
     for name in ("person_id", "credential_type_id"):
-        values[name] = review.parse_id(values.get(name))
+        values[name] = parse_id(values.get(name))
     return values
 
 

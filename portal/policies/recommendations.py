@@ -54,10 +54,6 @@ class Recommendation:
     projects: tuple[str, ...] = ()
 
 
-def ce_outstanding(facts: RenewalFacts) -> float:
-    return ce_hours_to_earn(facts.ce_hours_required, facts.ce_hours_logged)
-
-
 def ce_hours_to_earn(required: float | None, logged: float) -> float:
     if not required:
         return 0.0
@@ -92,7 +88,7 @@ def recommend(person_id: int, state: RequirementState, facts: RenewalFacts) -> R
     """A recommendation for one requirement, or None if it needs no renewal yet."""
     if state.credential_id is None or state.days_left is None:
         return None  # missing or never expires: nothing to renew
-    outstanding = ce_outstanding(facts)
+    outstanding = ce_hours_to_earn(facts.ce_hours_required, facts.ce_hours_logged)
     lead = max(0, facts.renewal_lead_days or 0)
     slack = slack_days(state.days_left, lead, outstanding)
     if not needs_renewal(state.status, slack):

@@ -79,9 +79,9 @@ def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS
     dates = evaluation_dates(on, months)
     starts = month_starts(on, months)
     staffing = load_staffing(scope, on, dates[-1])
-    restaffed = set(db.session.scalars(_restaffed_people(scope, on, dates[-1])))
-    steady = _steady_figures([in_scope(scope), RS.person_id.not_in(_restaffed_people(scope, on, dates[-1]))], dates)
-    changing = _restaffed_figures(staffing, restaffed, dates)
+    restaffed = _restaffed_people(scope, on, dates[-1])
+    steady = _steady_figures([in_scope(scope), RS.person_id.not_in(restaffed)], dates)
+    changing = _restaffed_figures(staffing, set(db.session.scalars(restaffed)), dates)
     required_on, met_on, short_on = ([a + b for a, b in zip(x, y)] for x, y in zip(steady, changing))
 
     expiry_month = _month_index(RS.expires_on, dates)

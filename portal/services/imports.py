@@ -710,6 +710,7 @@ def plan_credentials(rows: list[Row], accepted: set[int], actor=None, write: boo
     seen: dict[tuple[int, int], int] = {}
     to_create: list[dict[str, Any]] = []
     to_update: list[dict[str, Any]] = []
+    written: set[int] = set()  # people whose credentials this apply writes
     events: list[tuple] = []
     for row, pid, ctype in wanted:
         result = results[row.number]
@@ -730,6 +731,7 @@ def plan_credentials(rows: list[Row], accepted: set[int], actor=None, write: boo
             result.action = "create"
             result.changes = {k: (None, v) for k, v in values.items() if v is not None}
             if write:
+                written.add(pid)
                 to_create.append({"person_id": pid, "credential_type_id": ctype.id, "source": "import",
                                   "verified": False, "state": "active", "expiry_predicted": False,
                                   "version": 1, **values})
@@ -741,6 +743,7 @@ def plan_credentials(rows: list[Row], accepted: set[int], actor=None, write: boo
             result.action = "update" if result.changes else "unchanged"
             if write and result.changes:
                 to_update.append({"id": current["id"], **{k: a for k, (_, a) in result.changes.items()}})
+                written.add(pid)
                 events.append(("credential.updated", "Credential", current["id"],
                                 {k: b for k, (b, _) in result.changes.items()},
                                 {k: a for k, (_, a) in result.changes.items()}))
@@ -753,11 +756,11 @@ def plan_credentials(rows: list[Row], accepted: set[int], actor=None, write: boo
                 db.session.expire(held)
     if write and to_create:
         _insert_credentials(to_create, actor)
-    if write and (to_create or to_update):
+    if written:
         # Bulk statements bypass the compliance snapshot's session hook.
         from portal.services.compliance_snapshot import refresh_people
 
-        refresh_people(sorted({pid for pid, _ in seen}))
+        refresh_people(sorted(written))
     for result in results.values():
         if result.errors:
             result.action, result.changes = "error", {}

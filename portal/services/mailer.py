@@ -489,24 +489,15 @@ class SmtpSession:
             raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
 
 
-def send_smtp(msg: Message, recipient: str) -> None:
-    """Send one message over a connection of its own."""
-    with SmtpSession() as session:
-        session.send(msg, recipient)
-
-
 def _reply_text(reply) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
 
 
-def deliver(notification: Notification, msg: Message, smtp: SmtpSession | None = None) -> str:
-    """Hand the message to SMTP (over ``smtp`` when a batch shares one
-    connection) or the outbox; returns the channel used."""
+def deliver(notification: Notification, msg: Message, smtp: SmtpSession) -> str:
+    """Hand the message to SMTP (over the batch's shared ``smtp`` session) or
+    the outbox; returns the channel used."""
     if current_app.config.get("SMTP_HOST"):
-        if smtp is None:
-            send_smtp(msg, notification.recipient_email)
-        else:
-            smtp.send(msg, notification.recipient_email)
+        smtp.send(msg, notification.recipient_email)
         return "smtp"
     write_to_outbox(notification, msg)
     return "outbox"

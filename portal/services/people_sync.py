@@ -268,7 +268,6 @@ def plan_people(records: Sequence[dict[str, Any]], on: date | None = None) -> _P
     graph = db.session.execute(select(Person.id, Person.employee_id, Person.manager_id)).all()
     id_to_eid = {pid: eid for pid, eid, _ in graph}
     eid_to_id = {eid: pid for pid, eid, _ in graph}
-    known_eids = {eid for _, eid, _ in graph}
     manager_of = {eid: id_to_eid.get(mid) for _, eid, mid in graph}
     emails_taken = {
         email: eid for email, eid in db.session.execute(
@@ -316,7 +315,7 @@ def plan_people(records: Sequence[dict[str, Any]], on: date | None = None) -> _P
         if manager is not None:
             if manager.casefold() == outcome.key.casefold():
                 outcome.fail("a person cannot be their own manager")
-            elif manager not in known_eids and manager not in payload_eids:
+            elif manager not in eid_to_id and manager not in payload_eids:
                 outcome.fail(f"manager {manager} is not a known employee id")
         email = wanted["email"]
         if email is not None:

@@ -91,10 +91,12 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
         to_earn = ce_hours_to_earn(types[type_id][2], ce_logged.get(credential_id, 0.0))
         return slack_days(days_left, lead_days(type_id), to_earn)
 
-    total, shortlist = _shortlist(candidates, on, limit, slack_of)
-    states = snapshot_states(candidates + shortlist, on) if total else {}
+    # Only a list cut to its first places needs the slim pass (and its
+    # total); a whole list is counted as it is built.
+    total, shortlist = _shortlist(candidates, on, limit, slack_of) if limit is not None else (None, [])
+    states = snapshot_states(candidates + shortlist, on) if total != 0 else {}
     if not states:
-        return RenewList([], total)
+        return RenewList([], 0)
     escalations: dict[int, list[str]] = {}
     for credential_id, step in db.session.execute(
         select(Notification.credential_id, Notification.step)
@@ -126,6 +128,7 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
             if rec is not None:
                 recommendations.append(rec)
     ranked = rank(recommendations)
+    total = len(ranked) if total is None else total
     if limit is not None:
         ranked = ranked[:limit]
     names = dict(
@@ -138,7 +141,7 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
                                  types[r.credential_type_id][3]) for r in ranked], total)
 
 
-def _shortlist(candidates: list, on: date, limit: int | None, slack_of) -> tuple[int, list]:
+def _shortlist(candidates: list, on: date, limit: int, slack_of) -> tuple[int, list]:
     """How many candidates need renewing, and a filter keeping only those
     that can make the first ``limit`` places.
 
@@ -158,7 +161,7 @@ def _shortlist(candidates: list, on: date, limit: int | None, slack_of) -> tuple
         if needs_renewal(STATUS_BY_VALUE[status], slack):
             slacks.append((slack, row_id))
     total = len(slacks)
-    if limit is None or total <= limit:
+    if total <= limit:
         return total, []
     boundary = heapq.nsmallest(limit, (slack for slack, _ in slacks))[-1]
     return total, [RS.id.in_([row_id for slack, row_id in slacks if slack <= boundary])]

@@ -388,7 +388,7 @@ def scan(on: date | None = None, dry_run: bool = False) -> ScanResult:
                                               row.credential_id, row.type_id, row.expires_on))
                 result.created[f"{row.kind}/{audience}"] += 1
             continue
-        values = dict(dict(due_on=literal(on)), **columns)
+        values = {"due_on": literal(on), **columns}
         values.update(attempts=literal(0), next_attempt_at=literal(now),
                       context=cast(literal("{}"), Notification.__table__.c.context.type),
                       created_at=literal(now))

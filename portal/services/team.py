@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import abort
-from sqlalchemy import and_, case, func, Select, select, true
+from sqlalchemy import case, func, Select, select, true
 
 from portal.database import settled_ids
 from portal.extensions import db

@@ -198,6 +198,7 @@ class Attempt:
     delivered: bool
     status: int | None
     error: str | None
+    refused: bool = False  # the address is not one we may post to: retrying cannot help
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -315,7 +316,7 @@ def post(url: str, body: bytes, headers: dict[str, str], allow_private: bool = F
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         if isinstance(reason, RefusedAddress):
-            return Attempt(False, None, f"refused: {reason}"[:500])
+            return Attempt(False, None, f"refused: {reason}"[:500], refused=True)
         return Attempt(False, None, f"{type(error).__name__}: {reason}"[:500])
 
 
@@ -364,12 +365,11 @@ def deliver(delivery_id: int, now: datetime | None = None) -> str | None:
             result = Attempt(False, None, "webhook disabled")
         else:
             result = post(hook.url, body, headers, allow_private_networks())
-        refused = (result.error or "").startswith("refused:")
         delivery.response_status = result.status
         if result.delivered:
             delivery.state, delivery.delivered_at = "delivered", utcnow()
             delivery.next_attempt_at, delivery.last_error = None, None
-        elif delivery.attempts >= MAX_ATTEMPTS or not hook.active or refused:
+        elif delivery.attempts >= MAX_ATTEMPTS or not hook.active or result.refused:
             delivery.state, delivery.next_attempt_at = "failed", None
             delivery.last_error = result.error
         else:
