@@ -7,11 +7,12 @@ BIN     := $(VENV)/bin
 PYTHON  ?= python3
 export FLASK_APP := portal
 
-.PHONY: run test setup system system-test venv assets db bench lint clean help
+.PHONY: run test test-dates setup system system-test venv assets db bench lint clean help
 
 help:
 	@echo "make run    set everything up and start the portal + job consumer"
 	@echo "make test   set everything up and run the test suite (SQLite, then PostgreSQL + Redis)"
+	@echo "make test-dates  the SQLite suite on other days (100 days ahead, 29 February, a DST change)"
 	@echo "make bench  run the benchmarks in bench/"
 
 run: setup
@@ -21,6 +22,11 @@ run: setup
 
 test: system-test venv assets
 	@scripts/run-tests.sh
+
+# The SQLite suite with the clock moved to 100 days ahead, the next 29 February
+# and the next spring DST change (every test process agrees on the day).
+test-dates: system-test venv assets
+	@scripts/run-tests.sh --dates
 
 setup: system venv assets db
 

@@ -2,7 +2,7 @@
 reviewer corrects one field and confirms, the employee and their manager see it."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,15 +10,28 @@ from sqlalchemy import select
 from portal.demo.documents import Certificate, certificate_png
 from portal.extensions import db
 from portal.models import Credential, Document
+from portal.policies.dates import add_months
 
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").expect
 
 
+def _card_dates() -> tuple[date, date, date]:
+    """Issued nine months ago, valid two years: far from any reminder window on any day.
+
+    The browser's clock is the real one (cookie lifetimes follow it), so this
+    journey takes its dates from today rather than freezing the server's clock.
+    """
+    issued = date.today() - timedelta(days=270)
+    expires = add_months(issued, 24)
+    return issued, expires, expires - timedelta(days=1)
+
+
 def test_upload_review_confirm_and_see_it(live_server, huey_consumer, browser, sign_in, shot, org, tmp_path):
+    issued, expires, corrected = _card_dates()
     scan = tmp_path / "bls-card-scan.png"
     scan.write_bytes(certificate_png(Certificate(
         "American Heart Association", "BLS Provider", org.employee.full_name, "2B7Q-44KD-91XZ",
-        date(2025, 3, 1), date(2027, 3, 1), number_label="eCard Code:"), scanned=True, seed=7))
+        issued, expires, number_label="eCard Code:"), scanned=True, seed=7))
 
     # The employee sees what is missing and uploads a scan for it.
     employee = browser.new_context(base_url=live_server.base_url, viewport={"width": 1280, "height": 900})
@@ -48,14 +61,14 @@ def test_upload_review_confirm_and_see_it(live_server, huey_consumer, browser, s
     expect(rpage.locator(".evidence-box").first).to_be_visible()
     expect(rpage.get_by_label("License / certificate number")).to_have_value("2B7Q-44KD-91XZ")
     shot(rpage, "review-page")
-    rpage.get_by_label("Expires on").fill("2027-02-28")
+    rpage.get_by_label("Expires on").fill(corrected.isoformat())
     rpage.get_by_label("License / certificate number").focus()
     rpage.keyboard.press("Control+Enter")
     expect(rpage.locator("#flashes")).to_contain_text("Confirmed: BLS Provider")
     shot(rpage, "confirmed")
 
     credential = db.session.scalar(select(Credential))
-    assert credential.expires_on == date(2027, 2, 28) and credential.verified
+    assert credential.expires_on == corrected and credential.verified
 
     # The employee sees it valid; their manager sees it on the person page.
     page.goto(live_server.url("/me"))

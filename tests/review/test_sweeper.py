@@ -43,7 +43,10 @@ def _queued_document(org, pdf_bytes):
 
 
 def _kill_worker_while_reading(app, document_id):
-    env = dict(os.environ, PYTHONPATH=ROOT, CREDWATCH_INSTANCE_PATH=app.instance_path)
+    # Keep the runner's PYTHONPATH: on a moved test clock it carries the hook
+    # that gives this worker the same "now" as the test.
+    path = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+    env = dict(os.environ, PYTHONPATH=path, CREDWATCH_INSTANCE_PATH=app.instance_path)
     env.pop("REDIS_URL", None)
     proc = subprocess.Popen([sys.executable, "-c", WORKER, app.instance_path,
                              app.config["SQLALCHEMY_DATABASE_URI"], str(document_id)],
