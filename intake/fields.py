@@ -186,11 +186,17 @@ class Candidate:
     extra: dict = field(default_factory=dict)
 
 
+def hint_label_kind(field_name: str) -> str:
+    """The label kind a learned label stands for: a date field's label names a date role
+    (the kind the date reader looks for), any other field's label names the field."""
+    return {"issue_date": "date:issue", "expiry_date": "date:expiry"}.get(field_name, field_name)
+
+
 def _label_table(hints: list[dict]) -> list[tuple[str, list[str], str, float]]:
     table: list[tuple[str, list[str], str, float]] = []
     for h in hints:
         if h.get("label"):
-            table.append((h["field"], _phrase_tokens(h["label"]), h["label"], 1.0))
+            table.append((hint_label_kind(h["field"]), _phrase_tokens(h["label"]), h["label"], 1.0))
     for phrase in LICENSE_LABELS:
         table.append(("license_number", _phrase_tokens(phrase), phrase, 1.0))
     for phrase in WEAK_LICENSE_LABELS:
@@ -972,6 +978,9 @@ class DocumentFields:
         mentions = D.find_dates(text)
         locale = self.issuer_entry.locale if self.issuer_entry else self.locale_hint
         order, settled = D.decide_order(mentions, locale)
+        learned = next((h["date_order"] for h in self.hints if h.get("date_order") in ("DMY", "MDY")), None)
+        if learned and not settled:
+            order, settled = learned, True   # a reviewer read this issuer's dates in that order
         order_factor = 1.0 if settled or all(m.kind != "numeric" for m in mentions) else (0.97 if self.issuer_entry else 0.85)
         roles: list[tuple[D.Mention, str, float, list[Token]]] = []
         for i, mention in enumerate(mentions):

@@ -8,7 +8,10 @@ A hint is a JSON-serialisable dict::
 ``label`` is the text printed next to (left of, or above) the corrected value;
 ``extract(path, hints=[...])`` treats it as the strongest label for that field.
 ``bbox`` (page fractions) is where the value stood; when the label is not
-found in a new document, words in that box are read as the value.
+found in a new document, words in that box are read as the value. A date
+hint's label is a label of that date role, and ``date_order`` ("DMY" or
+"MDY", set when the corrected date is numeric and reads otherwise the other
+way round) is the issuer's convention, used for its documents' ambiguous dates.
 """
 from __future__ import annotations
 
@@ -26,15 +29,22 @@ def _norm(text: str) -> str:
     return re.sub(r"[\W_]+", "", text).upper()
 
 
+def _find_date(layout: Layout, field: str, value: str) -> tuple[list[Token] | None, str | None]:
+    """Where the corrected date is printed, and the day/month order it was printed in
+    (None when the mention reads the same either way or is not numeric)."""
+    target = dt.date.fromisoformat(value)
+    mentions = find_dates(layout.text)
+    for order in (decide_order(mentions, None)[0], "MDY", "DMY"):
+        for m in mentions:
+            if m.resolve(order, end_of_month=field == "expiry_date") == target:
+                other = "DMY" if order == "MDY" else "MDY"
+                swapped = m.resolve(other, end_of_month=True) if m.kind == "numeric" else None
+                ambiguous = swapped is not None and swapped != target
+                return layout.tokens_in(m.start, m.end), (order if ambiguous else None)
+    return None, None
+
+
 def _find_value(layout: Layout, field: str, value: str) -> list[Token] | None:
-    if field in ("issue_date", "expiry_date"):
-        target = dt.date.fromisoformat(value)
-        mentions = find_dates(layout.text)
-        for order in (decide_order(mentions, None)[0], "MDY", "DMY"):
-            for m in mentions:
-                if m.resolve(order, end_of_month=field == "expiry_date") == target:
-                    return layout.tokens_in(m.start, m.end)
-        return None
     want = _norm(value)
     if not want:
         return None
@@ -74,7 +84,12 @@ def hints_from_correction(extraction: dict, field: str, corrected_value: str) ->
         hint["issuer"] = extraction["issuer"]
     doc = read_document(extraction["path"])
     layout = Layout(doc.pages)
-    toks = _find_value(layout, field, corrected_value)
+    if field in ("issue_date", "expiry_date"):
+        toks, order = _find_date(layout, field, corrected_value)
+        if order:
+            hint["date_order"] = order   # the issuer's convention for numeric dates
+    else:
+        toks = _find_value(layout, field, corrected_value)
     if not toks:
         return hint
     words = [t.word for t in toks]

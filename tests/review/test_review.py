@@ -84,6 +84,29 @@ def test_a_correction_becomes_a_hint_and_the_next_document_from_that_issuer_is_r
     assert second.latest_extraction.fields["license_number"] == "LK-99123"
 
 
+def _day_first(holder, issued):
+    """A new issuer printing ambiguous numeric dates day first (09/02/2024 is 9 February)."""
+    from portal.demo.documents import Certificate
+    return Certificate("Harbourside Crane Operators Guild", "Crane Operator Certificate", holder, "HC-40112",
+                       issued, date(issued.year + 3, issued.month, issued.day), number_label="Certificate No:",
+                       date_format="%d/%m/%Y")
+
+
+def test_a_day_month_correction_teaches_the_issuers_date_order(app, org):
+    first = _read_document(org, certificate_pdf(_day_first("Jordan Q. Example", date(2024, 2, 9))), "crane-1.pdf")
+    assert first.latest_extraction.fields["issue_date"] == "2024-09-02", "an unknown issuer is read month first"
+    review.confirm(first, org.reviewer_user, _form(first, credential_type_id=org.bls.id, issue_date="2024-02-09",
+                                                   expiry_date="2027-02-09"), first.version)
+    hints = {h.field: h.hint for h in db.session.scalars(select(IssuerHint))}
+    assert hints["issue_date"]["date_order"] == "DMY" and hints["expiry_date"]["date_order"] == "DMY"
+
+    second = _read_document(org, certificate_pdf(_day_first("Oscar Outsider", date(2025, 4, 3))), "crane-2.pdf",
+                            person=org.outsider, user=org.outsider_user)
+    fields = second.latest_extraction.fields
+    assert second.latest_extraction.hints_used == 2
+    assert (fields["issue_date"], fields["expiry_date"]) == ("2025-04-03", "2028-04-03")
+
+
 def test_hints_are_kept_per_issuer(app, org, pdf_bytes):
     first = _read_document(org, certificate_pdf(lakeside()), "forklift-1.pdf")
     review.confirm(first, org.reviewer_user, _form(first, credential_type_id=org.bls.id,
