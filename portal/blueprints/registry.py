@@ -61,6 +61,7 @@ def credential(credential_id: int):
         versions=registry.versions(credential), documents=registry.documents_for(credential),
         events=registry.audit_trail(credential) if show_audit else [],
         show_audit=show_audit, can_edit=current_user.has_role(*EDIT_ROLES),
+        can_verify=current_user.has_role(*EDIT_ROLES, "compliance"),
         is_self=credential.person_id == current_user.person_id,
     )
 

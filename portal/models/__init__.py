@@ -16,11 +16,20 @@ from portal.models.people import ROLE_LABELS, ROLES, Department, JobRole, Person
 from portal.models.reminders import Notification, ReminderPolicy
 from portal.models.requirements import Assignment, Project, Requirement
 from portal.models.taxonomy import CredentialType, Issuer
+from portal.models.verification import (
+    ExclusionMatch,
+    TrustRoot,
+    Verification,
+    VerificationImport,
+    VerificationPolicy,
+    VerificationState,
+)
 
 __all__ = [
     "API_SCOPES", "ROLES", "ROLE_LABELS", "ApiToken", "Assignment", "AuditEvent", "Base",
     "CeActivity", "Credential", "CredentialType", "Department", "Document", "Extraction", "LearnedTypeName",
     "ImportMapping", "Issuer", "IssuerHint", "JobRole", "Notification", "Person", "Project",
-    "ReminderPolicy", "Requirement", "RequirementSnapshot", "User", "Webhook", "WebhookDelivery", "WorkerHeartbeat",
+    "ReminderPolicy", "Requirement", "RequirementSnapshot", "User",
+    "ExclusionMatch", "TrustRoot", "Verification", "VerificationImport", "VerificationPolicy", "VerificationState", "Webhook", "WebhookDelivery", "WorkerHeartbeat",
     "today", "utcnow",
 ]

@@ -60,6 +60,7 @@ EVENTS = {
     "credential.expiring": "A credential reached a reminder step before its expiry.",
     "credential.expired": "A credential passed its expiry date.",
     "requirement.missing": "Someone lacks a credential their role or project requires.",
+    "credential.verification_changed": "A credential's verification standing changed (verified, failed, ...).",
 }
 STATES = ("pending", "sending", "delivered", "retry", "failed")
 MAX_ATTEMPTS = 8

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.extensions import db
+from tests.support import factories
+from tests.verification import material
+
+
+@pytest.fixture(scope="session")
+def pki():
+    return material.make_pki()
+
+
+@pytest.fixture(scope="session")
+def signed(pki):
+    return material.signed_pdf(pki)
+
+
+@pytest.fixture
+def held(org):
+    """Erin's BLS card, confirmed from a document."""
+    credential = factories.credential(org.employee, org.bls, expires_on=date(2027, 6, 30))
+    db.session.commit()
+    return credential
+
+
+@pytest.fixture
+def stored_document(app):
+    """stored_document(credential, data) -> a Document whose stored file is ``data``."""
+    import io
+
+    from portal.models import Document
+    from portal.services import documents
+
+    def make(credential, data: bytes, name="certificate.pdf"):
+        stored = documents.store(io.BytesIO(data))
+        document = Document(sha256=stored.sha256, original_name=name, media_type=stored.media_type,
+                            size_bytes=stored.size, person_id=credential.person_id, state="confirmed",
+                            credential_id=credential.id)
+        db.session.add(document)
+        db.session.flush()
+        credential.source_document_id = document.id
+        db.session.commit()
+        return document
+
+    return make

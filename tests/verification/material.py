@@ -1,0 +1,100 @@
+"""Real test material made here: a CA and signer certificate, signed PDFs, did:key badges."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from PIL import Image
+
+NOW = datetime(2026, 1, 15, tzinfo=UTC)
+
+
+@dataclass
+class Pki:
+    root_key: ec.EllipticCurvePrivateKey
+    root: x509.Certificate
+    signer_key: ec.EllipticCurvePrivateKey
+    signer: x509.Certificate
+
+    @property
+    def root_pem(self) -> bytes:
+        return self.root.public_bytes(serialization.Encoding.PEM)
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Board of Nursing")])
+
+
+def make_pki(root_cn: str = "Test Board Root CA", signer_cn: str = "Test Board Registrar") -> Pki:
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root = (x509.CertificateBuilder().subject_name(_name(root_cn)).issuer_name(_name(root_cn))
+            .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(NOW - timedelta(days=3650)).not_valid_after(NOW + timedelta(days=3650))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                         content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                         key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+            .sign(root_key, hashes.SHA256()))
+    signer_key = ec.generate_private_key(ec.SECP256R1())
+    signer = (x509.CertificateBuilder().subject_name(_name(signer_cn)).issuer_name(root.subject)
+              .public_key(signer_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(NOW - timedelta(days=365)).not_valid_after(NOW + timedelta(days=3650))
+              .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+              .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_cert_sign=False,
+                                           crl_sign=False, key_encipherment=False, data_encipherment=False,
+                                           key_agreement=False, encipher_only=False, decipher_only=False),
+                             critical=True)
+              .sign(root_key, hashes.SHA256()))
+    return Pki(root_key, root, signer_key, signer)
+
+
+def plain_pdf(text: str = "Certificate") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (200, 100), "white").save(buffer, "PDF")
+    return buffer.getvalue()
+
+
+def signed_pdf(pki: Pki, pdf: bytes | None = None) -> bytes:
+    from asn1crypto import keys
+    from asn1crypto import x509 as ax509
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    der = serialization.Encoding.DER
+    signer = signers.SimpleSigner(
+        signing_cert=ax509.Certificate.load(pki.signer.public_bytes(der)),
+        signing_key=keys.PrivateKeyInfo.load(pki.signer_key.private_bytes(
+            der, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+        cert_registry=SimpleCertificateStore.from_certs([ax509.Certificate.load(pki.root.public_bytes(der))]),
+    )
+    out = io.BytesIO()
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf or plain_pdf()), strict=False)
+    signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Registrar"), signer=signer, output=out)
+    return out.getvalue()
+
+
+def tampered(signed: bytes) -> bytes:
+    """Change one byte inside the signed range (the first page's content)."""
+    at = signed.index(b"/MediaBox")
+    return signed[:at] + signed[at:at + 20].replace(b"0", b"1", 1) + signed[at + 20:]
+
+
+def appended_after_signing(signed: bytes) -> bytes:
+    """An incremental update after signing that adds a page-level change."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed), strict=False)
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    page["/Rotate"] = generic.NumberObject(90)
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,57 @@
+"""The credential page shows the standing and every check; "verify now" with a file."""
+from __future__ import annotations
+
+import io
+
+from portal.extensions import db
+from portal.models import AuditEvent, Verification
+from portal.services import verification
+
+
+def test_the_credential_page_lists_each_verification_with_its_evidence(reviewer_client, held, stored_document,
+                                                                         pki, signed):
+    verification.add_trust_root(pki.root_pem)
+    stored_document(held, signed)
+    verification.verify(held)
+
+    page = reviewer_client.get(f"/credentials/{held.id}").get_data(as_text=True)
+
+    assert 'id="verification"' in page
+    assert "verification-verified" in page
+    assert "Test Board Registrar" in page
+    assert "not checked (offline)" in page
+
+
+def test_a_reviewer_verifies_with_an_uploaded_signed_pdf(reviewer_client, held, pki, signed):
+    verification.add_trust_root(pki.root_pem)
+
+    response = reviewer_client.post(f"/credentials/{held.id}/verify",
+                                    data={"file": (io.BytesIO(signed), "signed.pdf")},
+                                    content_type="multipart/form-data")
+
+    assert response.status_code == 302
+    row = db.session.query(Verification).one()
+    assert row.outcome == "verified"
+    assert row.evidence["file"]["name"] == "signed.pdf"
+    assert db.session.query(AuditEvent).filter_by(action="credential.verification").count() == 1
+
+
+def test_an_empty_file_is_refused_next_to_the_form_and_nothing_recorded(reviewer_client, held):
+    response = reviewer_client.post(f"/credentials/{held.id}/verify", data={"file": (io.BytesIO(b""), "x.pdf")},
+                                    content_type="multipart/form-data", follow_redirects=True)
+    assert "This file is empty" in response.get_data(as_text=True)
+    assert db.session.query(Verification).count() == 0
+
+
+def test_verify_needs_csrf(reviewer_client, held):
+    assert reviewer_client.post(f"/credentials/{held.id}/verify", csrf=False).status_code == 400
+
+
+def test_an_employee_sees_the_standing_but_cannot_verify(employee_client, held):
+    assert employee_client.post(f"/credentials/{held.id}/verify").status_code == 403
+    assert employee_client.get(f"/credentials/{held.id}").status_code == 200  # sees own standing
+
+
+def test_someone_outside_the_line_gets_404(login, org, held):
+    client = login(org.outsider_user)
+    assert client.get(f"/credentials/{held.id}").status_code == 404
