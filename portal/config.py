@@ -44,7 +44,12 @@ def defaults(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SECURE": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "WTF_CSRF_TIME_LIMIT": None,
+        # Seconds. "Remember me" lasts two weeks (checked by the server too);
+        # a session ends this long after sign-in however busy it was.
+        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        "SESSION_ABSOLUTE_LIFETIME": 12 * 3600,
+        # A CSRF token lasts as long as a session; a new one at every sign-in.
+        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

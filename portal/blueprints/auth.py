@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from portal.extensions import limiter
 from portal.rendering import render
-from portal.security import is_safe_next
+from portal.security import is_safe_next, start_session
 from portal.services import accounts
 
 bp = Blueprint("auth", __name__)
@@ -41,7 +41,7 @@ def login():
             if user is None:
                 errors["form"] = "That email and password do not match an active account."
             else:
-                login_user(user, remember=bool(request.form.get("remember")))
+                start_session(user, remember=bool(request.form.get("remember")))
                 flash(f"Welcome back, {user.display_name}.", "success")
                 return redirect(next_url if is_safe_next(next_url) else url_for("home.index"))
     status = 400 if errors else 200
@@ -61,6 +61,7 @@ def _demo_hint() -> dict:
 @bp.post("/logout")
 @login_required
 def logout():
+    accounts.sign_out_everywhere(current_user)
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -1,6 +1,7 @@
 """People (the workforce, keyed by the HRIS employee id) and portal users."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from typing import Optional
 
@@ -126,6 +127,13 @@ class User(UserMixin, Timestamped, Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+    def session_token(self) -> str:
+        """What a new session and remember cookie carry (Flask-Login's
+        ``id_attribute``): who, which session version (revocable) and when
+        they signed in, so a cookie's lifetime is enforced by the server too,
+        not only by the browser."""
+        return f"{self.get_id()}:{int(time.time())}"
 
     @property
     def display_name(self) -> str:

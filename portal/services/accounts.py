@@ -38,6 +38,17 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def sign_out_everywhere(user: User) -> None:
+    """End every session and remember cookie of ``user``, on the server.
+
+    Cookies are signed, not stored, so deleting them in one browser leaves a
+    copied cookie working; the session version inside them is what we can
+    revoke. Signing out therefore signs that account out on every device.
+    """
+    user.session_version += 1
+    db.session.commit()
+
+
 def create_user(email: str, password: str, roles, person=None, actor=None) -> User:
     user = User(email=email.strip().lower(), person=person)
     user.roles = roles
