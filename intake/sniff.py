@@ -26,8 +26,9 @@ def sniff_bytes(head: bytes) -> str | None:
         return BMP
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
-    # PDF readers accept the header anywhere in the first KiB (after junk bytes).
-    if b"%PDF-" in head[:1024]:
+    # At offset 0, as strict PDF readers want: lenient ones accept it anywhere
+    # in the first KiB, which lets an HTML page with "%PDF-" in it pass as a PDF.
+    if head.startswith(b"%PDF-"):
         return PDF
     return None
 

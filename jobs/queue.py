@@ -15,13 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def make_huey():
+    # Nobody reads a task's return value (state is in the database), so none
+    # is stored: with results on, the result store grew by a row per email.
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        return RedisHuey("credwatch", url=redis_url, utc=True)
+        return RedisHuey("credwatch", url=redis_url, utc=True, results=False)
     instance = Path(os.environ.get("CREDWATCH_INSTANCE_PATH", ROOT / "instance"))
     instance.mkdir(parents=True, exist_ok=True)
     path = os.environ.get("CREDWATCH_HUEY_SQLITE_PATH", str(instance / "huey.db"))
-    return SqliteHuey("credwatch", filename=path, utc=True, timeout=30)
+    return SqliteHuey("credwatch", filename=path, utc=True, timeout=30, results=False)
 
 
 huey = make_huey()

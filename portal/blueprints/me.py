@@ -88,7 +88,7 @@ def upload():
                 document = documents.upload(item.stream, item.filename, person, current_user,
                                             credential_type_id=credential_type.id if credential_type else None,
                                             renews=renews)
-                results.append({"name": document.original_name, "document": document})
+                results.append({"name": document.display_name, "document": document})
             except documents.UploadRefused as refused:
                 results.append({"name": documents.safe_name(item.filename), "error": refused.message,
                                 "code": refused.code, "existing": refused.existing})

@@ -77,6 +77,13 @@ class Document(Timestamped, Base):
     )
 
     @property
+    def display_name(self) -> str:
+        """The uploaded name with the extension of what the file really is."""
+        from portal.policies.file_names import display_name
+
+        return display_name(self.original_name, self.media_type)
+
+    @property
     def latest_extraction(self) -> Optional["Extraction"]:
         return self.extractions[-1] if self.extractions else None
 

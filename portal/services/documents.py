@@ -31,6 +31,7 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import Credential, CredentialType, Document, Extraction, Issuer, Person, User, utcnow
+from portal.policies.file_names import display_name
 from portal.services import audit
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,6 @@ ACCEPTED_TYPES = {
     "image/heic": "HEIC",
 }
 ACCEPT_ATTRIBUTE = ".pdf,.png,.jpg,.jpeg,.tif,.tiff,.heic,.heif,application/pdf,image/png,image/jpeg,image/tiff,image/heic"
-EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg",
-              "image/tiff": ".tif", "image/heic": ".heic"}
 MAX_ATTEMPTS = 3
 # A reading that has not finished after this long lost its worker. The
 # extraction itself is killed at EXTRACT_TIMEOUT, so this leaves a margin.
@@ -146,10 +145,10 @@ def safe_name(name: str | None) -> str:
 
 
 def download_name(document: Document) -> str:
-    """The original name with the extension its sniffed type deserves."""
-    stem = re.sub(r'[<>:"/\\|?*;]+', "_", safe_name(document.original_name).rsplit(".", 1)[0]).strip("_ ")
-    stem = stem or "document"
-    return stem + EXTENSIONS.get(document.media_type or "", "")
+    """The shown name (the sniffed type's extension), safe in a header."""
+    stem, dot, ext = display_name(safe_name(document.original_name), document.media_type).rpartition(".")
+    stem = re.sub(r'[<>:"/\\|?*;]+', "_", stem if dot else ext).strip("_ ") or "document"
+    return stem + (f".{ext}" if dot else "")
 
 
 # --------------------------------------------------------------------------- upload
@@ -190,7 +189,7 @@ def upload(
         raise UploadRefused(
             "duplicate",
             f"You already uploaded this file on {existing.created_at:%d %b %Y} "
-            f"(“{existing.original_name}”).",
+            f"(“{existing.display_name}”).",
             existing=existing,
         )
     if renews is not None:

@@ -594,11 +594,11 @@ def _notify_rejected(document: Document) -> Notification | None:
         unique_key=f"review:document:{document.id}:rejected:v{document.version}",
         kind="review", step="rejected", person_id=person.id, document_id=document.id,
         credential_type_id=document.credential_type_id, recipient_person_id=person.id, recipient_email=email,
-        subject=f"Your upload “{document.original_name}” was not accepted",
+        subject=f"Your upload “{document.display_name}” was not accepted",
         context={
-            "document_id": document.id, "document_name": document.original_name, "person_name": person.full_name,
+            "document_id": document.id, "document_name": document.display_name, "person_name": person.full_name,
             "reason": document.reject_reason,
-            "message": f"HR could not accept “{document.original_name}”: {document.reject_reason} "
+            "message": f"HR could not accept “{document.display_name}”: {document.reject_reason} "
                        "Please upload a corrected or clearer copy.",
             "action_url": mailer.public_url("me.document", f"/me/documents/{document.id}", document_id=document.id),
         },
