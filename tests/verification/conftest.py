@@ -47,3 +47,26 @@ def stored_document(app):
         return document
 
     return make
+
+
+@pytest.fixture
+def fake_source(app):
+    """A real HTTP server on loopback; verification may reach it (private networks allowed)."""
+    from portal.services.verification import http
+    from tests.verification.fake_source import FakeSource
+
+    app.config.update(VERIFICATION_ALLOW_PRIVATE_NETWORKS=True, VERIFICATION_HTTP_TIMEOUT=1,
+                      VERIFICATION_HTTP_RETRIES=1, VERIFICATION_HTTP_PER_MINUTE=0)
+    http.clear_cache()
+    with FakeSource() as source:
+        yield source
+    http.clear_cache()
+
+
+@pytest.fixture
+def frozen():
+    """The clock on 15 January 2026: badge windows are judged on a fixed day."""
+    import time_machine
+
+    with time_machine.travel(material.NOW, tick=False):
+        yield material.NOW

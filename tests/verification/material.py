@@ -98,3 +98,97 @@ def appended_after_signing(signed: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+# --- badges -----------------------------------------------------------------
+
+def issuer_key():
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate()
+
+
+def did_key(key) -> str:
+    from portal.services.verification.badges import did_key_for
+
+    return did_key_for(key.public_key())
+
+
+def open_badge(holder="Erin Employee", issuer_did=None, valid_from="2025-06-01T00:00:00Z",
+               valid_until="2027-06-01T00:00:00Z", status=None, achievement="BLS Provider") -> dict:
+    doc = {
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:6b0b0ad4-1c4a-4b7e-9f11-3c0c9e7a1f01",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer_did, "type": ["Profile"], "name": "Test Resuscitation Council"},
+        "validFrom": valid_from,
+        "name": achievement,
+        "credentialSubject": {"type": ["AchievementSubject"], "name": holder,
+                              "achievement": {"id": "urn:uuid:a1", "type": ["Achievement"], "name": achievement}},
+    }
+    if valid_until:
+        doc["validUntil"] = valid_until
+    if status:
+        doc["credentialStatus"] = status
+    return doc
+
+
+def sign_data_integrity(doc: dict, key, verification_method: str) -> dict:
+    import hashlib
+
+    from portal.services.verification.badges import b58_encode, jcs
+
+    proof = {"type": "DataIntegrityProof", "cryptosuite": "eddsa-jcs-2022", "created": "2025-06-01T00:00:00Z",
+             "verificationMethod": verification_method, "proofPurpose": "assertionMethod"}
+    config = {**proof, "@context": doc["@context"]}
+    data = hashlib.sha256(jcs(config)).digest() + hashlib.sha256(jcs(doc)).digest()
+    return {**doc, "proof": {**proof, "proofValue": "z" + b58_encode(key.sign(data))}}
+
+
+def signed_badge(key, **kw) -> dict:
+    did = did_key(key)
+    return sign_data_integrity(open_badge(issuer_did=did, **kw), key, f"{did}#{did[8:]}")
+
+
+def vc_jwt(key, credential: dict, exp: int | None = None) -> str:
+    import json as _json
+
+    from portal.services.verification.badges import b64url_encode
+
+    did = did_key(key)
+    header = {"alg": "EdDSA", "typ": "JWT", "kid": f"{did}#{did[8:]}"}
+    claims = {"iss": did, "nbf": 1748736000, "vc": credential, **({"exp": exp} if exp else {})}
+    signing_input = (b64url_encode(_json.dumps(header).encode()) + "." +
+                     b64url_encode(_json.dumps(claims).encode()))
+    return signing_input + "." + b64url_encode(key.sign(signing_input.encode()))
+
+
+def baked_png(text: str, keyword="openbadgecredential") -> bytes:
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt(keyword, text)
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), "gold").save(buffer, "PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def baked_svg(text: str) -> bytes:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" '
+            f'width="64" height="64"><openbadges:credential><![CDATA[{text}]]></openbadges:credential>'
+            f'<circle cx="32" cy="32" r="30" fill="gold"/></svg>').encode()
+
+
+def status_list(revoked: set[int], size: int = 16384) -> dict:
+    import gzip
+
+    from portal.services.verification.badges import b64url_encode
+
+    bits = bytearray(size // 8)
+    for i in revoked:
+        bits[i // 8] |= 1 << (7 - i % 8)
+    return {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential",
+                                                                          "BitstringStatusListCredential"],
+            "credentialSubject": {"type": "BitstringStatusList", "statusPurpose": "revocation",
+                                  "encodedList": "u" + b64url_encode(gzip.compress(bytes(bits)))}}
