@@ -33,9 +33,13 @@ def link(token: str):
             error = "Choose the renewed certificate to upload."
         else:
             try:
+                renewal_links.claim(checked, current_user)
                 document = documents.upload(upload.stream, upload.filename, current_user.person, current_user,
                                             renews=checked.credential)
+            except renewal_links.LinkProblem as problem:
+                return _problem(problem)
             except documents.UploadRefused as refused:
+                db.session.rollback()  # the link stays usable
                 error = refused.message
             else:
                 renewal_links.mark_used(checked, current_user, document.id)

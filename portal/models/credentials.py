@@ -7,7 +7,7 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.base import Base, Timestamped
+from portal.models.base import Base, Timestamped, utcnow
 from portal.models.people import Person, User
 from portal.models.taxonomy import CredentialType
 
@@ -75,3 +75,16 @@ class CeActivity(Timestamped, Base):
     logged_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
 
     credential: Mapped[Credential] = relationship(back_populates="ce_activities")
+
+
+class UsedRenewalLink(Base):
+    """A renewal link that has been used: the primary key on its nonce is what
+    makes a link work once, however many requests use it at the same moment
+    (checking for an earlier use and then recording this one let two in)."""
+
+    __tablename__ = "used_renewal_links"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credentials.id"), index=True)
+    used_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

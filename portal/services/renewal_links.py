@@ -3,8 +3,10 @@
 A link carries the credential, its holder and a nonce, signed with the app's
 secret and a salt used for nothing else, so no other signed value of the
 portal can pass for one. It expires after ``RENEWAL_LINK_MAX_AGE_DAYS`` and
-works once: using it records a ``renewal_link.used`` audit event keyed by
-the nonce, which is also what refuses a second use.
+works once: a use is claimed by inserting its nonce into
+``used_renewal_links`` (primary key) in the transaction that stores the
+upload, so of simultaneous uses exactly one commits; the use is also
+audited (``renewal_link.used``).
 """
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import AuditEvent, Credential, User
+from portal.models import Credential, UsedRenewalLink, User
 from portal.services import audit
 
 SALT = "credwatch.renewal-link.v1"
@@ -63,12 +66,7 @@ def url_for_credential(credential_id: int, person_id: int, nonce: str | None = N
 
 
 def _used_at(nonce: str) -> datetime | None:
-    return db.session.scalar(
-        select(AuditEvent.occurred_at).where(
-            AuditEvent.entity_type == ENTITY, AuditEvent.entity_id == nonce[:64],
-            AuditEvent.action == USED_ACTION,
-        ).limit(1)
-    )
+    return db.session.scalar(select(UsedRenewalLink.used_at).where(UsedRenewalLink.nonce == nonce[:64]))
 
 
 def check(token: str, user: User) -> RenewalLink:
@@ -106,11 +104,27 @@ def check(token: str, user: User) -> RenewalLink:
     return RenewalLink(credential=credential, nonce=nonce, issued_at=issued)
 
 
+def claim(link: RenewalLink, user: User) -> None:
+    """Take the link for this use, in the caller's transaction (flushed now).
+
+    A simultaneous use holding the same nonce makes this raise
+    ``LinkProblem("used")`` (after waiting for that use to commit); the
+    transaction is rolled back. Claim before storing anything, so the
+    losing request leaves nothing behind.
+    """
+    db.session.add(UsedRenewalLink(nonce=link.nonce[:64], credential_id=link.credential.id, used_by_id=user.id))
+    try:
+        db.session.flush()
+    except IntegrityError as taken:
+        db.session.rollback()
+        raise LinkProblem("used", link.credential) from taken
+
+
 def mark_used(link: RenewalLink, user: User, document_id: int | None) -> None:
-    """Record the use (in the caller's transaction): the link works only once."""
+    """Audit the use (in the caller's transaction, after ``claim``)."""
     audit.record(USED_ACTION, None, entity_type=ENTITY, entity_id=link.nonce[:64], actor=user,
                  after={"credential_id": link.credential.id, "document_id": document_id})
 
 
-__all__ = ["LinkProblem", "RenewalLink", "SALT", "check", "make_token", "mark_used", "max_age",
+__all__ = ["LinkProblem", "RenewalLink", "SALT", "check", "claim", "make_token", "mark_used", "max_age",
            "url_for_credential"]

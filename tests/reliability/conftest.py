@@ -116,3 +116,26 @@ def wait_until(condition, timeout: float = 30, every: float = 0.2):
             return value
         time.sleep(every)
     return condition()
+
+
+from tests.e2e.conftest import live_server  # noqa: E402,F401  (the threaded live server)
+
+
+def browser_session(live, user, password=None):
+    """A ``requests`` session signed in through the login form of ``live``,
+    with the page's CSRF token in its headers (as htmx sends it)."""
+    import re
+
+    import requests
+
+    from tests.support import factories
+
+    http = requests.Session()
+    page = http.get(live.url("/login")).text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    answer = http.post(live.url("/login"), data={"email": user.email, "password": password or factories.PASSWORD},
+                       headers={"X-CSRFToken": token}, allow_redirects=False)
+    assert answer.status_code == 302, answer.text[:300]
+    page = http.get(live.url("/me")).text
+    http.headers["X-CSRFToken"] = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    return http
