@@ -146,7 +146,9 @@ def set_standing(credential: Credential, verification: Verification,
     state = db.session.get(VerificationState, credential.id)
     before = state.outcome if state else None
     if state is not None and before in rules.CONCLUSIVE and verification.outcome not in rules.CONCLUSIVE:
-        state.retry_at = None
+        from portal.services.verification.runs import RETRY_AFTER
+
+        state.retry_at = utcnow() + RETRY_AFTER  # ask again later; the standing stays
         return before, before
     policy = policy if policy is not None else policy_for(credential.credential_type_id)
     due = rules.next_due(verification.checked_at.date(), policy.reverify_days if policy else None,

@@ -1,0 +1,71 @@
+"""Re-verification: which credentials are due, and running one.
+
+The database owns the state: ``verification_states.next_due`` says when a
+check must be made again and ``retry_at`` when a source that was down is
+asked again. A task only carries a credential id; running it twice on one day
+checks once (the second finds nothing due).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from portal.extensions import db
+from portal.models import Credential, VerificationState, today, utcnow
+from portal.services.verification.base import SourceUnavailable
+
+RETRY_AFTER = timedelta(hours=6)
+
+
+def _due_clause(on: date, now: datetime):
+    never_checked = and_(VerificationState.credential_id.is_(None), Credential.source_document_id.is_not(None))
+    due = and_(VerificationState.next_due <= on,
+               or_(VerificationState.retry_at.is_(None), VerificationState.retry_at <= now))
+    waiting_retry = VerificationState.retry_at <= now
+    return or_(never_checked, due, waiting_retry)
+
+
+def due_ids(on: date | None = None, now: datetime | None = None, limit: int = 5000) -> list[int]:
+    """Active credentials whose check is due (or was never made and has a document)."""
+    on, now = on or today(), now or utcnow()
+    return list(db.session.scalars(
+        select(Credential.id)
+        .outerjoin(VerificationState, VerificationState.credential_id == Credential.id)
+        .where(Credential.state == "active", _due_clause(on, now))
+        .order_by(Credential.id).limit(limit)))
+
+
+def is_due(credential_id: int, on: date | None = None, now: datetime | None = None) -> bool:
+    return credential_id in set(db.session.scalars(
+        select(Credential.id).outerjoin(VerificationState, VerificationState.credential_id == Credential.id)
+        .where(Credential.id == credential_id, Credential.state == "active",
+               _due_clause(on or today(), now or utcnow()))))
+
+
+def reverify(credential_id: int, on: date | None = None, now: datetime | None = None) -> str:
+    """Check one credential if it is still due: "checked", "not due" or "source down"."""
+    from portal.services import verification
+
+    if not is_due(credential_id, on, now):
+        return "not due"
+    credential = db.session.get(Credential, credential_id)
+    try:
+        verification.verify(credential)
+    except SourceUnavailable:
+        db.session.rollback()
+        state = db.session.get(VerificationState, credential_id)
+        if state is not None:  # the standing stays as it was; ask again later
+            state.retry_at = (now or utcnow()) + RETRY_AFTER
+            db.session.commit()
+        return "source down"
+    return "checked"
+
+
+def enqueue_due(on: date | None = None) -> int:
+    from jobs.verification import reverify_credential
+
+    ids = due_ids(on)
+    for credential_id in ids:
+        reverify_credential(credential_id)
+    return len(ids)
