@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -31,7 +32,7 @@ _Y4 = r"((?:19|20)\d{2})"
 
 PATTERNS = [
     # kind, regex; groups are named y, m, d (m may be a month name)
-    ("iso", rf"(?<![\d.])(?P<y>(?:19|20)\d{{2}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})(?![\d])"),
+    ("iso", r"(?<![\d.])(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])"),
     ("numeric", r"(?<![\d./-])(?P<a>\d{1,2})\s?(?P<sep>[./-])\s?(?P<b>\d{1,2})\s?(?P=sep)\s?(?P<y>(?:19|20)\d{2}|\d{2})(?![\dA-Za-z])"),
     ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s*(?P<d>\d{{1,2}}){_ORD},?\s+(?P<y>(?:19|20)\d{{2}})\b"),
     ("dmy", rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
@@ -136,3 +137,116 @@ def predicted_expiry(issued: dt.date | None, validity_months: int | None) -> dt.
     if issued is None or validity_months is None:
         return None
     return add_months(issued, validity_months)
+
+
+# --- one day/month order per document ---------------------------------------------
+
+@dataclass
+class OrderDecision:
+    order: str                 # "DMY" | "MDY"
+    reason: str                # one plain sentence
+    by_locale: bool            # True when only a locale guess decided it (the dates stay unconfirmed)
+
+
+def _swappable(m: Mention) -> bool:
+    """A numeric date that reads as two different real dates depending on the order."""
+    if m.kind != "numeric":
+        return False
+    a, b = m.resolve("MDY"), m.resolve("DMY")
+    return a is not None and b is not None and a != b
+
+
+def _whole_period(start: dt.date, end: dt.date, validity_months: int | None) -> bool:
+    """Whether ``end`` is a credential period after ``start``: the type's validity, or whole
+    years (to the day, the day before, or that month's end)."""
+    if end <= start:
+        return False
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if validity_months and months == validity_months and abs(end.day - start.day) <= 1:
+        return True
+    if months % 12 or not 12 <= months <= 120:
+        return False
+    exact = add_months(start, months)
+    last = calendar.monthrange(end.year, end.month)[1]
+    return abs((end - exact).days) <= 1 or end.day == last
+
+
+@lru_cache(maxsize=1)
+def _locale_cues() -> dict[str, list[tuple[str, re.Pattern]]]:
+    import yaml
+    from pathlib import Path
+    data = yaml.safe_load((Path(__file__).resolve().parent / "data" / "locale_cues.yaml").read_text(encoding="utf-8"))
+    return {order: [(name, re.compile(rx, re.IGNORECASE if name != "postcodes" else 0)) for name, rx in cues.items()]
+            for order, cues in (("DMY", data["day_first"]), ("MDY", data["month_first"]))}
+
+
+_CUE_NAMES = {"countries": "place", "phones": "phone number", "postcodes": "postcode", "domains": "web address",
+              "spellings": "spelling"}
+
+
+def locale_from_text(text: str) -> tuple[str | None, str]:
+    """("DMY" | "MDY" | None, what on the page said so), from country words, phones, postcodes,
+    web domains and spelling; each kind of cue counts once, and a tie says nothing."""
+    votes: dict[str, list[str]] = {"DMY": [], "MDY": []}
+    for order, cues in _locale_cues().items():
+        for name, rx in cues:
+            m = rx.search(text)
+            if m:
+                votes[order].append(f"{_CUE_NAMES.get(name, name)} {m.group(0).strip()!r}")
+    if len(votes["DMY"]) == len(votes["MDY"]):
+        return None, ""
+    order = "DMY" if len(votes["DMY"]) > len(votes["MDY"]) else "MDY"
+    return order, ", ".join(votes[order][:2])
+
+
+def decide_document_order(mentions: list[Mention], pairs: list[tuple[Mention, Mention]], *,
+                          learned: str | None = None, locale: str | None = None, locale_source: str = "",
+                          text: str = "", validity_months: int | None = None) -> OrderDecision | None:
+    """The one day/month order of a document's numeric dates, and why.
+
+    In this order: a date that reads only one way (25/03/2024) settles it for
+    the whole document; then an (issue, expiry) pair that is a whole period in
+    only one order; then what a reviewer taught for this issuer; then dots
+    (a European convention); and only then a locale guess: the directory's
+    country for the issuer, cues printed on the page, or month first.
+    None when the document has no ambiguous numeric date.
+    """
+    numeric = [m for m in mentions if m.kind == "numeric"]
+    if not numeric:
+        return None
+    for m in numeric:
+        a, b = int(m.parts["a"]), int(m.parts["b"])
+        if a > 12 >= b:
+            return OrderDecision("DMY", f"{m.text.strip()} on the page can only be day first.", False)
+        if b > 12 >= a:
+            return OrderDecision("MDY", f"{m.text.strip()} on the page can only be month first.", False)
+    fits = {order: [p for p in pairs if _both_swap_free(p, order)
+                    and _whole_period(p[0].resolve(order, False), p[1].resolve(order, True), validity_months)]
+            for order in ("DMY", "MDY")}
+    if any(_swappable(x) for p in pairs for x in p) and bool(fits["DMY"]) != bool(fits["MDY"]):
+        order = "DMY" if fits["DMY"] else "MDY"
+        return OrderDecision(order, "Only " + ("day first" if order == "DMY" else "month first")
+                             + " makes the expiry a whole validity period after the issue date.", False)
+    if learned in ("DMY", "MDY"):
+        return OrderDecision(learned, "A reviewer corrected this issuer's dates to "
+                             + ("day first." if learned == "DMY" else "month first."), False)
+    if any(m.parts["sep"] == "." for m in numeric):
+        return OrderDecision("DMY", "Dates written with dots are day first.", False)
+    if locale in ("UK", "EU"):
+        return OrderDecision("DMY", f"Nothing on the page settles the order; {locale_source or 'the issuer'} writes day first.", True)
+    if locale == "US":
+        return OrderDecision("MDY", f"Nothing on the page settles the order; {locale_source or 'the issuer'} writes month first.", True)
+    cue, said = locale_from_text(text)
+    if cue:
+        return OrderDecision(cue, "Nothing on the page settles the order; the page suggests "
+                             + ("day first" if cue == "DMY" else "month first") + f" ({said}).", True)
+    return OrderDecision("MDY", "Nothing on the page settles the order; month first is a guess.", True)
+
+
+def _both_swap_free(pair: tuple[Mention, Mention], order: str) -> bool:
+    return all(m.resolve(order, True) is not None for m in pair)
+
+
+def ambiguous_under(order: str, mention: Mention) -> bool:
+    """Whether ``mention`` would read as another date in the other order."""
+    return _swappable(mention)

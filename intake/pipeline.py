@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
+import re
 import time
 
 from . import dates as D
@@ -39,7 +39,17 @@ def read_fields(pages: list[Page], hints: list[dict] | None) -> dict:
     dates = doc.dates()
     results = {"issuer": issuer, "holder_name": holder, "license_number": license_,
                "credential_type": ctype, **dates}
-    return {"results": results, "issuer_entry": doc.issuer_entry, "ctype_code": ctype_code}
+    return {"results": results, "issuer_entry": doc.issuer_entry, "ctype_code": ctype_code,
+            "date_order": doc.date_order or _iso_order(dates), "date_order_reason": doc.date_order_reason,
+            "ambiguous": doc.ambiguous_dates}
+
+
+def _iso_order(dates: dict) -> str | None:
+    """YMD when the dates read are printed year first (2024-03-01) and no other order was needed."""
+    for res in dates.values():
+        if res.value is not None and res.tokens and re.match(r"(19|20)\d{2}-", res.tokens[0].text):
+            return "YMD"
+    return None
 
 
 def _weak(found: dict) -> bool:
@@ -75,6 +85,9 @@ def _merge(a: dict, b: dict) -> dict:
     """Field-wise best of two readings; a value both agree on gains confidence."""
     out = {"results": {}, "issuer_entry": a["issuer_entry"] or b["issuer_entry"],
            "ctype_code": a["ctype_code"] or b["ctype_code"]}
+    dated = b if a["date_order"] is None else a
+    out.update(date_order=dated["date_order"], date_order_reason=dated["date_order_reason"],
+               ambiguous=sorted(set(a["ambiguous"]) | set(b["ambiguous"])))
     for f in FIELDS:
         ra, rb = a["results"][f], b["results"][f]
         if ra.value is not None and ra.value == rb.value:
@@ -124,6 +137,8 @@ def _fill(result: Extraction, found: dict) -> None:
         setattr(result, f, value)
         result.confidence[f] = res.confidence if value is not None else 0.0
         result.evidence[f] = _evidence(res) if value is not None else None
+    result.date_order, result.date_order_reason = found["date_order"], found["date_order_reason"]
+    result.ambiguous = [f for f in found["ambiguous"] if getattr(result, f) is not None]
     entry = found["issuer_entry"]
     result.issuer_code = entry.code if entry else None
     result.credential_type_code = found["ctype_code"]

@@ -46,3 +46,77 @@ def test_expand_year_window():
     today = dt.date(2025, 1, 1)
     assert expand_year("55", today) == 2055
     assert expand_year("56", today) == 1956
+
+
+# --- one order per document, and why (issue 11) ---------------------------------------
+
+import pytest  # noqa: E402
+
+import intake  # noqa: E402
+from intake.dates import decide_document_order, find_dates, locale_from_text  # noqa: E402
+from tests.intake.conftest import make_pdf  # noqa: E402
+
+
+def _pair(issued: str, expires: str):
+    mentions = find_dates(f"Issued {issued} Expires {expires}")
+    return mentions, [(mentions[0], mentions[1])]
+
+
+@pytest.mark.parametrize("issued, expires, order, by_locale", [
+    ("25/03/2024", "04/05/2026", "DMY", False),     # a part over 12 settles the whole document
+    ("03/25/2024", "05/04/2026", "MDY", False),
+    ("09/02/2024", "08/02/2027", "DMY", False),     # only day first is a whole number of years (to the day before)
+    ("02/09/2024", "02/08/2027", "MDY", False),
+    ("09/02/2024", "09/02/2027", "MDY", True),      # both orders are whole years: a guess
+    ("09.02.2024", "09.02.2027", "DMY", False),     # dots
+])
+def test_the_documents_own_dates_decide_the_order_before_any_locale(issued, expires, order, by_locale):
+    mentions, pairs = _pair(issued, expires)
+    decision = decide_document_order(mentions, pairs, text="")
+    assert (decision.order, decision.by_locale) == (order, by_locale)
+    assert decision.reason.endswith(".")
+
+
+def test_a_taught_order_comes_before_the_locale_but_after_the_page():
+    mentions, pairs = _pair("09/02/2024", "09/02/2027")
+    assert decide_document_order(mentions, pairs, learned="DMY", locale="US").order == "DMY"
+    mentions, pairs = _pair("09/02/2024", "08/02/2027")
+    assert decide_document_order(mentions, pairs, learned="MDY").order == "DMY"
+
+
+@pytest.mark.parametrize("text, order", [
+    ("12 Harbour Road, Cork, Ireland", "DMY"),
+    ("Toronto, Ontario M5V 2T6", "DMY"),
+    ("Call (512) 555-0188, Austin, TX 78701", "MDY"),
+    ("Nothing here", None),
+])
+def test_locale_cues_on_the_page(text, order):
+    assert locale_from_text(text)[0] == order
+
+
+def test_an_ambiguous_date_read_by_locale_alone_is_flagged_and_stays_below_review(tmp_path):
+    path = make_pdf(tmp_path / "a.pdf", [[
+        (72, 60, 16, "Harbourside Guild Ltd"), (72, 120, 11, "Holder: Ann Lee"),
+        (72, 170, 11, "Date of Issue: 09/02/2024"), (72, 195, 11, "Expiry Date: 09/02/2027"),
+        (72, 300, 9, "12 Harbour Road, Cork, Ireland")]])
+    e = intake.extract(path)
+    assert (e.issue_date, e.expiry_date, e.date_order) == ("2024-02-09", "2027-02-09", "DMY")
+    assert e.ambiguous == ["issue_date", "expiry_date"] and "Ireland" in e.date_order_reason
+    assert max(e.confidence["issue_date"], e.confidence["expiry_date"]) < 0.75
+
+
+def test_consistency_settles_what_the_locale_would_get_wrong(tmp_path):
+    path = make_pdf(tmp_path / "a.pdf", [[
+        (72, 60, 16, "Harbourside Guild Ltd"), (72, 120, 11, "Holder: Ann Lee"),
+        (72, 170, 11, "Date of Issue: 09/02/2024"), (72, 195, 11, "Expiry Date: 08/02/2027"),
+        (72, 300, 9, "Austin, TX 78701")]])
+    e = intake.extract(path)
+    assert (e.issue_date, e.expiry_date, e.date_order, e.ambiguous) == ("2024-02-09", "2027-02-08", "DMY", [])
+
+
+def test_a_printed_validity_gives_the_expiry(tmp_path):
+    path = make_pdf(tmp_path / "a.pdf", [[
+        (72, 60, 16, "Harbourside Guild Ltd"), (72, 120, 11, "Holder: Ann Lee"),
+        (72, 170, 11, "Date of Issue: March 4, 2024"),
+        (72, 195, 11, "This certificate remains valid for a period of three (3) years.")]])
+    assert intake.extract(path).expiry_date == "2027-03-04"

@@ -1,0 +1,154 @@
+"""Issue and expiry dates: each date's role from the label before it, a column header or a range."""
+from __future__ import annotations
+
+import re
+
+from .. import dates as D
+from ..layout import Token
+from .candidates import Candidate, FieldResult, _best, ocr_factor
+from .vocabulary import RANGE_WORDS
+
+
+# Locale-only readings of an ambiguous date stay below the review threshold (0.75 in the portal).
+LOCALE_ONLY_CAP = 0.7
+ORIGINAL_ISSUE_FACTOR = 0.85      # an original grant date is the issue date only when nothing else is
+
+
+def read_dates(doc) -> dict[str, FieldResult]:
+    text = doc.layout.text
+    mentions = D.find_dates(text)
+    roles: list[tuple[D.Mention, str, float, list[Token]]] = []
+    for i, mention in enumerate(mentions):
+        toks = doc.layout.tokens_in(mention.start, mention.end)
+        role, strength = _date_role(doc, mention, toks, mentions[i - 1] if i else None)
+        roles.append((mention, role, strength, toks))
+    # ranges: "X to Y", "X through Y", "X - Y"
+    for k in range(1, len(roles)):
+        prev, cur = roles[k - 1], roles[k]
+        between = text[prev[0].end:cur[0].start].strip().lower()
+        if between in RANGE_WORDS and prev[1] in ("period", "issue", "none", "original") and cur[1] in ("none", "expiry", "period", "range"):
+            roles[k - 1] = (prev[0], "issue", max(prev[2], 0.9), prev[3])
+            roles[k] = (cur[0], "expiry", max(cur[2], 0.9), cur[3])
+    validity = _printed_validity(text)
+    decision = _decide_order(doc, mentions, roles, text, validity)
+    order = decision.order if decision else "MDY"
+    issue_c, expiry_c = [], []
+    for mention, role, strength, toks in roles:
+        if role == "expiry":
+            day = mention.resolve(order, end_of_month=True)
+            if day:
+                expiry_c.append(Candidate(day, toks, strength * ocr_factor(toks), "label", {"mention": mention}))
+        elif role in ("issue", "original"):
+            day = mention.resolve(order, end_of_month=False)
+            if day:
+                s = strength * (ORIGINAL_ISSUE_FACTOR if role == "original" else 1.0)
+                issue_c.append(Candidate(day, toks, s * ocr_factor(toks), role, {"mention": mention}))
+    issue = _best([c for c in issue_c if c.source == "issue"] or issue_c)
+    expiry = _best(expiry_c)
+    if expiry.value is None and issue.value is not None and validity:
+        months, span = validity   # "Valid for 2 years" with an issue date and no printed expiry
+        expiry = FieldResult(D.add_months(issue.value, months), round(issue.confidence * 0.95, 3),
+                             doc.layout.tokens_in(*span), "validity")
+    if issue.value and expiry.value and expiry.value <= issue.value:
+        issue.confidence = round(issue.confidence * 0.5, 3)
+        expiry.confidence = round(expiry.confidence * 0.5, 3)
+    doc.date_order = decision.order if decision else None
+    doc.date_order_reason = decision.reason if decision else None
+    doc.ambiguous_dates = []
+    for name, res, cands in (("issue_date", issue, issue_c), ("expiry_date", expiry, expiry_c)):
+        mention = _mention_of(res, cands) or (_mention_of(issue, issue_c) if res.source == "validity" else None)
+        if decision and decision.by_locale and mention is not None and D.ambiguous_under(order, mention):
+            doc.ambiguous_dates.append(name)
+            res.confidence = round(min(res.confidence, LOCALE_ONLY_CAP), 3)
+            res.cap = min(res.cap, LOCALE_ONLY_CAP)
+    return {"issue_date": issue, "expiry_date": expiry}
+
+
+def _mention_of(res: FieldResult, cands: list[Candidate]) -> D.Mention | None:
+    for c in cands:
+        if res.value is not None and c.value == res.value and c.tokens == res.tokens:
+            return c.extra.get("mention")
+    return None
+
+
+def _decide_order(doc, mentions, roles, text: str, validity) -> D.OrderDecision | None:
+    """The document's day/month order from its own dates first (see intake.dates.decide_document_order)."""
+    issues = [r[0] for r in roles if r[1] in ("issue", "original")]
+    expiries = [r[0] for r in roles if r[1] == "expiry"]
+    pairs = [(a, b) for a in issues[:4] for b in expiries[:4]]
+    learned = next((h["date_order"] for h in doc.hints if h.get("date_order") in ("DMY", "MDY")), None)
+    entry = doc.issuer_entry
+    locale, source = (entry.locale, f"the issuer ({entry.country})") if entry else (doc.locale_hint, "")
+    months = validity[0] if validity else _type_validity(doc)
+    return D.decide_document_order(mentions, pairs, learned=learned, locale=locale, locale_source=source,
+                                   text=text, validity_months=months)
+
+
+def _type_validity(doc) -> int | None:
+    from ..directory import load_directory
+    code = doc.credential_type()[1]
+    ctype = load_directory().credential_type(code) if code else None
+    return ctype.validity_months if ctype else None
+
+
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "ten": 10, "twelve": 12,
+                 "eighteen": 18, "twenty-four": 24, "thirty-six": 36}
+_VALIDITY = re.compile(
+    r"\b(?:valid(?:ity)?|expires?|good|renewable|lapses?|in force|remains? (?:valid|current))\b[^.\n]{0,40}?"
+    r"\b(?:for|of|after|within|in)\s+(?:a\s+period\s+of\s+)?(?P<n>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
+    r"(?:\s*\(\d{1,3}\))?[\s-]+(?P<unit>years?|months?|yrs?)\b"
+    r"|\b(?P<n2>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")[\s-]+(?P<unit2>years?|months?)\s+(?:validity|valid|from (?:the )?(?:date of )?(?:issue|completion|award))\b",
+    re.IGNORECASE)
+
+
+def _printed_validity(text: str) -> tuple[int, tuple[int, int]] | None:
+    """(months, char span) of a printed validity ("valid for 2 years", "validity of 36 months")."""
+    m = _VALIDITY.search(text)
+    if not m:
+        return None
+    n, unit = (m.group("n"), m.group("unit")) if m.group("n") else (m.group("n2"), m.group("unit2"))
+    count = _NUMBER_WORDS.get(n.lower()) or int(n)
+    months = count * 12 if unit.lower().startswith("y") else count
+    return (months, (m.start(), m.end())) if 1 <= months <= 120 else None
+
+
+def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | None) -> tuple[str, float]:
+    if not toks:
+        return "none", 0.0
+    first = toks[0]
+    line = first.line
+    idx = line.tokens.index(first)
+    # 1. nearest label before the date on its line (back to the previous date)
+    best = None
+    for m in doc.ex.labels[line.number]:
+        if m.last < idx and (prev is None or m.first >= 0 and m.line.tokens[m.first].start >= prev.end):
+            if m.kind.startswith("date:") or m.kind in ("period", "other", "license_number", "holder_name", "credential_type"):
+                best = m
+    if best and best.kind.startswith("date:"):
+        distance = idx - best.last
+        same_seg = line.tokens[best.last].seg == first.seg
+        strength = 0.95 if (distance <= 2 or not same_seg) else 0.88
+        return best.kind[5:], strength
+    if best and best.kind == "period":
+        return "period", 0.9
+    if best and best.kind == "other" and (idx - best.last) <= 3:
+        return "other", 0.0
+    # 2. a column header above
+    x0, x1 = doc.layout.xspan(toks)
+    header = doc.layout.above(line, x0, x1)
+    if header and not (best and idx - best.last <= 2):
+        for m in doc.ex.labels[header[0].line.number]:
+            htoks = m.tokens
+            if htoks[0] in header or htoks[-1] in header:
+                if m.kind.startswith("date:"):
+                    # the header cell must hold only the label (not a sentence)
+                    return m.kind[5:], 0.93
+                if m.kind == "period":
+                    return "period", 0.9
+    # 3. a sentence wrapped from the previous line ("... valid until\n06/17/2024")
+    if idx == 0 and line.number > 0:
+        prev_line = doc.layout.lines[line.number - 1]
+        ms = doc.ex.labels[prev_line.number]
+        if ms and ms[-1].last >= len(prev_line.tokens) - 2 and ms[-1].kind.startswith("date:"):
+            return ms[-1].kind[5:], 0.85
+    return "none", 0.0

@@ -1,0 +1,138 @@
+"""The holder: a person's name next to a holder label, after an intro sentence, or on a line of its own."""
+from __future__ import annotations
+
+import re
+
+from ..directory import find_credential_type, find_issuer, fold
+from ..layout import Token, fold_token
+from .candidates import POSITION, Candidate, FieldResult, _best, ocr_factor
+from .vocabulary import (
+    GENERIC_ADDRESSEES,
+    NAME_PARTICLES,
+    NAME_STOP,
+    NOT_NAMES,
+    SIGNATORY_WORDS,
+    SUFFIXES,
+    TITLE_WORDS,
+)
+
+
+def clean_name(text: str) -> str:
+    text = text.strip(" ,;:")
+    if "," in text:
+        last, _, first = text.partition(",")
+        first_parts = first.split()
+        suffix = [p for p in first_parts if p.lower().strip(".") in SUFFIXES]
+        first_parts = [p for p in first_parts if p not in suffix]
+        if first_parts and last.strip():
+            text = " ".join(first_parts + [last.strip()] + suffix)
+        else:
+            text = text.replace(",", "")
+    text = " ".join(text.split())
+    if text.isupper():
+        text = " ".join(w if w.lower().strip(".") in ("ii", "iii", "iv") else w.title() for w in text.split())
+    return text
+
+
+_STRAY = "\"'‘’“”`|«»"   # quote marks and bars OCR reads from specks and rules next to words
+
+
+def _name_part(t: Token) -> str:
+    return t.text.strip(_STRAY) if t.word.conf < 1.0 else t.text
+
+
+def parse_name(tokens: list[Token]) -> tuple[str, list[Token]] | None:
+    used = []
+    for t in tokens[:7]:
+        raw = _name_part(t)
+        core = raw.strip(",.;:")
+        if not core or any(c.isdigit() for c in core) or "@" in core or "/" in core:
+            break
+        if not re.fullmatch(r"[^\W\d_]+(?:[.'’\-][^\W\d_]*)*\.?", core):
+            break
+        if fold_token(core) in NAME_STOP:
+            break
+        used.append(t)
+        if raw.endswith((";", ":")):
+            break
+    while used and _name_part(used[-1]).strip(",") in ("&", "-"):
+        used.pop()
+    parts = [_name_part(t) for t in used]
+    alpha = [p for p in parts if len(p.strip(",.")) >= 2]
+    if len(alpha) < 2 or len(used) > 6:
+        return None
+    if any(fold_token(p) in TITLE_WORDS or fold_token(p) in NOT_NAMES for p in parts):
+        return None
+    if any(not p[:1].isupper() and fold_token(p) not in NAME_PARTICLES for p in parts):
+        return None   # every part of a name is capitalised
+    text = " ".join(parts)
+    if not re.search(r"[A-ZÀ-Þ]", text):
+        return None   # names are capitalised
+    return clean_name(text), used
+
+
+
+def read_holder(doc) -> FieldResult:
+    cands: list[Candidate] = []
+    for h in doc.hints:
+        if h["field"] == "holder_name" and h.get("bbox"):
+            got = parse_name(doc.tokens_in_bbox(h))
+            if got:
+                cands.append(Candidate(got[0], got[1], 0.9 * ocr_factor(got[1]), "hint_bbox"))
+    for m in doc.ex.matches("holder_name"):
+        if m.phrase in ("name",) and m.first > 0 and m.line.tokens[m.first - 1].seg == m.line.tokens[m.first].seg:
+            continue   # "... name" inside a sentence
+        for toks, pos in doc.ex.values_for(m):
+            got = parse_name(toks)
+            if got:
+                base = POSITION[pos] * m.strength
+                cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "label"))
+                break
+    for m in doc.ex.matches("intro"):
+        line = m.line
+        rest = [t for t in line.tokens[m.last + 1:]]
+        got = parse_name(rest) if rest else None
+        if not got:
+            for nxt in doc.layout.lines[line.number + 1: line.number + 4]:
+                if nxt.page != line.page:
+                    break
+                got = parse_name(nxt.tokens)
+                if got and len(got[1]) >= len([t for t in nxt.tokens if t.seg == got[1][0].seg]) - 1:
+                    break
+                got = None
+        if got and not _signatory(doc, got[1]):
+            cands.append(Candidate(got[0], got[1], 0.93 * ocr_factor(got[1]), "intro"))
+    labelled_lines = {m.line.number for ms in doc.ex.labels.values() for m in ms if m.kind != "intro"}
+    for ln in doc.layout.lines:
+        # a line that is nothing but a name: a wallet card's holder line, a letter's address block
+        if ln.number in labelled_lines or not ln.tokens:
+            continue
+        got = parse_name(ln.tokens)
+        if not got or len(got[1]) != len(ln.tokens) or _signatory(doc, got[1]):
+            continue
+        line_text = " ".join(t.text for t in ln.tokens)
+        if find_issuer(line_text) or find_credential_type(line_text):
+            continue
+        prev = doc.layout.lines[ln.number - 1] if ln.number else None
+        if prev is not None and prev.page == ln.page and prev.tokens and prev.tokens[-1].text.endswith(":"):
+            continue
+        nxt = doc.layout.lines[ln.number + 1] if ln.number + 1 < len(doc.layout.lines) else None
+        address = bool(nxt and nxt.page == ln.page and re.match(r"^\d{1,6}$", nxt.tokens[0].text)
+                       and len(nxt.tokens) >= 2 and nxt.tokens[1].text[:1].isupper())
+        base = 0.72 if address else 0.55
+        if "," in ln.tokens[0].text:
+            base += 0.1
+        cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "address" if address else "standalone"))
+    for ln in doc.layout.lines:
+        if ln.tokens and ln.tokens[0].norm == "dear":
+            got = parse_name(ln.tokens[1:])
+            if got and not any(fold_token(w) in GENERIC_ADDRESSEES for w in got[0].split()):
+                cands.append(Candidate(got[0], got[1], 0.6 * ocr_factor(got[1]), "salutation"))
+    res = _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
+    return res
+
+def _signatory(doc, toks: list[Token]) -> bool:
+    line = toks[0].line
+    nxt = doc.layout.lines[line.number + 1] if line.number + 1 < len(doc.layout.lines) else None
+    return bool(nxt and nxt.page == line.page and any(t.norm in SIGNATORY_WORDS for t in nxt.tokens[:4])
+                and nxt.y - line.y < 2.2 * max(line.h, nxt.h))

@@ -1,0 +1,234 @@
+"""Label phrases on each line and the value token runs next to them (inline, right, below)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from ..layout import Layout, Line, Token, fold_token
+from .candidates import FUZZY_BELOW, _junk_or_short
+from .vocabulary import (
+    CREDENTIAL_LABELS,
+    DATE_ROLES,
+    FILLER,
+    HOLDER_INTROS,
+    HOLDER_LABELS,
+    ISSUER_LABELS,
+    LICENSE_LABELS,
+    OTHER_LABELS,
+    PERIOD_LABELS,
+    WEAK_LICENSE_LABELS,
+)
+
+
+def _phrase_tokens(phrase: str) -> list[str]:
+    return [fold_token(p) for p in re.split(r"[\s\-/]+", phrase) if fold_token(p)]
+
+
+@dataclass
+class LabelMatch:
+    kind: str          # field or date role or "other"/"period"/"intro"
+    phrase: str
+    line: Line
+    first: int         # index into line.tokens
+    last: int          # inclusive
+    strength: float
+
+    @property
+    def tokens(self) -> list[Token]:
+        return self.line.tokens[self.first:self.last + 1]
+
+
+
+def hint_label_kind(field_name: str) -> str:
+    """The label kind a learned label stands for: a date field's label names a date role
+    (the kind the date reader looks for), any other field's label names the field."""
+    return {"issue_date": "date:issue", "expiry_date": "date:expiry"}.get(field_name, field_name)
+
+
+def _label_table(hints: list[dict]) -> list[tuple[str, list[str], str, float]]:
+    table: list[tuple[str, list[str], str, float]] = []
+    for h in hints:
+        if h.get("label"):
+            table.append((hint_label_kind(h["field"]), _phrase_tokens(h["label"]), h["label"], 1.0))
+    for phrase in LICENSE_LABELS:
+        table.append(("license_number", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in WEAK_LICENSE_LABELS:
+        table.append(("license_number", _phrase_tokens(phrase), phrase, 0.75))
+    for phrase in HOLDER_LABELS:
+        table.append(("holder_name", _phrase_tokens(phrase), phrase, 0.8 if phrase == "name" else 1.0))
+    for phrase in HOLDER_INTROS:
+        table.append(("intro", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in CREDENTIAL_LABELS:
+        table.append(("credential_type", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in ISSUER_LABELS:
+        table.append(("issuer", _phrase_tokens(phrase), phrase, 1.0))
+    for role, phrases in DATE_ROLES.items():
+        for phrase in phrases:
+            table.append((f"date:{role}", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in PERIOD_LABELS:
+        table.append(("period", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in OTHER_LABELS:
+        table.append(("other", _phrase_tokens(phrase), phrase, 1.0))
+    # longest phrases first so "original issue date" wins over "issue date"
+    table.sort(key=lambda e: -sum(len(t) for t in e[1]))
+    return table
+
+
+
+
+def _tok_eq(a: str, b: str, fuzzy: bool) -> bool:
+    if a == b:
+        return True
+    return fuzzy and len(b) >= 5 and len(a) >= 4 and abs(len(a) - len(b)) <= 2 and fuzz.ratio(a, b) >= 80
+
+
+class _LabelIndex:
+    """The label table indexed by first token and by joined phrase (for exact matching)."""
+
+    def __init__(self, table):
+        self.table = table
+        self.by_first: dict[str, list] = {}
+        self.by_joined: dict[str, list] = {}
+        for rank, entry in enumerate(table):
+            ptoks = entry[1]
+            if not ptoks:
+                continue
+            self.by_first.setdefault(ptoks[0], []).append((rank, entry))
+            if len(ptoks) > 1 and len("".join(ptoks)) >= 6:
+                self.by_joined.setdefault("".join(ptoks), []).append((rank, entry))
+
+
+def _hint_key(hints: list[dict]) -> tuple:
+    return tuple((h.get("field"), h.get("label")) for h in hints if h.get("label"))
+
+
+_INDEXES: dict[tuple, _LabelIndex] = {}
+
+
+def _label_index(hints: list[dict]) -> _LabelIndex:
+    key = _hint_key(hints)
+    index = _INDEXES.get(key)
+    if index is None:
+        if len(_INDEXES) > 256:
+            _INDEXES.clear()
+        index = _INDEXES[key] = _LabelIndex(_label_table(hints))
+    return index
+
+
+class Extractor:
+    """Runs every field extractor over one document's layout."""
+
+    def __init__(self, layout: Layout, hints: list[dict] | None = None):
+        self.layout = layout
+        self.hints = [h for h in (hints or []) if isinstance(h, dict) and h.get("field")]
+        self.index = _label_index(self.hints)
+        self.table = self.index.table
+        self.labels: dict[int, list[LabelMatch]] = {}
+        for line in layout.lines:
+            self.labels[line.number] = self._match_line(line)
+        self.label_starts = {(m.line.number, m.first): m for ms in self.labels.values() for m in ms}
+
+    # -- labels -----------------------------------------------------------------
+    def _match_line(self, line: Line) -> list[LabelMatch]:
+        """Label phrases on a line: exact spellings first, then OCR-fuzzy ones.
+
+        Longer phrases claim their words first ("original issue date" before
+        "issue date"). Fuzzy matching (an OCR misread like "Expiratlon")
+        applies only to tokens OCR was unsure of, and only after every exact
+        match on the line is taken, so a near-spelling never steals a word
+        that is exactly another label ("Issued" is not "Issuer",
+        "Certification" is not "Recertification").
+        """
+        norms = [t.norm for t in line.tokens]
+        unsure = [t.word.conf < FUZZY_BELOW for t in line.tokens]
+        taken = [False] * len(norms)
+        out: list[LabelMatch] = []
+
+        def claim(kind, phrase, strength, i, n) -> None:
+            out.append(LabelMatch(kind, phrase, line, i, i + n - 1, strength))
+            for k in range(n):
+                taken[i + k] = True
+
+        # exact: (rank, merged?, position) in table order, as one pass over the table would
+        found = []
+        for i, norm in enumerate(norms):
+            for rank, entry in self.index.by_first.get(norm, ()):
+                n = len(entry[1])
+                if norms[i:i + n] == entry[1]:
+                    found.append((rank, 0, i, n, entry))
+            for rank, entry in self.index.by_joined.get(norm, ()):
+                found.append((rank, 1, i, 1, entry))
+        for rank, _, i, n, (kind, ptoks, phrase, strength) in sorted(found, key=lambda f: f[:3]):
+            if not any(taken[i:i + n]) and line.tokens[i].seg == line.tokens[i + n - 1].seg:
+                claim(kind, phrase, strength, i, n)
+        if any(u and not t for u, t in zip(unsure, taken)):
+            for kind, ptoks, phrase, strength in self.table:
+                n = len(ptoks)
+                if not n:
+                    continue
+                for i in range(len(norms) - n + 1):
+                    if any(taken[i:i + n]) or not any(unsure[i:i + n]):
+                        continue
+                    if line.tokens[i].seg != line.tokens[i + n - 1].seg:
+                        continue   # a phrase never spans two segments
+                    if all(_tok_eq(norms[i + k], ptoks[k], unsure[i + k]) for k in range(n)):
+                        claim(kind, phrase, strength, i, n)
+                # merged OCR tokens ("DateIssued"): a single token close to the joined phrase
+                if n > 1:
+                    joined = "".join(ptoks)
+                    for i, norm in enumerate(norms):
+                        if (not taken[i] and unsure[i] and len(norm) >= 6 and abs(len(norm) - len(joined)) <= 2
+                                and fuzz.ratio(norm, joined) >= 85):
+                            claim(kind, phrase, strength, i, 1)
+        out.sort(key=lambda m: m.first)
+        return out
+
+    def is_label_start(self, tok: Token) -> LabelMatch | None:
+        m = self.label_starts.get((tok.line.number, tok.line.tokens.index(tok)))
+        if m and m.kind != "intro":
+            return m
+        return None
+
+    def matches(self, kind: str) -> list[LabelMatch]:
+        return [m for ms in self.labels.values() for m in ms if m.kind == kind]
+
+    # -- neighbours of a label ----------------------------------------------------
+    def values_for(self, m: LabelMatch, allow_below: bool = True) -> list[tuple[list[Token], str]]:
+        """Candidate value token runs for label ``m``: inline, right, below."""
+        line, out = m.line, []
+        seg = line.tokens[m.last].seg
+        rest = [t for t in line.tokens[m.last + 1:] if t.seg == seg]
+        while rest and (rest[0].norm in FILLER or rest[0].norm == "" ):
+            rest = rest[1:]
+        rest = self._until_label(rest)
+        if rest and len(rest) == 1 and _junk_or_short(rest[0]):
+            rest = []   # an OCR remnant of the label ("CERTIFICATE ip" for "ID") or a rule line
+        colon = line.tokens[m.last].text.endswith(":") or (m.last + 1 < len(line.tokens) and line.tokens[m.last + 1].text in (":", "#"))
+        if rest:
+            out.append((rest, "inline" if colon or m.first == 0 or line.tokens[m.first - 1].seg != seg else "sentence"))
+            if len(out[0][0]) and out[0][1] == "sentence":
+                pass
+        segs = line.segments()
+        idx = next((k for k, s in enumerate(segs) if s[0].seg == seg), None)
+        if not rest and idx is not None and idx + 1 < len(segs):
+            right = segs[idx + 1]
+            if not self.is_label_start(right[0]):
+                # a far value after a label without a colon is often the next column
+                lx1 = self.layout.xspan(m.tokens)[1]
+                rx0 = self.layout.xspan(right)[0]
+                far = (rx0 - lx1) > 12 * max(line.h, 1) and not colon
+                out.append((self._until_label(right), "right_far" if far else "right"))
+        if not rest and allow_below:
+            x0, x1 = self.layout.xspan(m.tokens)
+            for _, below in self.layout.below(line, x0, x1, max_lines=1):
+                if not self.is_label_start(below[0]):
+                    out.append((self._until_label(below), "below"))
+        return [(toks, pos) for toks, pos in out if toks]
+
+    def _until_label(self, toks: list[Token]) -> list[Token]:
+        for k, t in enumerate(toks):
+            if k and self.is_label_start(t):
+                return toks[:k]
+        return toks

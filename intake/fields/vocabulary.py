@@ -1,0 +1,28 @@
+"""The readers' vocabulary, loaded once from intake/data/vocabulary.yaml (named data, not inline lists)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+_DATA = yaml.safe_load((Path(__file__).resolve().parent.parent / "data" / "vocabulary.yaml").read_text(encoding="utf-8"))
+
+LICENSE_LABELS: list[str] = _DATA['license_labels']
+WEAK_LICENSE_LABELS: list[str] = _DATA['weak_license_labels']
+HOLDER_LABELS: list[str] = _DATA['holder_labels']
+HOLDER_INTROS: list[str] = _DATA['holder_intros']
+CREDENTIAL_LABELS: list[str] = _DATA['credential_labels']
+ISSUER_LABELS: list[str] = _DATA['issuer_labels']
+OTHER_LABELS: list[str] = _DATA['other_labels']
+DATE_ROLES: dict[str, list[str]] = _DATA['date_roles']
+PERIOD_LABELS: list[str] = _DATA['period_labels']
+RANGE_WORDS: set[str] = set(_DATA['range_words'])
+FILLER: set[str] = set(_DATA['filler'])
+SIGNATORY_WORDS: set[str] = set(_DATA['signatory_words'])
+NAME_STOP: set[str] = set(_DATA['name_stop'])
+NAME_PARTICLES: set[str] = set(_DATA['name_particles'])
+GENERIC_ADDRESSEES: set[str] = set(_DATA['generic_addressees'])
+ORG_WORDS: set[str] = set(_DATA['org_words'])
+TITLE_WORDS: set[str] = set(_DATA['title_words'])
+NOT_NAMES: set[str] = set(_DATA['not_names'])
+SUFFIXES: set[str] = set(_DATA['suffixes'])
