@@ -25,7 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     total, done = len(args.files), 0
     lock = threading.Lock()
     local = threading.local()
-    workers: list[Worker] = []
+    jobs = 1 if args.in_process else max(1, min(args.jobs, total))
+    # Forked now, while this is the only thread: no second interpreter per worker.
+    idle: list[Worker] = [] if args.in_process else [Worker(args.memory_mb, fork=True) for _ in range(jobs)]
+    for w in idle:
+        w.start()
+    workers = list(idle)
 
     def run(path: str) -> dict:
         nonlocal done
@@ -33,9 +38,8 @@ def main(argv: list[str] | None = None) -> int:
             result = extract_document(path).to_dict()
         else:
             if not hasattr(local, "worker"):
-                local.worker = Worker(args.memory_mb)
                 with lock:
-                    workers.append(local.worker)
+                    local.worker = idle.pop()
             result = local.worker.extract(path, timeout=args.timeout).to_dict()
         with lock:
             done += 1
@@ -44,7 +48,6 @@ def main(argv: list[str] | None = None) -> int:
                 sys.stderr.flush()
         return result
 
-    jobs = 1 if args.in_process else max(1, min(args.jobs, total))
     try:
         with ThreadPoolExecutor(jobs) as pool:
             for result in pool.map(run, args.files):

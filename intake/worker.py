@@ -19,10 +19,15 @@ def answer(req: dict) -> dict:
     return extract_document(req["path"], req.get("hints") or None, req.get("ocr_timeout", 60.0)).to_dict()
 
 
+def serve(requests, replies) -> None:
+    """Answer each request line of ``requests`` with one line on ``replies`` until EOF."""
+    for line in requests:
+        replies.write(json.dumps(answer(json.loads(line)), ensure_ascii=False) + "\n")
+        replies.flush()
+
+
 def main() -> None:
-    for line in sys.stdin:
-        sys.stdout.write(json.dumps(answer(json.loads(line)), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+    serve(sys.stdin, sys.stdout)
 
 
 if __name__ == "__main__":

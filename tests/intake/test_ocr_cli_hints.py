@@ -1,5 +1,6 @@
 """OCR with real Tesseract on generated images, the CLI contract, and reviewer hints."""
 import json
+import shutil
 import subprocess
 import sys
 
@@ -82,3 +83,31 @@ def test_heic_photo_is_read(tmp_path):
     assert e.error is None and e.method == "ocr"
     assert e.license_number == "NCS-208814"
     assert (e.issue_date, e.expiry_date) == ("2024-03-14", "2029-03-14")
+
+
+def test_a_forked_worker_reads_without_starting_an_interpreter(tmp_path, card_pdf):
+    from intake.isolate import Worker
+    worker = Worker(fork=True)
+    try:
+        worker.start()
+        with open(f"/proc/{worker.proc.pid}/cmdline", "rb") as child, open("/proc/self/cmdline", "rb") as me:
+            assert child.read() == me.read()      # a fork of this process, not `python -m intake.worker`
+        result = worker.extract(str(card_pdf), timeout=60)
+        assert result.error is None and result.license_number == "HVW-40917"
+        assert worker.extract(str(tmp_path / "missing.pdf"), timeout=60).error["code"] == "not_found"
+    finally:
+        worker.close()
+    assert worker.proc is None
+
+
+def test_cli_starts_one_interpreter(tmp_path, card_pdf):
+    strace = shutil.which("strace")
+    if not strace:
+        pytest.skip("strace is not installed")
+    trace = tmp_path / "trace"
+    subprocess.run([strace, "-f", "-qq", "-e", "trace=execve", "-o", str(trace), sys.executable, "-m", "intake",
+                    "--jobs", "2", str(card_pdf), str(card_pdf)], cwd=REPO, capture_output=True, timeout=120,
+                   check=True)
+    interpreters = [ln for ln in trace.read_text().splitlines()
+                    if "execve(" in ln and "python" in ln and ln.endswith("= 0")]
+    assert len(interpreters) == 1, interpreters
