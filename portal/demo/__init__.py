@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from portal.database import refresh_planner_statistics
+from portal.services import compliance_rollup
 from portal.extensions import db
 
 DEMO_PASSWORD = "credwatch-demo"
@@ -58,6 +59,10 @@ def seed(today: date, seed_value: int = 2026) -> dict[str, int]:
     for name in STEPS:
         importlib.import_module(name).seed(ctx)
         db.session.flush()
+    db.session.commit()
+    # The seed's commits kept the snapshot; the organisation's roll-ups are
+    # built once here, as the nightly job would.
+    compliance_rollup.rebuild()
     db.session.commit()
     refresh_planner_statistics()
     return counts()

@@ -43,3 +43,35 @@ class RequirementSnapshot(Base):
     sources: Mapped[list[Any]] = mapped_column(default=list)
     evaluated_on: Mapped[date]
     refreshed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PersonCompliance(Base):
+    """One active person's compliance roll-up (``portal.policies.rollup``),
+    judged on ``as_of``, kept with their snapshot rows.
+
+    No foreign key to ``people``: when a person is deleted, the refresh
+    that follows must still find this row to take it out of its
+    department's tally.
+    """
+
+    __tablename__ = "person_compliance"
+
+    person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    department_key: Mapped[int] = mapped_column(index=True)  # department id, 0 for none
+    as_of: Mapped[date]
+    worst_rank: Mapped[Optional[int]]  # most urgent state's rank in SEVERITY; None without requirements
+    first_expiry: Mapped[Optional[date]]
+    tally: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ComplianceTally(Base):
+    """The sum of a department's person roll-ups (``department_key`` 0: no
+    department; -1: the whole organisation), judged on ``as_of``. A tally
+    whose ``as_of`` is not the day asked about is not read: pages fall back
+    to the snapshot rows until the next rebuild."""
+
+    __tablename__ = "compliance_tallies"
+
+    department_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    as_of: Mapped[Optional[date]]
+    tally: Mapped[dict[str, Any]] = mapped_column(default=dict)

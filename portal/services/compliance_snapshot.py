@@ -35,6 +35,7 @@ from portal.models import (
     utcnow,
 )
 from portal.policies.compliance import SEVERITY, Status
+from portal.services import compliance_rollup
 from portal.services.compliance import load_facts
 
 RS = RequirementSnapshot
@@ -139,8 +140,10 @@ def _chunks(ids: Iterable[int], size: int = CHUNK):
         yield batch
 
 
-def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None) -> int:
-    """Re-evaluate these people and replace their snapshot rows. Returns rows written."""
+def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, tallies: bool = True) -> int:
+    """Re-evaluate these people and replace their snapshot rows and roll-ups
+    (moving their departments' tallies too, unless ``tallies`` is false
+    because the caller rebuilds them all). Returns rows written."""
     on = on or today()
     if isinstance(person_ids, Select):
         person_ids = db.session.scalars(person_ids).all()
@@ -149,8 +152,10 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None) -
         facts = load_facts(batch, on)
         db.session.execute(delete(RS).where(RS.person_id.in_(batch)))
         rows = []
+        rows_by_person: dict[int, list[dict]] = {}
         now = utcnow()
         for person_id, states in facts.states_on(on).items():
+            rows_by_person[person_id] = []
             for s in states:
                 line = s.timeline
                 rows.append({
@@ -170,14 +175,21 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None) -
                     "evaluated_on": on,
                     "refreshed_at": now,
                 })
+                rows_by_person[person_id].append(rows[-1])
         if rows:
             db.session.execute(RS.__table__.insert(), rows)  # Core: no ORM bookkeeping per row
+        compliance_rollup.apply(batch, rows_by_person, on, tallies=tallies)
         written += len(rows)
     return written
 
 
 def refresh_everyone(on: date | None = None) -> int:
-    return refresh_people(select(Person.id), on)
+    """Re-evaluate everyone, then sum the roll-ups afresh (cheaper than
+    moving the tallies batch by batch)."""
+    on = on or today()
+    written = refresh_people(select(Person.id), on, tallies=False)
+    compliance_rollup.rebuild_tallies(on)
+    return written
 
 
 # --- re-evaluation on change ------------------------------------------------

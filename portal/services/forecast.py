@@ -35,7 +35,9 @@ from portal.policies.forecast import (
     restaffed_figures,
 )
 from portal.services import compliance
-from portal.services.team import TeamScope, in_scope
+from portal.policies.rollup import FORECAST_MONTHS, combine, empty_tally
+from portal.services.compliance_rollup import tallies_of
+from portal.services.team import TeamScope, in_scope, scope_tally
 
 MONTHS = 12
 
@@ -80,19 +82,28 @@ def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS
     starts = month_starts(on, months)
     staffing = load_staffing(scope, on, dates[-1])
     restaffed = _restaffed_people(scope, on, dates[-1])
-    steady = _steady_figures([in_scope(scope), RS.person_id.not_in(restaffed)], dates)
-    changing = _restaffed_figures(staffing, set(db.session.scalars(restaffed)), dates)
+    restaffed_ids = set(db.session.scalars(restaffed))
+    tally = scope_tally(scope, on) if months == FORECAST_MONTHS else None
+    if tally is not None:
+        # The scope's roll-up less the people whose assignments change.
+        steady = _figures_from_tally(combine(combine(empty_tally(), tally), tallies_of(list(restaffed_ids)), -1),
+                                     months)
+        expiring = {(starts[i].year, starts[i].month): n for i, n in enumerate(tally["expiring"]) if n}
+        people = tally["people"]
+    else:
+        steady = _steady_figures([in_scope(scope), RS.person_id.not_in(restaffed)], dates)
+        expiry_month = _month_index(RS.expires_on, dates)
+        expiring = {
+            (starts[index].year, starts[index].month): count for index, count in db.session.execute(
+                select(expiry_month, func.count())
+                .where(in_scope(scope), RS.credential_id.is_not(None), RS.expires_on >= on,
+                       RS.expires_on <= dates[-1])
+                .group_by(expiry_month)
+            )
+        }
+        people = db.session.scalar(select(func.count()).select_from(scope.person_ids.subquery())) or 0
+    changing = _restaffed_figures(staffing, restaffed_ids, dates)
     required_on, met_on, short_on = ([a + b for a, b in zip(x, y)] for x, y in zip(steady, changing))
-
-    expiry_month = _month_index(RS.expires_on, dates)
-    expiring = {
-        (starts[index].year, starts[index].month): count for index, count in db.session.execute(
-            select(expiry_month, func.count())
-            .where(in_scope(scope), RS.credential_id.is_not(None), RS.expires_on >= on, RS.expires_on <= dates[-1])
-            .group_by(expiry_month)
-        )
-    }
-    people = db.session.scalar(select(func.count()).select_from(scope.person_ids.subquery())) or 0
     result = forecast(on, expiring, required_on, people, met_on=met_on, people_short_on=short_on)
     risks, risk_count = assignments_at_risk(scope, on, dates[-1], limit=risk_limit, staffing=staffing)
     return TeamForecast(scope=scope, on=on, months=result, risks=risks, risk_count=risk_count)
@@ -132,7 +143,18 @@ def _steady_figures(where: list, dates: list[date]) -> tuple[list[int], list[int
     short_from = dict(db.session.execute(
         select(per_person.c.short_from, func.count()).group_by(per_person.c.short_from)
     ).all())
-    total = sum(lapses.values())
+    return _cumulative(sum(lapses.values()), lapses, short_from, months)
+
+
+def _figures_from_tally(tally: dict, months: int) -> tuple[list[int], list[int], list[int]]:
+    """The same figures from a roll-up, whose month lists hold "never held"
+    first and then each month (``portal.policies.rollup``)."""
+    lapses = {index - 1: n for index, n in enumerate(tally["lapsing"])}
+    short_from = {index - 1: n for index, n in enumerate(tally["short_from"])}
+    return _cumulative(tally["requirements"], lapses, short_from, months)
+
+
+def _cumulative(total: int, lapses: dict, short_from: dict, months: int):
     met_on = list(accumulate((lapses.get(i, 0) for i in range(months)), lambda met, lost: met - lost,
                              initial=total - lapses.get(-1, 0)))[1:]
     short_on = [short + short_from.get(-1, 0) for short in accumulate(short_from.get(i, 0) for i in range(months))]

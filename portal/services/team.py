@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
-from sqlalchemy import case, func, Select, select, true
+from sqlalchemy import case, exists, func, Select, select, true
 
 from portal.database import settled_ids
 from portal.extensions import db
 from portal.routing import db_id
-from portal.models import CredentialType, Department, Person, RequirementSnapshot, User, today
+from portal.models import CredentialType, Department, Person, PersonCompliance, RequirementSnapshot, User, today
 from portal.policies.access import sees_everyone
 from portal.policies.compliance import SEVERITY, RequirementState, Status, Summary
+from portal.services import compliance_rollup
 from portal.services.compliance_snapshot import (
     severity_expression,
     state_counts,
@@ -261,8 +262,21 @@ def snapshot_states(where, on: date) -> dict[int, list[RequirementState]]:
     return out
 
 
-def team_headline(scope: TeamScope, on: date) -> Headline:
-    """The headline numbers in two aggregate queries."""
+def scope_tally(scope: TeamScope, on: date) -> dict | None:
+    """The stored roll-up for a scope that is the organisation or a whole
+    department, when it is current for ``on`` (else None: read the rows)."""
+    if scope.root is not None:
+        return None
+    return compliance_rollup.tally_for(scope.department.id if scope.department else None, on, scope.whole_org)
+
+
+def team_headline(scope: TeamScope, on: date, tally: dict | None = None) -> Headline:
+    """The headline numbers: the scope's roll-up when there is one, else
+    two aggregate queries over its snapshot rows."""
+    if tally is not None:
+        return _headline(Summary(counts={k: v for k, v in tally["states"].items() if v}, people=tally["people"],
+                                 people_compliant=tally["people"] - tally["people_short"], valid=tally["valid"]),
+                         {int(days): n for days, n in tally["expiring_within"].items()})
     counts = state_counts([in_scope(scope)], on, windows=(30, 60, 90))
     people, not_compliant = db.session.execute(
         select(
@@ -273,14 +287,18 @@ def team_headline(scope: TeamScope, on: date) -> Headline:
     ).one()
     summary = Summary(counts=counts.by_status, people=people, people_compliant=people - not_compliant,
                       valid=counts.valid)
+    return _headline(summary, counts.expiring_within)
+
+
+def _headline(summary: Summary, expiring_within: dict[int, int]) -> Headline:
     return Headline(
         people=summary.people,
         requirements=summary.total,
         percent_compliant=summary.percent_compliant,
         percent_people_compliant=summary.percent_people_compliant,
-        expiring_30=counts.expiring_within[30],
-        expiring_60=counts.expiring_within[60],
-        expiring_90=counts.expiring_within[90],
+        expiring_30=expiring_within[30],
+        expiring_60=expiring_within[60],
+        expiring_90=expiring_within[90],
         expired=summary.count(Status.EXPIRED) + summary.count(Status.IN_GRACE),
         in_grace=summary.count(Status.IN_GRACE),
         missing=summary.count(Status.MISSING),
@@ -295,7 +313,16 @@ def build_matrix(scope: TeamScope, flt: MatrixFilter, on: date | None = None,
     row_filter = [in_scope(scope)]
     if flt.type_id is not None:
         row_filter.append(RS.credential_type_id == flt.type_id)
-    listed, matching, page, pages = _list_people(row_filter, flt, on, page_size)
+    tally = scope_tally(scope, on)
+    # The roll-up knows how many people have a row (in each state); by type
+    # it does not, and sorting by urgency needs every person's rows anyway.
+    known = None
+    if tally is not None and flt.type_id is None and flt.sort in ("name", "department"):
+        known = tally["people_in_state"][flt.state] if flt.state else tally["people_with_requirements"]
+    rolled_up = [PersonCompliance.worst_rank.is_not(None)]
+    if scope.department is not None:
+        rolled_up.append(PersonCompliance.department_key == compliance_rollup.department_key(scope.department.id))
+    listed, matching, page, pages = _list_people(row_filter, flt, on, page_size, matching=known, rolled_up=rolled_up)
 
     ids = [row.id for row in listed]
     states = snapshot_states([RS.person_id.in_(ids)], on) if ids else {}
@@ -305,18 +332,27 @@ def build_matrix(scope: TeamScope, flt: MatrixFilter, on: date | None = None,
             cells={s.credential_type_id: s for s in states.get(r.id, ())})
         for r in listed
     ]
+    if scope.whole_org:
+        # One index probe per type rather than every row of the organisation.
+        required = exists().where(RS.credential_type_id == CredentialType.id)
+    else:
+        required = CredentialType.id.in_(select(RS.credential_type_id).where(in_scope(scope)).distinct())
     columns = [Column(*c) for c in db.session.execute(
-        select(CredentialType.id, CredentialType.code, CredentialType.name)
-        .where(CredentialType.id.in_(select(RS.credential_type_id).where(in_scope(scope)).distinct()))
+        select(CredentialType.id, CredentialType.code, CredentialType.name).where(required)
         .order_by(CredentialType.name)
     )]
     shown = [c for c in columns if flt.type_id is None or c.id == flt.type_id]
     return Matrix(scope=scope, on=on, filter=flt, columns=shown, all_columns=columns, rows=rows,
-                  matching=matching, page=page, pages=pages, headline=team_headline(scope, on))
+                  matching=matching, page=page, pages=pages, headline=team_headline(scope, on, tally))
 
 
-def _list_people(row_filter: list, flt: MatrixFilter, on: date, page_size: int | None):
+def _list_people(row_filter: list, flt: MatrixFilter, on: date, page_size: int | None,
+                 matching: int | None = None, rolled_up: list | None = None):
     """The people on the asked page, with how many match in all and the page count.
+
+    ``matching``, when the caller knows it (from a roll-up), spares the
+    window count, which has to find every matching person; ``rolled_up``
+    then says, on the roll-up rows, who is in scope with a requirement.
 
     A person is in the matrix when one of their snapshot rows passes the
     filters. Sorting by urgency needs each person's worst state and first
@@ -344,11 +380,22 @@ def _list_people(row_filter: list, flt: MatrixFilter, on: date, page_size: int |
     else:
         matching_rows = row_filter + ([status_expression(on) == flt.state] if flt.state is not None else [])
         order = name_order if flt.sort == "name" else (Department.name.is_(None), Department.name, *name_order)
-        listing = select(*columns).where(Person.id.in_(select(RS.person_id).where(*matching_rows)))
+        if matching is not None and flt.state is None:
+            # Walk the name index and stop at the page: a person has a row
+            # when their roll-up has a worst state.
+            listing = select(*columns).where(exists().where(PersonCompliance.person_id == Person.id, *rolled_up))
+        else:
+            listing = select(*columns).where(Person.id.in_(select(RS.person_id).where(*matching_rows)))
     listing = listing.outerjoin(Department, Department.id == Person.department_id).order_by(*order)
     if not page_size:
         listed = db.session.execute(listing).all()
         return listed, len(listed), 1, 1
+
+    if matching is not None:
+        pages = max(1, math.ceil(matching / page_size))
+        page = min(flt.page, pages)
+        listed = db.session.execute(listing.limit(page_size).offset((page - 1) * page_size)).all()
+        return listed, matching, page, pages
 
     def page_of(page: int):
         return db.session.execute(

@@ -1,0 +1,162 @@
+"""Keep the compliance roll-ups current, and read them.
+
+Each active person has one roll-up row (their tally, ``portal.policies.rollup``)
+and each department, and the organisation as a whole, one tally: the sum
+of its people's. ``compliance_snapshot.refresh_people`` calls ``apply`` with
+the snapshot rows it has just written, in the same transaction as the
+commit hook that triggered it, so a department's tally moves by exactly the
+people who changed. Tallies are judged on one day: the first refresh after
+midnight cannot add today's figures to yesterday's, so it marks the tallies
+stale and pages read the snapshot rows until the nightly job rebuilds them
+(``rebuild_tallies``, or ``rebuild`` from the snapshot alone).
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Iterable, Mapping
+
+from sqlalchemy import delete, select
+
+from portal.extensions import db
+from portal.models import ComplianceTally, Person, PersonCompliance, RequirementSnapshot, today
+from portal.policies.rollup import combine, empty_tally, person_tally, worst_rank
+
+ORGANISATION = -1
+NO_DEPARTMENT = 0
+ROW_FIELDS = ("credential_id", "expires_on", "pending", "warn_from", "lapses_on", "expired_from")
+
+
+def department_key(department_id: int | None) -> int:
+    return NO_DEPARTMENT if department_id is None else department_id
+
+
+def _person_row(person_id: int, department_id: int | None, rows: Iterable[Mapping], on: date) -> dict:
+    rows = list(rows)
+    tally = person_tally(rows, on)
+    expiries = [r["expires_on"] for r in rows if r["credential_id"] is not None and r["expires_on"] is not None]
+    return {"person_id": person_id, "department_key": department_key(department_id), "as_of": on,
+            "worst_rank": worst_rank(tally), "first_expiry": min(expiries, default=None), "tally": tally}
+
+
+def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on: date,
+          tallies: bool = True) -> None:
+    """Replace these people's roll-ups (active people: those in
+    ``rows_by_person``) and move their departments' tallies by the change."""
+    departments = dict(db.session.execute(
+        select(Person.id, Person.department_id).where(Person.id.in_(list(rows_by_person)))
+    ).all()) if rows_by_person else {}
+    old = db.session.execute(
+        select(PersonCompliance.department_key, PersonCompliance.as_of, PersonCompliance.tally)
+        .where(PersonCompliance.person_id.in_(person_ids))
+    ).all() if tallies else []
+    db.session.execute(delete(PersonCompliance).where(PersonCompliance.person_id.in_(person_ids)))
+    new = [_person_row(pid, departments.get(pid), rows, on) for pid, rows in rows_by_person.items()]
+    if new:
+        db.session.execute(PersonCompliance.__table__.insert(), new)
+    if tallies:
+        _move_tallies(old, new, on)
+
+
+def _move_tallies(old: list, new: list[dict], on: date) -> None:
+    deltas: dict[int, dict] = {}
+    consistent: dict[int, bool] = {}
+    for key, as_of, tally, sign in ([(r.department_key, r.as_of, r.tally, -1) for r in old]
+                                    + [(r["department_key"], r["as_of"], r["tally"], 1) for r in new]):
+        for target in (key, ORGANISATION):
+            combine(deltas.setdefault(target, empty_tally()), tally, sign)
+            consistent[target] = consistent.get(target, True) and as_of == on
+    if not deltas:
+        return
+    stored = {t.department_key: t for t in db.session.scalars(
+        select(ComplianceTally).where(ComplianceTally.department_key.in_(list(deltas))).with_for_update()
+    )}
+    if ORGANISATION not in stored:
+        return  # never built: nothing to keep current until the first rebuild
+    for key, delta in deltas.items():
+        tally = stored.get(key)
+        if tally is None:
+            # A department's first person: its tally starts from nothing.
+            db.session.add(ComplianceTally(department_key=key, as_of=on if consistent[key] else None,
+                                           tally=delta))
+        elif tally.as_of == on and consistent[key]:
+            tally.tally = combine(_copy(tally.tally), delta)
+        else:
+            tally.as_of = None
+    if any(t.as_of is None for t in stored.values()) or not all(consistent.values()):
+        stored[ORGANISATION].as_of = None
+
+
+def _copy(tally: dict) -> dict:
+    # A fresh object, so the ORM sees the JSON column change.
+    return combine(empty_tally(), tally)
+
+
+def rebuild_tallies(on: date | None = None) -> int:
+    """Sum every person's roll-up into the department and organisation
+    tallies (after ``refresh_everyone`` has judged everyone on ``on``).
+    Returns the number of people summed."""
+    on = on or today()
+    sums: dict[int, dict] = {ORGANISATION: empty_tally()}
+    stale: set[int] = set()
+    people = 0
+    for key, as_of, tally in db.session.execute(
+        select(PersonCompliance.department_key, PersonCompliance.as_of, PersonCompliance.tally)
+    ).yield_per(5000):
+        combine(sums.setdefault(key, empty_tally()), tally)
+        combine(sums[ORGANISATION], tally)
+        if as_of != on:
+            stale.update((key, ORGANISATION))
+        people += 1
+    db.session.execute(delete(ComplianceTally))
+    db.session.execute(ComplianceTally.__table__.insert(), [
+        {"department_key": key, "as_of": None if key in stale else on, "tally": tally} for key, tally in sums.items()
+    ])
+    return people
+
+
+def rebuild(on: date | None = None) -> int:
+    """Rebuild every roll-up from the stored snapshot alone (no engine run):
+    each active person's rows on ``on``, then the tallies."""
+    on = on or today()
+    RS = RequirementSnapshot
+    active = select(Person.id).where(Person.active)
+    rows_by_person: dict[int, list] = {pid: [] for pid in db.session.scalars(active)}
+    for row in db.session.execute(
+        select(RS.person_id, *(getattr(RS, f) for f in ROW_FIELDS)).where(RS.person_id.in_(active))
+    ).yield_per(20000):
+        rows_by_person[row.person_id].append(row._mapping)
+    db.session.execute(delete(PersonCompliance))
+    ids = list(rows_by_person)
+    for start in range(0, len(ids), 2000):
+        batch = ids[start:start + 2000]
+        apply(batch, {pid: rows_by_person[pid] for pid in batch}, on, tallies=False)
+    return rebuild_tallies(on)
+
+
+def tally_for(department_id: int | None, on: date, whole_org: bool) -> dict | None:
+    """The organisation's (or one department's) tally judged on ``on``, or
+    None when it is not current for that day (read the snapshot instead)."""
+    if not whole_org and department_id is None:
+        return None
+    keys = [ORGANISATION] if whole_org else [ORGANISATION, department_key(department_id)]
+    stored = {key: (as_of, tally) for key, as_of, tally in db.session.execute(
+        select(ComplianceTally.department_key, ComplianceTally.as_of, ComplianceTally.tally)
+        .where(ComplianceTally.department_key.in_(keys))
+    )}
+    organisation = stored.get(ORGANISATION)
+    if organisation is None or organisation[0] != on:
+        return None
+    if whole_org:
+        return organisation[1]
+    department = stored.get(department_key(department_id))
+    if department is None:
+        return empty_tally()  # a department nobody active belongs to
+    return department[1] if department[0] == on else None
+
+
+def tallies_of(person_ids) -> dict:
+    """The sum of these people's roll-ups (for taking them out of a total)."""
+    total = empty_tally()
+    for tally in db.session.scalars(select(PersonCompliance.tally).where(PersonCompliance.person_id.in_(person_ids))):
+        combine(total, tally)
+    return total
