@@ -1,7 +1,7 @@
 """compliance roll-ups: one tally per active person and one per department (and the organisation)
 
 Revision ID: scale_1
-Revises: 0005
+Revises: reliability_1
 Create Date: 2026-12-02 01:20:00
 
 The tables start empty: pages read the snapshot rows until the nightly
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = 'scale_1'
-down_revision = '0005'
+down_revision = 'reliability_1'
 branch_labels = None
 depends_on = None
 
