@@ -12,6 +12,7 @@ from portal.navigation import nav_item
 from portal.policies.access import REVIEW_ROLES
 from portal.rendering import render
 from portal.security import role_required
+from portal.services import checks
 from portal.services import documents as document_service
 from portal.services import review
 from portal.services.scoping import get_document_or_404
@@ -60,13 +61,18 @@ def release(document_id: int):
     return redirect(url_for("review.queue"))
 
 
-def _page(document, values=None, errors=None, status=200, reject_errors=None, reason=""):
+def _page(document, values=None, errors=None, status=200, reject_errors=None, reason="", outcome=None):
     departments, types = _choices()
     values = values or review.proposed_values(document)
+    decidable = document.state in review.DECIDABLE
+    if outcome is None and decidable:
+        outcome = checks.evaluate(values, document)
     person = db.session.get(Person, values.get("person_id")) if values.get("person_id") else None
     return render(
         "review/document.html", status=status, document=document, extraction=document.latest_extraction,
         values=values, errors=errors or {}, reject_errors=reject_errors or {}, reason=reason, types=types,
+        outcome=outcome, overridden=set(request.form.getlist("override")),
+        override_reason=request.form.get("override_reason", ""),
         person=person, suggested=review.suggested_person(document) if document.state in review.DECIDABLE else None,
         warnings=review.warnings(document, values.get("license_number")),
         holder=review.claim_holder(document), labels=review.FIELD_LABELS, low=review.LOW_CONFIDENCE,
@@ -112,13 +118,15 @@ def confirm(document_id: int):
     try:
         credential = review.confirm(document, current_user, request.form, _expected_version())
     except review.ReviewInvalid as invalid:
-        return _page(document, values=_form_values(document), errors=invalid.errors, status=422)
+        return _page(document, values=_form_values(document), errors=invalid.errors, status=422,
+                     outcome=invalid.outcome)
     except review.ReviewConflict as conflict:
         db.session.refresh(document)
         flash(str(conflict), "danger")
         return _page(document, status=409)
     flash(f"Confirmed: {credential.credential_type.name} for {credential.person.full_name}"
-          + (" (kept as history: a later record exists)." if credential.state == "superseded" else "."), "success")
+          + (" (added to history: a later record stays current)." if credential.state == "superseded" else "."),
+          "success")
     return _after_decision(document)
 
 

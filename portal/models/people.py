@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime
-from typing import Optional
+from typing import Any, Optional
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -69,6 +69,9 @@ class Person(Timestamped, Base):
     # "email" or "digest": how the person prefers optional notices. Compliance
     # reminders are always sent whatever this says.
     notification_channel: Mapped[str] = mapped_column(String(16), default="email")
+    # Names the person held before (a maiden name, "Priya Patel" or "Patel"),
+    # so a certificate issued under one is recognised as theirs at review.
+    former_names: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
 
     job_role: Mapped[Optional[JobRole]] = relationship()
     department: Mapped[Optional[Department]] = relationship()

@@ -71,9 +71,10 @@ CONCURRENT_DECISION = ("Another reviewer decided this document at the same momen
 
 
 class ReviewInvalid(Exception):
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, str], outcome=None):
         super().__init__("; ".join(errors.values()))
         self.errors = errors
+        self.outcome = outcome  # the confirmation checks, when they stopped it
 
 
 # --------------------------------------------------------------------------- hints
@@ -423,14 +424,42 @@ def validate(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         except ValueError:
             errors[name] = "Enter a date as YYYY-MM-DD."
     if not errors.get("issue_date") and not errors.get("expiry_date"):
-        issued, expires = values["issue_date"], values["expiry_date"]
-        if issued and expires and expires < issued:
-            errors["expiry_date"] = "The expiry date is before the issue date."
-        if issued and issued > utcnow().date():
-            errors["issue_date"] = "The issue date is in the future."
-        if ctype is not None and ctype.expires and expires is None and issued is None:
+        # contradictions between the dates are confirmation checks (portal.policies.confirmation)
+        if ctype is not None and ctype.expires and values["expiry_date"] is None and values["issue_date"] is None:
             errors["expiry_date"] = "Enter the expiry date (or the issue date, to predict it)."
     return values, errors
+
+
+OVERRIDE_REASON_MIN = 5
+
+
+def _form_list(form, name: str) -> list[str]:
+    if hasattr(form, "getlist"):
+        return [v for v in form.getlist(name) if v]
+    value = form.get(name)
+    return [v for v in (value if isinstance(value, (list, tuple)) else [value]) if v]
+
+
+def cleared_checks(form: dict[str, Any], values: dict[str, Any], document: Document):
+    """Run the confirmation checks; raise ``ReviewInvalid`` while any is in the way.
+
+    Returns (outcome, overridden codes, as_history, reason) for the audit.
+    """
+    from portal.services import checks
+
+    outcome = checks.evaluate(values, document)
+    as_history = form.get("record_as") == "history" and outcome.offers_history
+    present = {c.code for c in outcome.checks if c.overridable}
+    overridden = set(_form_list(form, "override")) & present
+    reason = (form.get("override_reason") or "").strip()[:1000]
+    errors = {}
+    for check in outcome.blocking(overridden, as_history):
+        errors[check.field] = f"{errors[check.field]} {check.message}" if check.field in errors else check.message
+    if (overridden or as_history) and len(reason) < OVERRIDE_REASON_MIN:
+        errors["override_reason"] = "Say why you accept this, in a few words (it is kept in the audit log)."
+    if errors:
+        raise ReviewInvalid(errors, outcome)
+    return outcome, overridden, as_history, reason
 
 
 def corrections(document: Document, values: dict[str, Any]) -> dict[str, Any]:
@@ -461,6 +490,7 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
     values, errors = validate(form)
     if errors:
         raise ReviewInvalid(errors)
+    outcome, overridden, as_history, reason = cleared_checks(form, values, document)
     ctype = db.session.get(CredentialType, values["credential_type_id"])
     expires, predicted = values["expiry_date"], False
     if expires is None and ctype.expires:
@@ -487,13 +517,18 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
         db.session.flush()
         document.credential_id = credential.id
         learn_type_choice(document, ctype.id, reviewer)
-        superseded = supersede_older(credential, document.renews_credential_id)
+        # kept as history: the newer record stays current, whatever the upload said it renews
+        superseded = supersede_older(credential, None if as_history else document.renews_credential_id)
         audit.record("credential.created", credential, actor=reviewer,
                      after=audit.snapshot(credential, CREDENTIAL_FIELDS))
         audit.record("document.confirmed", document, actor=reviewer, before=before, after={
             **audit.snapshot(document, ("state", "person_id", "credential_type_id", "credential_id")),
             "values": {k: values[k] for k in FIELD_LABELS}, "corrections": changed,
             "superseded": [c.id for c in superseded],
+            "recorded_as": "history" if credential.state == "superseded" else "current",
+            "checks": [{"code": c.code, "message": c.message, "overridden": c.code in overridden}
+                       for c in outcome.checks if c.severity != "notice"],
+            **({"override_reason": reason} if overridden or as_history else {}),
         })
         _emit_confirmed(credential)
         db.session.commit()

@@ -22,9 +22,16 @@ def _read_document(org, data, name="cert.pdf", person=None, user=None, **kw):
     return document
 
 
+# These tests are about what decisions do; the checks that stop them are tested
+# in test_checks.py, so the reviewer here accepts any check they raise.
+ACCEPT_CHECKS = {"override": ["holder_mismatch", "expired", "expiry_beyond_validity", "number_pattern",
+                              "number_elsewhere"], "override_reason": "Checked against the file"}
+
+
 def _form(document, **changes):
     values = review.proposed_values(document)
     values["credential_type_id"] = values["credential_type_id"] or changes.pop("credential_type_id", None)
+    values.update(ACCEPT_CHECKS)
     values.update(changes)
     return {k: ("" if v is None else v) for k, v in values.items()}
 
@@ -62,7 +69,12 @@ def test_an_older_certificate_is_kept_as_history_behind_the_current_one(app, org
     current = factories.credential(org.employee, org.bls, expires_on=date(2030, 1, 1))
     db.session.commit()
     document = _read_document(org, pdf_bytes())
-    older = review.confirm(document, org.reviewer_user, _form(document, credential_type_id=org.bls.id),
+    form = _form(document, credential_type_id=org.bls.id)
+    with pytest.raises(review.ReviewInvalid) as stopped:
+        review.confirm(document, org.reviewer_user, form, document.version)
+    assert "only be added to history" in stopped.value.errors["expiry_date"]
+    older = review.confirm(document, org.reviewer_user, {**form, "record_as": "history",
+                                                         "override_reason": "An older card, for the record"},
                            document.version)
     db.session.refresh(current)
     assert current.state == "active"

@@ -218,7 +218,8 @@ def test_invalid_confirmation_shows_the_error_next_to_the_field(app, org, login,
         "issue_date": "2025-03-01", "expiry_date": "2020-01-01"})
     assert response.status_code == 422
     body = response.get_data(as_text=True)
-    assert 'id="r-expiry_date-error"' in body and "before the issue date" in body
+    assert 'id="r-expiry_date-error"' in body and 'data-check="issued_after_expiry"' in body
+    assert "It expires (1 January 2020) before it was issued (1 March 2025)." in body
 
 
 def test_reject_through_the_view(app, org, login, employee_doc, employee_client):

@@ -1,0 +1,91 @@
+"""The facts the confirmation checks need, gathered from the registry.
+
+The rules are in ``portal.policies.confirmation``; this module only looks
+things up (the person, the type, the records a confirmation would replace,
+other people holding the same number) and hands them over. The review page,
+the decision itself and credential imports all call ``evaluate``.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from portal.extensions import db
+from portal.models import Credential, CredentialType, Document, Person, utcnow
+from portal.policies import confirmation
+from portal.policies.confirmation import Facts, Outcome, Replaced, spelled
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date) or value is None:
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()) if str(value).strip() else None
+    except ValueError:
+        return None
+
+
+def replaced_records(person_id: int, credential_type_id: int, renews_id: int | None = None,
+                     exclude_document_id: int | None = None) -> list[Credential]:
+    """Records a new one of this type for this person would supersede."""
+    clauses = [(Credential.credential_type_id == credential_type_id) & (Credential.state == "active")]
+    if renews_id:
+        clauses.append((Credential.id == renews_id) & (Credential.state == "active"))
+    query = select(Credential).where(Credential.person_id == person_id, or_(*clauses))
+    if exclude_document_id:
+        query = query.where(Credential.source_document_id.is_distinct_from(exclude_document_id))
+    return list(db.session.scalars(query.order_by(Credential.id)))
+
+
+def record_label(credential: Credential) -> str:
+    valid = f"valid to {spelled(credential.expires_on)}" if credential.expires_on else "with no expiry"
+    return f"{credential.credential_type.name} {valid}"
+
+
+def people_with_number(number: str | None, person_id: int | None, ctype: CredentialType | None) -> list[str]:
+    """Names of other people with a record of this number (from the same issuer, when known)."""
+    number = (number or "").strip()
+    if not number:
+        return []
+    query = (select(Person.first_name, Person.last_name).join(Credential, Credential.person_id == Person.id)
+             .where(func.lower(Credential.license_number) == number.lower(), Credential.state != "revoked"))
+    if person_id:
+        query = query.where(Person.id != person_id)
+    if ctype is not None:
+        query = query.join(CredentialType, CredentialType.id == Credential.credential_type_id).where(
+            CredentialType.issuer_id == ctype.issuer_id)
+    return sorted({f"{first} {last}" for first, last in db.session.execute(query.limit(20))})
+
+
+def facts(values: dict[str, Any], document: Document | None = None, today: date | None = None) -> Facts:
+    person = db.session.get(Person, values["person_id"]) if values.get("person_id") else None
+    ctype = db.session.get(CredentialType, values["credential_type_id"]) if values.get("credential_type_id") else None
+    replaces = []
+    if person is not None and ctype is not None:
+        renews = document.renews_credential_id if document is not None else None
+        replaces = [Replaced(record_label(c), c.expires_on) for c in replaced_records(
+            person.id, ctype.id, renews, document.id if document is not None else None)]
+    return Facts(
+        today=today or utcnow().date(),
+        holder_name=str(values.get("holder_name") or ""),
+        person_given=person.first_name if person else "",
+        person_surname=person.last_name if person else "",
+        person_former_names=tuple(person.former_names or ()) if person else (),
+        issue_date=_as_date(values.get("issue_date")),
+        expiry_date=_as_date(values.get("expiry_date")),
+        type_name=ctype.name if ctype else None,
+        validity_months=ctype.validity_months if ctype else None,
+        license_number=values.get("license_number"),
+        number_patterns=tuple((ctype.issuer.license_number_patterns or ()) if ctype else ()),
+        issuer_name=ctype.issuer.name if ctype else None,
+        replaces=replaces,
+        same_number_people=people_with_number(values.get("license_number"),
+                                              person.id if person else None, ctype),
+    )
+
+
+def evaluate(values: dict[str, Any], document: Document | None = None, today: date | None = None) -> Outcome:
+    """The confirmation checks for these values (as typed or as read)."""
+    return confirmation.evaluate(facts(values, document, today))
