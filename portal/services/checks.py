@@ -89,3 +89,24 @@ def facts(values: dict[str, Any], document: Document | None = None, today: date 
 def evaluate(values: dict[str, Any], document: Document | None = None, today: date | None = None) -> Outcome:
     """The confirmation checks for these values (as typed or as read)."""
     return confirmation.evaluate(facts(values, document, today))
+
+
+IMPORT_CHECKS = ("issued_in_future", "expiry_beyond_validity", "number_pattern", "older_than_current")
+
+
+def import_warnings(values: dict[str, Any], ctype: CredentialType, current: dict[str, Any] | None,
+                    today: date | None = None) -> list[str]:
+    """The confirmation checks that apply to a spreadsheet row, as row warnings.
+
+    No queries (an import checks tens of thousands of rows): the row's own
+    dates and number, and the active record it would update.
+    """
+    replaces = [Replaced(f"the current record valid to {spelled(current.get('expires_on'))}",
+                         current.get("expires_on"))] if current and current.get("expires_on") else []
+    found = confirmation.evaluate(Facts(
+        today=today or utcnow().date(), issue_date=_as_date(values.get("issued_on")),
+        expiry_date=_as_date(values.get("expires_on")), type_name=ctype.name,
+        validity_months=ctype.validity_months, license_number=values.get("license_number"),
+        number_patterns=tuple(ctype.issuer.license_number_patterns or ()), issuer_name=ctype.issuer.name,
+        replaces=replaces))
+    return [c.message for c in found.checks if c.code in IMPORT_CHECKS]

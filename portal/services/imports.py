@@ -40,6 +40,7 @@ from portal.models import (
     Person,
     utcnow,
 )
+from portal.services import checks
 from portal.services import audit, people_sync
 from portal.services.people_sync import Outcome, SyncResult
 
@@ -727,6 +728,7 @@ def plan_credentials(rows: list[Row], accepted: set[int], actor=None, write: boo
             result.errors.append("license number is longer than 120 characters")
             continue
         current = existing.get(key)
+        result.warnings += checks.import_warnings(values, ctype, current)  # the review's checks, as warnings
         if current is None:
             result.action = "create"
             result.changes = {k: (None, v) for k, v in values.items() if v is not None}

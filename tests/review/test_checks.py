@@ -133,3 +133,19 @@ def test_a_renewal_that_expires_later_replaces_without_a_word():
     facts = Facts(today=TODAY, issue_date=date(2026, 5, 1), expiry_date=date(2028, 5, 1), validity_months=24,
                   replaces=[Replaced("BLS Provider valid to 21 January 2027", date(2027, 1, 21))])
     assert confirmation.evaluate(facts).checks == []
+
+
+def test_an_import_row_gets_the_checks_that_apply_as_warnings(app, org, frozen):
+    import io
+
+    from portal.services import imports
+
+    org.bls.issuer.license_number_patterns = [r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}"]
+    db.session.commit()
+    csv = ("Staff ID,Certification,License number,Issue date,Expiry date\n"
+           f"{org.employee.employee_id},AHA-BLS,12345,2025-03-01,2035-03-01\n")
+    upload = imports.save_upload(io.BytesIO(csv.encode()), "c.csv", "credentials", org.admin_user)
+    mapping = imports.suggest_mapping("credentials", imports.read_table(upload).headers)
+    [row] = imports.preview(upload, mapping).rows
+    assert any("does not look like a number" in w for w in row.warnings)
+    assert any("further out than a BLS Provider lasts" in w for w in row.warnings)
