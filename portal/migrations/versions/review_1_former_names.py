@@ -1,14 +1,14 @@
 """people.former_names: names a person held before, recognised at review
 
 Revision ID: review_1
-Revises: reliability_1
+Revises: scale_1
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = 'review_1'
-down_revision = 'reliability_1'
+down_revision = 'scale_1'
 branch_labels = None
 depends_on = None
 
