@@ -40,6 +40,10 @@ Public API (stable; the portal calls these):
     The same in the isolated child process (it reads the document again);
     raises ``IntakeError`` when that fails, times out or runs out of memory.
 
+``render_isolated(path, page, target, dpi=110, rotation=None, max_side=1400, timeout=120, memory_mb=2048)``
+    ``render_page`` into the PNG file ``target`` in the isolated child process
+    (same limits); raises ``IntakeError`` when that fails or times out.
+
 ``load_directory()``, ``find_issuer(text)``, ``find_credential_type(text)``
     The issuer directory (``intake/data/issuers.yaml``), loaded once.
 
@@ -51,7 +55,7 @@ from __future__ import annotations
 from .directory import find_credential_type, find_issuer, load_directory
 from .errors import IntakeError
 from .hints import hints_from_correction
-from .isolate import extract_isolated, hints_isolated
+from .isolate import extract_isolated, hints_isolated, render_isolated
 from .model import Evidence, Extraction
 from .render import render_page
 from .sniff import sniff
@@ -64,6 +68,6 @@ def extract(path, hints: list[dict] | None = None) -> Extraction:
 
 
 __all__ = [
-    "extract", "extract_isolated", "sniff", "render_page", "hints_from_correction", "hints_isolated", "Extraction",
+    "extract", "extract_isolated", "sniff", "render_page", "hints_from_correction", "hints_isolated", "render_isolated", "Extraction",
     "Evidence", "IntakeError", "load_directory", "find_issuer", "find_credential_type",
 ]

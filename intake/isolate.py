@@ -170,6 +170,17 @@ class Worker:
             raise IntakeError("internal", reply["error"])
         return reply["hint"]
 
+    def render(self, path: str, page: int, target: str, dpi: int, rotation: int | None,
+               max_side: int, timeout: float) -> None:
+        """Draw ``page`` of ``path`` into the PNG file ``target`` in this worker;
+        raises IntakeError when drawing fails, runs out of time or memory."""
+        reply, died = self._ask({"task": "render", "path": str(path), "page": page, "target": str(target),
+                                 "dpi": dpi, "rotation": rotation, "max_side": max_side}, timeout)
+        if reply is None:
+            raise self._failure(died, timeout)
+        if "error" in reply:
+            raise IntakeError("unreadable", reply["error"])
+
 
 _shared: Worker | None = None
 _lock = threading.Lock()
@@ -190,6 +201,15 @@ def extract_isolated(path: str, hints: list[dict] | None = None, timeout: float 
     """``extract`` in a resource-limited child process (the portal's job calls this)."""
     with _lock:
         return _shared_worker(memory_mb).extract(path, hints, timeout)
+
+
+def render_isolated(path: str, page: int, target: str, dpi: int = 110, rotation: int | None = None,
+                    max_side: int = 1400, timeout: float = DEFAULT_TIMEOUT,
+                    memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+    """``render_page`` into a PNG file, under the same limits as extraction: a
+    page that takes minutes to draw costs its worker, never the caller."""
+    with _lock:
+        _shared_worker(memory_mb).render(path, page, target, dpi, rotation, max_side, timeout)
 
 
 def hints_isolated(extraction: dict, field: str, corrected_value: str, timeout: float = DEFAULT_TIMEOUT,

@@ -56,6 +56,9 @@ class Document(Timestamped, Base):
     finished_at: Mapped[Optional[datetime]]
     last_error_code: Mapped[Optional[str]] = mapped_column(String(64))
     last_error: Mapped[Optional[str]] = mapped_column(Text)
+    # Page images for review: None (not drawn yet), "ready", or "failed" (a
+    # page could not be drawn within the isolated reader's limits).
+    preview_state: Mapped[Optional[str]] = mapped_column(String(16))
     claimed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[Optional[datetime]]
     reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))

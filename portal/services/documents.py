@@ -328,10 +328,11 @@ def finish_reading(document_id: int, result, hints_used: int = 0) -> Document | 
     audit.record("document.read", document, actor="system", before=before,
                  after={**audit.snapshot(document, ("state", "credential_type_id")),
                         "error": error, "hints_used": hints_used})
-    if not error:
-        # Before the commit that puts it in the queue, so reviewers find the preview ready.
-        cache_previews(document, fields.get("rotations") or [])
     db.session.commit()
+    if not error:
+        # After the commit, in no transaction: drawing a page may take as long
+        # as the isolated reader allows, and must not hold the write lock.
+        cache_previews(document, fields.get("rotations") or [])
     return document
 
 
@@ -454,39 +455,60 @@ def rotations(document: Document) -> list[int]:
     return list((extraction.fields or {}).get("rotations") or []) if extraction else []
 
 
+def preview_timeout() -> float:
+    return float(current_app.config.get("PREVIEW_TIMEOUT", 30))
+
+
 def cache_previews(document: Document, turns: list[int]) -> None:
-    """Render the first pages for the review screen (in the job, not the web)."""
+    """Render the first pages for the review screen (in the job, not the web),
+    then record ``preview_state``: "ready", or "failed" when a page could not
+    be drawn within the reader's limits (the review works without it)."""
     pages = min(document.pages or 1, PREVIEW_PAGES)
+    state = "ready"
     for page in range(1, pages + 1):
         try:
             preview(document, page, turns)
-        except Exception:  # a preview is a nicety; the review still works without it
-            log.exception("could not render page %s of document %s", page, document.id)
+        except Exception as exc:
+            log.warning("could not render page %s of document %s: %s", page, document.id, exc)
+            state = "failed"
+            break
+    db.session.execute(
+        update(Document).where(Document.id == document.id)
+        .values(preview_state=state, version=Document.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    db.session.expire(document)
 
 
 def preview(document: Document, page: int, turns: list[int] | None = None) -> Path:
-    """The cached PNG of ``page`` (rendered once, with the reading's rotation)."""
+    """The cached PNG of ``page`` (rendered once, with the reading's rotation,
+    by the isolated reader under its memory and time limits)."""
     import intake
 
     target = preview_path(document, page)
     if target.exists():
         return target
     turns = rotations(document) if turns is None else turns
-    image = intake.render_page(str(stored_path(document.sha256)), page, dpi=110,
-                               rotation=turns[page - 1] if page <= len(turns) else 0)
-    image.thumbnail((1400, 1400))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-    with os.fdopen(fd, "wb") as out:
-        image.save(out, "PNG", optimize=True)
-    os.replace(tmp, target)
+    os.close(fd)
+    try:
+        intake.render_isolated(str(stored_path(document.sha256)), page, tmp, dpi=110,
+                               rotation=turns[page - 1] if page <= len(turns) else 0,
+                               max_side=1400, timeout=preview_timeout())
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
     return target
 
 
 def can_preview(document: Document) -> bool:
-    """Only files the pipeline read without trouble are rendered on demand."""
+    """Only files the pipeline read without trouble, and whose pages could be
+    drawn in time, are rendered on demand."""
     extraction = document.latest_extraction
-    return bool(extraction) and extraction.error_code is None
+    return bool(extraction) and extraction.error_code is None and document.preview_state != "failed"
 
 
 # --------------------------------------------------------------------------- queries
