@@ -30,7 +30,8 @@ def nav_item(label: str, endpoint: str, roles: tuple[str, ...], order: int = 50,
 
 # Admin sections the Setup page links to: in the bar only for people who
 # can open them but not Setup (a compliance officer's audit log).
-SETUP_SECTIONS = frozenset({"outbox.index", "integrations.imports_page", "account.users", "audit.log"})
+SETUP_SECTIONS = frozenset({"outbox.index", "integrations.imports_page", "account.users", "audit.log",
+                            "verification.admin_page"})
 # Personal settings live in the menu under the user's name.
 USER_MENU = frozenset({"notifications.preferences"})
 

@@ -47,6 +47,8 @@ OTHER_SECTIONS = (
      ("admin",)),
     ("outbox.index", "Outbox", "Reminder and escalation emails, sent and waiting.", ("admin",)),
     ("audit.log", "Audit log", "Who changed what, and when.", ("admin", "compliance")),
+    ("verification.admin_page", "Verification", "Signed PDFs, badges, rosters and exclusion lists: how credentials "
+     "are checked at their source.", ("admin", "compliance")),
 )
 
 

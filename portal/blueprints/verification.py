@@ -2,19 +2,28 @@
 and the admin's sources, trust roots, roster imports and runs."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.errors import Invalid
+from portal.extensions import db
+from portal.navigation import nav_item
 from portal.policies.access import REVIEW_ROLES
+from portal.policies.verification import STATUSES
+from portal.rendering import render
 from portal.security import role_required
 from portal.services import verification
 from portal.services.documents import UploadRefused
 from portal.services.scoping import get_credential_or_404
-from portal.services.verification import SourceUnavailable, checks_for_upload
+from portal.services.verification import SourceUnavailable, admin, checks_for_upload, rosters
 
 bp = Blueprint("verification", __name__)
 VERIFY_ROLES = (*REVIEW_ROLES, "compliance")
+ADMIN_VIEW_ROLES = ("admin", "compliance")
+nav_item("Verification", "verification.admin_page", ADMIN_VIEW_ROLES, order=86)
+
+
+bp.record_once(lambda state: state.app.jinja_env.globals.update(verification_statuses=STATUSES))
 
 
 @bp.app_template_global()
@@ -50,3 +59,70 @@ def verify(credential_id: int):
         return redirect(url_for("registry.credential", credential_id=credential.id, _anchor="verification"))
     flash(f"Checked: {result.detail}", "danger" if result.outcome == "failed" else "success")
     return redirect(url_for("registry.credential", credential_id=credential.id, _anchor="verification"))
+
+
+# --- admin: sources, policies, trust roots, roster imports, runs -------------------------
+
+
+def _admin_page(errors=None, status=200, form=None):
+    return render("verification/admin.html", overview=admin.overview(), errors=errors or {}, form=form or {},
+                  methods=admin.METHOD_LABELS, status=status)
+
+
+@bp.get("/admin/verification")
+@role_required(*ADMIN_VIEW_ROLES)
+def admin_page():
+    return _admin_page()
+
+
+@bp.post("/admin/verification/policies")
+@role_required(*ADMIN_VIEW_ROLES)
+def save_policy():
+    try:
+        admin.save_policy(request.form, actor=current_user)
+    except Invalid as invalid:
+        db.session.rollback()
+        return _admin_page({invalid.field or "form": invalid.message}, 422, dict(request.form.items()))
+    flash("Verification policy saved.", "success")
+    return redirect(url_for(".admin_page", _anchor="policies"))
+
+
+@bp.post("/admin/verification/roots")
+@role_required(*ADMIN_VIEW_ROLES)
+def add_root():
+    upload = request.files.get("certificate")
+    try:
+        if not upload or not upload.filename:
+            raise Invalid("Choose a root certificate file (PEM or DER).", field="certificate")
+        root = verification.add_trust_root(upload.read(1024 * 1024), actor=current_user)
+    except Invalid as invalid:
+        db.session.rollback()
+        return _admin_page({invalid.field or "certificate": invalid.message}, 422)
+    flash(f"Trusted for signed PDFs: {root.name}.", "success")
+    return redirect(url_for(".admin_page", _anchor="roots"))
+
+
+@bp.post("/admin/verification/imports")
+@role_required(*ADMIN_VIEW_ROLES)
+def import_roster():
+    upload = request.files.get("file")
+    try:
+        if not upload or not upload.filename:
+            raise Invalid("Choose a roster or exclusion file (CSV or .xlsx).", field="file")
+        result = rosters.import_file(upload.stream, upload.filename, request.form.get("kind", ""),
+                                     actor=current_user, source=request.form.get("source") or None)
+    except Invalid as invalid:
+        db.session.rollback()
+        return _admin_page({invalid.field or "file": invalid.message}, 422, dict(request.form.items()))
+    record = result.record
+    flash(f"Imported {record.rows:,} rows: {record.matched:,} matched, {record.alerts:,} alerts"
+          + (f", {len(result.near_misses):,} rows to look at." if result.near_misses else "."), "success")
+    return redirect(url_for(".admin_page", _anchor="imports"))
+
+
+@bp.get("/admin/verification/export.csv")
+@role_required(*ADMIN_VIEW_ROLES)
+def export():
+    response = Response(admin.export_csv(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=verifications.csv"
+    return response

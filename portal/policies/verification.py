@@ -12,7 +12,7 @@ from datetime import date, timedelta
 STATUSES = {
     "failed": "Verification failed",
     "due": "Due for re-verification",
-    "not_checked": "Not verified",
+    "not_checked": "Not checked at source",
     "unverifiable": "Unverifiable here",
     "integrity_only": "Integrity only",
     "verified": "Verified",

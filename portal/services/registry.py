@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, CredentialType, Document, Issuer, Person, User, utcnow
 from portal.policies.dates import predicted_expiry
+from portal.policies.verification import STATUSES as VERIFICATION_STATUSES
 from portal.services import audit
 from portal.services import documents as document_service
 from portal.routing import parse_id
@@ -52,6 +53,7 @@ class CredentialSearch:
     record: str = "active"
     expiry: str = ""  # "", "expired", "90" (within 90 days), "none"
     unverified: bool = False
+    verification: str = ""  # a verification standing (portal.policies.verification.STATUSES)
     sort: str = "expires"
     page: int = 1
 
@@ -70,6 +72,7 @@ class CredentialSearch:
             record=record if record in RECORD_FILTERS else "active",
             expiry=expiry if expiry in ("expired", "30", "90", "none") else "",
             unverified=args.get("unverified") in ("1", "on", "true"),
+            verification=args.get("verification") if args.get("verification") in VERIFICATION_STATUSES else "",
             sort=sort if sort in SORTS else "expires",
             page=max(1, as_int("page") or 1),
         )
@@ -113,6 +116,10 @@ def search_query(search: CredentialSearch, user: User, on: date | None = None) -
         query = query.where(Credential.expires_on.is_(None))
     if search.unverified:
         query = query.where(Credential.verified.is_(False))
+    if search.verification:
+        from portal.services.verification import status_clause
+
+        query = query.where(status_clause(search.verification, on))
     return query
 
 

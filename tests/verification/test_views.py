@@ -55,3 +55,44 @@ def test_an_employee_sees_the_standing_but_cannot_verify(employee_client, held):
 def test_someone_outside_the_line_gets_404(login, org, held):
     client = login(org.outsider_user)
     assert client.get(f"/credentials/{held.id}").status_code == 404
+
+
+def test_the_registry_shows_the_standing_and_filters_by_it(reviewer_client, org, held, stored_document, signed):
+    from tests.support import factories
+
+    stored_document(held, signed)
+    verification.verify(held)  # integrity only: nobody trusted yet
+    other = factories.credential(org.manager, org.bls)
+    db.session.commit()
+
+    page = reviewer_client.get("/registry").get_data(as_text=True)
+    assert "verification-integrity_only" in page and "verification-not_checked" in page
+
+    only = reviewer_client.get("/registry?verification=integrity_only").get_data(as_text=True)
+    assert f"/credentials/{held.id}" in only and f"/credentials/{other.id}" not in only
+    unchecked = reviewer_client.get("/registry?verification=not_checked").get_data(as_text=True)
+    assert f"/credentials/{other.id}" in unchecked and f"/credentials/{held.id}\"" not in unchecked
+
+
+def test_a_due_check_reads_as_due_and_filters_as_due(reviewer_client, org, held):
+    from datetime import timedelta
+
+    from portal.models import VerificationPolicy, VerificationState, today
+
+    db.session.add(VerificationPolicy(credential_type_id=None, reverify_days=30))
+    db.session.commit()
+    verification.verify(held)
+    state = db.session.get(VerificationState, held.id)
+    state.next_due = today() - timedelta(days=1)
+    db.session.commit()
+
+    assert verification.standing(held).status == "due"
+    assert f"/credentials/{held.id}" in reviewer_client.get("/registry?verification=due").get_data(as_text=True)
+    assert f"/credentials/{held.id}" not in reviewer_client.get(
+        "/registry?verification=unverifiable").get_data(as_text=True)
+
+
+def test_the_person_page_shows_each_requirement_standing(reviewer_client, org, held):
+    verification.verify(held)
+    page = reviewer_client.get(f"/people/{org.employee.id}").get_data(as_text=True)
+    assert "verification-unverifiable" in page

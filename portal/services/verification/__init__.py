@@ -195,6 +195,23 @@ def standings(credential_ids: list[int], on: date | None = None) -> dict[int, St
     return result
 
 
+def status_clause(status: str, on: date | None = None):
+    """A WHERE clause on Credential for one standing (the SQL twin of ``rules.status``)."""
+    from sqlalchemy import and_, exists, not_, or_
+
+    on = on or today()
+    row = VerificationState
+    linked = row.credential_id == Credential.id
+    due = and_(row.outcome != "failed", row.next_due.is_not(None), row.next_due <= on)
+    if status == "not_checked":
+        return not_(exists().where(linked))
+    if status == "due":
+        return exists().where(linked, due)
+    if status in rules.STATUSES:
+        return exists().where(linked, row.outcome == status, or_(row.outcome == "failed", not_(due)))
+    raise ValueError(f"unknown verification status {status!r}")
+
+
 def history(credential: Credential) -> list[Verification]:
     return list(db.session.scalars(select(Verification).where(Verification.credential_id == credential.id)
                                    .order_by(Verification.checked_at.desc(), Verification.id.desc())))
@@ -226,4 +243,4 @@ def add_trust_root(pem_bytes: bytes, actor: User | None = None) -> TrustRoot:
 
 
 __all__ = ["Check", "SourceUnavailable", "Standing", "Subject", "add_trust_root", "history", "policy_for",
-           "checks_for_upload", "record", "set_standing", "standing", "standings", "verify"]
+           "checks_for_upload", "record", "set_standing", "standing", "standings", "status_clause", "verify"]
