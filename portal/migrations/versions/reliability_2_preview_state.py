@@ -1,7 +1,7 @@
 """preview state: page images drawn, or failed within the isolated reader's limits
 
 Revision ID: reliability_2
-Revises: scale_1
+Revises: review_1
 Create Date: 2026-12-02 01:25:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'reliability_2'
-down_revision = 'scale_1'
+down_revision = 'review_1'
 branch_labels = None
 depends_on = None
 
