@@ -140,6 +140,23 @@ def _chunks(ids: Iterable[int], size: int = CHUNK):
         yield batch
 
 
+def _serialise_refreshes(person_ids: list[int]) -> None:
+    """One refresh of a person at a time, until its transaction ends.
+
+    On PostgreSQL two transactions refreshing the same person (two of their
+    documents finishing together) would both delete the old rows and both
+    insert new ones: the second insert breaks uq_requirement_states_person_type.
+    Locking the people first (in id order, so two batches cannot deadlock)
+    makes the second wait, and its delete then sees the first one's rows.
+    SQLite already lets one writer in at a time.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(
+        select(Person.id).where(Person.id.in_(person_ids)).order_by(Person.id).with_for_update(key_share=True)
+    )
+
+
 def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, tallies: bool = True) -> int:
     """Re-evaluate these people and replace their snapshot rows and roll-ups
     (moving their departments' tallies too, unless ``tallies`` is false
@@ -149,6 +166,7 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, t
         person_ids = db.session.scalars(person_ids).all()
     written = 0
     for batch in _chunks(sorted(set(person_ids))):
+        _serialise_refreshes(batch)
         facts = load_facts(batch, on)
         db.session.execute(delete(RS).where(RS.person_id.in_(batch)))
         rows = []

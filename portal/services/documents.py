@@ -217,7 +217,12 @@ def upload(
         after=audit.snapshot(document, ("original_name", "media_type", "size_bytes", "sha256", "person_id",
                                         "credential_type_id", "renews_credential_id")),
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        _forget_if_unused(stored)  # no row points at the file: do not keep it
+        raise
     enqueue(document.id)
     return document
 
@@ -288,7 +293,21 @@ def read(document_id: int) -> Document | None:
         db.session.rollback()
         fail(document_id, "internal", f"The document could not be processed ({type(exc).__name__}).")
         return db.session.get(Document, document_id)
-    return finish_reading(document_id, result, hints_used=len(hints))
+    return _store_reading(document_id, result, len(hints))
+
+
+def _store_reading(document_id: int, result, hints_used: int) -> Document | None:
+    """finish_reading, tried twice (a conflicting write, a dropped connection),
+    then the document is failed rather than left "reading" for the sweeper."""
+    for attempt in (1, 2):
+        try:
+            return finish_reading(document_id, result, hints_used=hints_used)
+        except Exception as exc:
+            log.exception("storing the reading of document %s failed (attempt %s)", document_id, attempt)
+            db.session.rollback()
+            error = exc
+    fail(document_id, "internal", f"The reading could not be stored ({type(error).__name__}).")
+    return db.session.get(Document, document_id)
 
 
 def finish_reading(document_id: int, result, hints_used: int = 0) -> Document | None:
