@@ -75,6 +75,8 @@ def defaults(instance_path: str) -> dict:
         "RENEWAL_LINK_MAX_AGE_DAYS": 45,
         "PUBLIC_BASE_URL": "http://localhost:5000",
         "HEALTH_CONSUMER_STALE_SECONDS": 180,
+        # /healthz says "degraded" when the upload folder has less free space.
+        "HEALTH_MIN_FREE_BYTES": 200 * 1024 * 1024,
         "PAGE_SIZE": 25,
     }
 

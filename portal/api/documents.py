@@ -32,6 +32,7 @@ blp = _Blueprint("api_documents", __name__,
 
 REFUSALS = {  # UploadRefused code -> (HTTP status, API code)
     "too_large": (413, "payload_too_large"),
+    "disk_full": (507, "insufficient_storage"),
     "empty": (422, "empty_file"),
     "wrong_type": (415, "unsupported_media_type"),
     "duplicate": (409, "duplicate"),

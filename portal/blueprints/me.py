@@ -93,7 +93,8 @@ def upload():
                 results.append({"name": documents.safe_name(item.filename), "error": refused.message,
                                 "code": refused.code, "existing": refused.existing})
         if results and all("error" in r for r in results):
-            status = 422 if not any(r.get("code") == "too_large" for r in results) else 413
+            codes = {r.get("code") for r in results}
+            status = 507 if "disk_full" in codes else 413 if "too_large" in codes else 422
         if not request.headers.get("HX-Request") and status == 200:
             ok = sum(1 for r in results if "document" in r)
             flash(f"{ok} file{'s' if ok != 1 else ''} uploaded. We are reading "

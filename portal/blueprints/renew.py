@@ -24,13 +24,13 @@ def link(token: str):
         checked = renewal_links.check(token, current_user)
     except renewal_links.LinkProblem as problem:
         return _problem(problem)
-    error = None
+    error, status = None, 200
     if request.method == "POST":
         from portal.services import documents
 
         upload = request.files.get("file")
         if upload is None or not upload.filename:
-            error = "Choose the renewed certificate to upload."
+            error, status = "Choose the renewed certificate to upload.", 400
         else:
             try:
                 renewal_links.claim(checked, current_user)
@@ -41,10 +41,11 @@ def link(token: str):
             except documents.UploadRefused as refused:
                 db.session.rollback()  # the link stays usable
                 error = refused.message
+                status = 507 if refused.code == "disk_full" else 400
             else:
                 renewal_links.mark_used(checked, current_user, document.id)
                 db.session.commit()
                 flash("Thank you: your renewed certificate is uploaded and waiting for review.", "success")
                 return redirect(url_for("me.document", document_id=document.id))
     return render("renew/link.html", link=checked, credential=checked.credential, token=token, error=error,
-                  status=400 if error else 200)
+                  status=status if error else 200)

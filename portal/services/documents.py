@@ -15,6 +15,7 @@ delivered twice, or a sweeper racing a slow worker, changes the row once.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -130,9 +131,13 @@ def store(stream: IO[bytes]) -> StoredFile:
             os.replace(tmp_name, final)
             final.chmod(0o640)
         return StoredFile(sha, size, final, media_type)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise UploadRefused("disk_full", "The portal has no room left to store files, so this one was "
+                                "not saved (nothing was kept). Try again later; the administrators are "
+                                "told by the health check.") from exc
         raise
 
 

@@ -52,8 +52,22 @@ def check_ocr() -> dict:
     return {"ok": True, "version": version}
 
 
+def check_storage() -> dict:
+    """Free space where uploads are stored (an upload on a full disk is refused)."""
+    from portal.services.documents import upload_root
+
+    try:
+        usage = shutil.disk_usage(upload_root())
+    except OSError as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    minimum = int(current_app.config["HEALTH_MIN_FREE_BYTES"])
+    return {"ok": usage.free >= minimum, "free_bytes": usage.free, "total_bytes": usage.total,
+            "min_free_bytes": minimum}
+
+
 def check_health() -> dict:
-    report = {"database": check_database(), "queue": check_queue(), "ocr": check_ocr()}
+    report = {"database": check_database(), "queue": check_queue(), "ocr": check_ocr(),
+              "storage": check_storage()}
     report["status"] = "ok" if all(part["ok"] for part in report.values()) else "degraded"
     if not report["database"]["ok"]:
         report["status"] = "down"
