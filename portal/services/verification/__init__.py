@@ -29,11 +29,11 @@ from portal.models import (
 )
 from portal.policies import verification as rules
 from portal.services import audit
-from portal.services.verification import badges, codes, identifiers, pdf_signatures  # noqa: F401  (register)
+from portal.services.verification import badges, codes, identifiers, lookups, pdf_signatures  # noqa: F401  (register)
 from portal.services.verification.base import VERIFIERS, Check, SourceUnavailable, Subject
 
 # The order verifiers run in when a policy names none: the file's own proof first.
-DEFAULT_METHODS = ("pdf_signature", "open_badge", "code", "identifier")
+DEFAULT_METHODS = ("pdf_signature", "open_badge", "lookup", "code", "identifier")
 
 
 @dataclass(frozen=True)
