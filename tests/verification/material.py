@@ -61,6 +61,15 @@ def plain_pdf(text: str = "Certificate") -> bytes:
 
 
 def signed_pdf(pki: Pki, pdf: bytes | None = None) -> bytes:
+    """Signed in a thread of its own: pyHanko's sync API starts an event loop, which cannot run
+    inside one (Playwright's sync API keeps one running in browser tests)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(_signed_pdf, pki, pdf).result()
+
+
+def _signed_pdf(pki: Pki, pdf: bytes | None = None) -> bytes:
     from asn1crypto import keys
     from asn1crypto import x509 as ax509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

@@ -1,0 +1,66 @@
+"""In Chromium: a reviewer checks a credential with a signed PDF and an Open Badge
+(both made here) and sees each check, with its source and evidence, on the credential page."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from portal.extensions import db
+from portal.services import verification
+from tests.support import factories
+from tests.verification import material
+
+expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").expect
+
+
+def test_a_signed_pdf_and_a_badge_show_as_verified_on_the_credential_page(live_server, page, phone_page, sign_in,
+                                                                         shot, org, tmp_path):
+    pki = material.make_pki()
+    verification.add_trust_root(pki.root_pem)
+    credential = factories.credential(org.employee, org.bls, expires_on=date(2027, 6, 30))
+    db.session.commit()
+    pdf = tmp_path / "signed-card.pdf"
+    pdf.write_bytes(material.signed_pdf(pki))
+    # The badge's window runs to 2099 so the live server's real clock is inside it.
+    badge = tmp_path / "bls-badge.png"
+    badge.write_bytes(material.baked_png(json.dumps(material.signed_badge(
+        material.issuer_key(), valid_until="2099-01-01T00:00:00Z"))))
+
+    sign_in(page, org.reviewer_user)
+    page.goto(live_server.url_for("registry.credential", credential_id=credential.id))
+    section = page.locator("#verification")
+    expect(section.locator(".verification-badge")).to_have_text("Not checked at source")
+
+    page.set_input_files("#verify-file", str(pdf))
+    page.get_by_role("button", name="Verify now").click()
+    expect(section.locator(".verification-badge")).to_have_text("Verified")
+    expect(section.locator(".verification-history li").first).to_contain_text("Test Board Registrar")
+
+    page.set_input_files("#verify-file", str(badge))
+    page.get_by_role("button", name="Verify now").click()
+    first = section.locator(".verification-history li").first
+    expect(first).to_contain_text("Open badge")
+    expect(first).to_contain_text("Test Resuscitation Council")
+    first.locator("summary").click()
+    expect(first).to_contain_text("Data Integrity eddsa-jcs-2022")
+    expect(section.locator(".verification-history li")).to_have_count(2)
+    shot(page, "credential-verified")
+
+    sign_in(phone_page, org.employee_user)
+    phone_page.goto(live_server.url_for("registry.credential", credential_id=credential.id))
+    expect(phone_page.locator("#verification .verification-badge")).to_have_text("Verified")
+    expect(phone_page.get_by_role("button", name="Verify now")).to_have_count(0)  # employees see, not check
+    shot(phone_page, "credential-verified-phone")
+
+
+def test_the_admin_page_in_the_browser(live_server, page, sign_in, shot, org):
+    sign_in(page, org.admin_user)
+    page.goto(live_server.url_for("verification.admin_page"))
+    expect(page.get_by_role("heading", name="Verification", exact=True)).to_be_visible()
+    page.get_by_role("button", name="Import").click()  # no file chosen
+    expect(page.locator("#f-file-error")).to_contain_text("Choose a roster")
+    shot(page, "admin-verification")
+
+
