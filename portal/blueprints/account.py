@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import func, or_, select
 
+from portal.errors import Invalid
 from portal.extensions import db, limiter
 from portal.models import ROLE_LABELS, ROLES, Person, User
 from portal.navigation import nav_item
@@ -28,8 +29,8 @@ def password():
         else:
             try:
                 accounts.change_own_password(current_user, request.form.get("current_password", ""), new)
-            except accounts.AccountError as exc:
-                errors[exc.field] = str(exc)
+            except Invalid as exc:
+                errors.update(exc.errors)
             else:
                 logout_user()
                 flash("Password changed. Sign in with your new password.", "success")
@@ -42,7 +43,7 @@ def password():
 def set_password(token: str):
     try:
         user = accounts.user_for_token(token)
-    except accounts.AccountError as exc:
+    except Invalid as exc:
         return render("account/link_problem.html", message=str(exc), status=400)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -52,8 +53,8 @@ def set_password(token: str):
         else:
             try:
                 accounts.set_password_with_token(token, new)
-            except accounts.AccountError as exc:
-                errors[exc.field] = str(exc)
+            except Invalid as exc:
+                errors.update(exc.errors)
             else:
                 flash("Your password is set. Sign in to continue.", "success")
                 return redirect(url_for("auth.login"))
@@ -95,7 +96,7 @@ def grant(person_id: int):
     try:
         user, token = accounts.grant_access(person, roles, actor=current_user)
         db.session.commit()
-    except accounts.AccountError as exc:
+    except Invalid as exc:
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("account.users", q=person.email))
@@ -112,7 +113,7 @@ def update(user_id: int):
     roles = [r for r in request.form.getlist("roles") if r in ROLES]
     try:
         accounts.update_access(user, roles, active=bool(request.form.get("active")), actor=current_user)
-    except accounts.AccountError as exc:
+    except Invalid as exc:
         db.session.rollback()
         flash(str(exc), "danger")
     else:

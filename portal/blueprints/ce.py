@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import CeActivity, today
 from portal.policies.recommendations import ce_hours_to_earn
@@ -46,7 +47,7 @@ def log(credential_id: int):
         abort(403)
     try:
         activity = setup_service.log_ce_activity(credential, request.form, actor=current_user, on=today())
-    except setup_service.Invalid as exc:
+    except Invalid as exc:
         return _page(credential, values=request.form, errors=exc.errors, status=422)
     flash(f"Logged {activity.hours:g} CE hours: {activity.title}.", "success")
     return redirect(url_for("ce.credential", credential_id=credential.id))

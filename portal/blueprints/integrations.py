@@ -8,13 +8,14 @@ from flask import Blueprint, Response, abort, flash, redirect, request, session,
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import API_SCOPES, ApiToken, Webhook, WebhookDelivery
 from portal.navigation import nav_item
 from portal.policies.access import ADMIN_ROLES
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import api_tokens, imports, webhooks
+from portal.services import api_tokens, exports, imports, webhooks
 
 bp = Blueprint("integrations", __name__, url_prefix="/admin/integrations")
 nav_item("Integrations", "integrations.imports_page", ADMIN_ROLES, order=85)
@@ -39,7 +40,7 @@ def tokens():
         form = {"name": request.form.get("name", ""), "scopes": request.form.getlist("scopes")}
         try:
             new_token, secret = api_tokens.create_token(form["name"], form["scopes"], actor=current_user)
-        except api_tokens.TokenError as error:
+        except Invalid as error:
             db.session.rollback()
             errors.update(error.errors)
     status = 422 if errors else 200
@@ -69,9 +70,9 @@ def webhooks_page():
         try:
             _, secret = webhooks.create_webhook(form["url"], form["events"], actor=current_user)
             form = {"events": list(webhooks.EVENTS)}
-        except webhooks.WebhookError as error:
+        except Invalid as error:
             db.session.rollback()
-            errors[error.field] = error.message
+            errors.update(error.errors)
     hooks = db.session.scalars(select(Webhook).order_by(Webhook.created_at.desc())).all()
     stats = _delivery_stats([h.id for h in hooks])
     response = render("integrations/webhooks.html", hooks=hooks, stats=stats, errors=errors, form=form,
@@ -105,9 +106,9 @@ def webhook(hook_id: int):
                                         active=request.form.get("active") == "1", actor=current_user)
                 flash("Webhook saved.", "success")
                 return redirect(url_for(".webhook", hook_id=hook.id))
-            except webhooks.WebhookError as error:
+            except Invalid as error:
                 db.session.rollback()
-                errors[error.field] = error.message
+                errors.update(error.errors)
         elif action == "rotate":
             secret = webhooks.rotate_secret(hook, actor=current_user)
         elif action == "test":
@@ -164,8 +165,8 @@ def imports_page():
         else:
             try:
                 upload = imports.save_upload(file.stream, file.filename, kind, current_user)
-            except imports.ImportError_ as error:
-                errors[error.field] = error.message
+            except Invalid as error:
+                errors.update(error.errors)
             else:
                 session[SESSION_KEY] = (session.get(SESSION_KEY, []) + [upload.id])[-10:]
                 return redirect(url_for(".import_map", import_id=upload.id))
@@ -188,7 +189,7 @@ def import_map(import_id: str):
     upload = _own_upload(import_id)
     try:
         table = imports.read_table(upload)
-    except imports.ImportError_ as error:
+    except Invalid as error:
         imports.discard(upload)
         flash(error.message, "error")
         return redirect(url_for(".imports_page", kind=upload.kind))
@@ -224,7 +225,7 @@ def import_preview_csv(import_id: str):
     if imports.check_mapping(upload.kind, table.headers, mapping):
         abort(400)
     result = imports.preview(upload, mapping, _accepted(request.args))
-    return Response(imports.preview_csv(result), mimetype="text/csv", headers={
+    return Response(imports.preview_csv(result), mimetype=exports.CSV_MIMETYPE, headers={
         "Content-Disposition": f'attachment; filename="import-preview-{upload.kind}.csv"',
         "X-Content-Type-Options": "nosniff",
     })

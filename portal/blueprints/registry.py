@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import CredentialType, Department, Issuer
 from portal.navigation import nav_item
@@ -79,7 +80,7 @@ def new():
             credential = registry.add_manual(current_user, request.form,
                                              upload.stream if upload and upload.filename else None,
                                              upload.filename if upload else None)
-        except registry.RegistryInvalid as invalid:
+        except Invalid as invalid:
             person = _chosen_person(request.form.get("person_id"))
             return _form_page("registry/edit.html", dict(request.form.items()), invalid.errors, status=422,
                               credential=None, person=person)
@@ -111,7 +112,7 @@ def edit(credential_id: int):
     if request.method == "POST":
         try:
             registry.edit(current_user, credential, request.form, parse_id(request.form.get("version")))
-        except registry.RegistryInvalid as invalid:
+        except Invalid as invalid:
             return _form_page("registry/edit.html", dict(request.form.items()), invalid.errors, status=422,
                               credential=credential, person=credential.person)
         except ReviewConflict as conflict:

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal.errors import Invalid
 from portal.routing import db_id, parse_id
 from portal.extensions import db
 from portal.models import CredentialType, Department, Issuer, Person
@@ -117,9 +118,9 @@ def confirm(document_id: int):
     document = get_document_or_404(document_id, current_user)
     try:
         credential = review.confirm(document, current_user, request.form, _expected_version())
-    except review.ReviewInvalid as invalid:
+    except Invalid as invalid:
         return _page(document, values=_form_values(document), errors=invalid.errors, status=422,
-                     outcome=invalid.outcome)
+                     outcome=invalid.detail)
     except review.ReviewConflict as conflict:
         db.session.refresh(document)
         flash(str(conflict), "danger")
@@ -137,7 +138,7 @@ def reject(document_id: int):
     reason = request.form.get("reason") or ""
     try:
         review.reject(document, current_user, reason, _expected_version())
-    except review.ReviewInvalid as invalid:
+    except Invalid as invalid:
         return _page(document, reject_errors=invalid.errors, reason=reason, status=422)
     except review.ReviewConflict as conflict:
         db.session.refresh(document)

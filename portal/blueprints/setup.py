@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from portal.errors import Invalid
 from portal.routing import db_id
 from portal.extensions import db
 from portal.models import (
@@ -25,7 +26,7 @@ from portal.models import (
 )
 from portal.models.taxonomy import CATEGORIES, RENEWAL_MECHANISMS
 from portal.navigation import nav_item
-from portal.policies.policy_set import PolicySetInvalid, escalation_text
+from portal.policies.policy_set import escalation_text
 from portal.rendering import render
 from portal.security import role_required
 from portal.services import policy_set as policy_set_service
@@ -145,7 +146,7 @@ def requirements():
 def add_requirement():
     try:
         req = setup_service.add_requirement(request.form)
-    except setup_service.Invalid as exc:
+    except Invalid as exc:
         return _requirements_page(values=request.form, errors=exc.errors, status=422)
     return _done(f"{req.credential_type.name} is now required.", "admin.requirements")
 
@@ -156,7 +157,7 @@ def update_requirement(requirement_id: int):
     req = _get(Requirement, requirement_id)
     try:
         setup_service.update_requirement(req, request.form)
-    except setup_service.Invalid as exc:
+    except Invalid as exc:
         flash(f"{req.credential_type.name}: {exc.errors.get('lead_days', 'could not be saved')}", "error")
         return redirect(url_for("admin.requirements"))
     return _done(f"Lead time of {req.credential_type.name} saved.", "admin.requirements")
@@ -195,7 +196,7 @@ def _projects_page(values=None, errors=None, status=200):
 def create_project():
     try:
         project = setup_service.save_project(None, request.form)
-    except setup_service.Invalid as exc:
+    except Invalid as exc:
         return _projects_page(values=request.form, errors=exc.errors, status=422)
     return _done(f"Project {project.name} created.", "admin.project", project_id=project.id)
 
@@ -237,7 +238,7 @@ def update_project(project_id: int):
     project = _get(Project, project_id)
     try:
         setup_service.save_project(project, request.form)
-    except setup_service.Invalid as exc:
+    except Invalid as exc:
         db.session.rollback()
         return _project_page(project, values=request.form, errors=exc.errors, status=422)
     return _done("Project saved.", "admin.project", project_id=project.id)
@@ -249,7 +250,7 @@ def add_assignment(project_id: int):
     project = _get(Project, project_id)
     try:
         assignment = setup_service.add_assignment(project, request.form)
-    except setup_service.Invalid as exc:
+    except Invalid as exc:
         return _project_page(project, assignment_values=request.form, assignment_errors=exc.errors, status=422)
     return _done(f"{assignment.person.full_name} assigned to {project.name}.", "admin.project",
                  project_id=project.id)
@@ -261,7 +262,7 @@ def update_assignment(assignment_id: int):
     assignment = _get(Assignment, assignment_id)
     try:
         setup_service.update_assignment(assignment, request.form)
-    except setup_service.Invalid as exc:
+    except Invalid as exc:
         db.session.rollback()
         flash("; ".join(exc.errors.values()), "error")
         return redirect(url_for("admin.project", project_id=assignment.project_id))
@@ -330,7 +331,7 @@ def policy(key: str):
     if request.method == "POST":
         try:
             setup_service.save_policy(row, ctype.id if ctype else None, request.form)
-        except setup_service.Invalid as exc:
+        except Invalid as exc:
             db.session.rollback()
             values, errors, status = request.form, exc.errors, 422
         else:
@@ -377,7 +378,7 @@ def credential_type(key: str):
     if request.method == "POST":
         try:
             saved = setup_service.save_credential_type(ctype, request.form)
-        except setup_service.Invalid as exc:
+        except Invalid as exc:
             db.session.rollback()
             values, errors, status = request.form, exc.errors, 422
         else:
@@ -398,7 +399,7 @@ def accept_learned_validity(type_id: int):
         return redirect(url_for("admin.taxonomy"))
     try:
         setup_service.apply_learned_validity(ctype, suggestion.months)
-    except setup_service.Invalid as exc:
+    except Invalid as exc:
         flash(exc.errors["form"], "error")
         return redirect(url_for("admin.taxonomy"))
     return _done(f"{ctype.name} now lasts {suggestion.months} months; expiries without a printed date "
@@ -414,7 +415,7 @@ def issuer(key: str):
     if request.method == "POST":
         try:
             saved = setup_service.save_issuer(row, request.form)
-        except setup_service.Invalid as exc:
+        except Invalid as exc:
             db.session.rollback()
             values, errors, status = request.form, exc.errors, 422
         else:
@@ -461,8 +462,8 @@ def import_policy_set():
     dry_run = request.form.get("dry_run") == "1"
     try:
         result = policy_set_service.import_yaml(text, actor=current_user, dry_run=dry_run)
-    except PolicySetInvalid as exc:
-        return render("setup/policy_set.html", problems=[str(p) for p in exc.problems], result=None,
+    except Invalid as exc:
+        return render("setup/policy_set.html", problems=[str(p) for p in exc.detail], result=None,
                       dry_run=dry_run, text=text, status=422)
     return render("setup/policy_set.html", problems=[], result=result, dry_run=dry_run,
                   text=text if dry_run else "")

@@ -2,8 +2,6 @@
 numbers, the twelve-month forecast, renew-now lists and exports."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, current_app, json, request, url_for
@@ -13,6 +11,7 @@ from portal.navigation import nav_item
 from portal.policies.access import COMPLIANCE_VIEW_ROLES
 from portal.rendering import render
 from portal.security import role_required
+from portal.services import exports
 from portal.services import forecast as forecast_service
 from portal.services import recommendations
 from portal.services import team as team_service
@@ -112,16 +111,13 @@ def export(fmt: str):
     filename = f"team-compliance-{today().isoformat()}.{fmt}"
     if fmt == "csv":
         return _csv_response(header, rows, filename)
-    return _download(_xlsx(header, rows, scope.label),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename)
+    workbook = exports.xlsx_bytes(header, rows, sheet="Compliance", title=f"{scope.label} — {datetime.now():%d %b %Y}",
+                                  freeze="D3", widths={"A": 12, "B": 24, "C": 22})
+    return _download(workbook, exports.XLSX_MIMETYPE, filename)
 
 
 def _csv_response(header: list[str], rows: list[list], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([_csv_safe(v) for v in row] for row in rows)
-    return _download(buffer.getvalue().encode("utf-8-sig"), "text/csv; charset=utf-8", filename)
+    return _download(exports.csv_bytes(header, rows), exports.CSV_MIMETYPE, filename)
 
 
 def _download(body: bytes, mimetype: str, filename: str) -> Response:
@@ -130,31 +126,3 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
 
-
-def _csv_safe(value):
-    """Keep spreadsheet apps from running cell text as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _xlsx(header: list[str], rows: list[list], title: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Compliance"
-    sheet.append([f"{title} — {datetime.now():%d %b %Y}"])
-    sheet["A1"].font = Font(bold=True)
-    sheet.append(header)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_csv_safe(v) for v in row])
-    sheet.freeze_panes = "D3"
-    for column, width in (("A", 12), ("B", 24), ("C", 22)):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

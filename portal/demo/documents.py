@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Credential, Document, Notification, User, utcnow
+from portal.policies import notification_keys
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -229,7 +230,7 @@ def seed(ctx) -> None:
     rejected.reject_reason = ("The certificate number is cut off in this photo. Please upload the full card "
                               "or the PDF eCard from the AHA website.")
     db.session.add(Notification(
-        unique_key=f"review:document:{rejected.id}:rejected:demo", kind="review", step="rejected",
+        unique_key=notification_keys.rejected_document(rejected.id, "demo"), kind="review", step="rejected",
         person_id=employee.id, document_id=rejected.id, recipient_person_id=employee.id,
         recipient_email=employee.email, subject="Your upload “acls-photo.png” was not accepted",
         state="sent", sent_at=rejected.reviewed_at, context={"reason": rejected.reject_reason},

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import yaml
+from portal.errors import Invalid
 
 RECIPIENTS = ("manager", "hr", "compliance")
 VERSION = 1
@@ -211,10 +212,8 @@ class Problem:
         return f"line {self.line}: {self.message}" if self.line else self.message
 
 
-class PolicySetInvalid(ValueError):
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
+def _invalid(problems: list[Problem]) -> Invalid:
+    return Invalid("; ".join(str(p) for p in problems), "file", detail=problems)
 
 
 HEADER = ("# Credwatch policy set: reminder and escalation policies and the credential\n"
@@ -297,14 +296,14 @@ def parse(text: str, type_codes: Iterable[str], role_codes: Iterable[str],
           project_codes: Iterable[str]) -> PolicySet:
     """The policy set in ``text``, checked against the codes that exist.
 
-    Raises ``PolicySetInvalid`` listing every problem with its line.
+    Raises ``Invalid`` (its ``detail``: the problems with their lines) listing every problem with its line.
     """
     data, problems = load_text(text)
     if data is None:
-        raise PolicySetInvalid(problems)
+        raise _invalid(problems)
     types, roles, projects = set(type_codes), set(role_codes), set(project_codes)
     if not isinstance(data, dict):
-        raise PolicySetInvalid([Problem(getattr(data, "line", 1), "The file must be a mapping of sections.")])
+        raise _invalid([Problem(getattr(data, "line", 1), "The file must be a mapping of sections.")])
     for key in data:
         if key not in TOP_KEYS:
             problems.append(Problem(_line_of(data, key), f"Unknown section {key!r} (expected one of "
@@ -334,7 +333,7 @@ def parse(text: str, type_codes: Iterable[str], role_codes: Iterable[str],
     project_requirements = _requirements(data, "project_requirements", projects, "project", types, problems)
 
     if problems or default is None:
-        raise PolicySetInvalid(sorted(problems, key=lambda p: (p.line or 0, p.message)))
+        raise _invalid(sorted(problems, key=lambda p: (p.line or 0, p.message)))
     return PolicySet(default, policies, role_requirements, project_requirements)
 
 

@@ -9,6 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Person, User, utcnow
 from portal.services import audit
@@ -66,14 +67,6 @@ SET_PASSWORD_SALT = "credwatch-set-password"
 SET_PASSWORD_MAX_AGE = 7 * 24 * 3600
 
 
-class AccountError(ValueError):
-    """A refused account change; ``field`` says which form field it is about."""
-
-    def __init__(self, message: str, field: str = "form"):
-        super().__init__(message)
-        self.field = field
-
-
 def password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
@@ -96,19 +89,19 @@ def user_for_token(token: str) -> User:
     try:
         data = _serializer().loads(token, max_age=SET_PASSWORD_MAX_AGE)
     except SignatureExpired:
-        raise AccountError("This link has expired. Ask an administrator for a new one.")
+        raise Invalid("This link has expired. Ask an administrator for a new one.")
     except BadSignature:
-        raise AccountError("This link is not valid. Check that you copied all of it.")
+        raise Invalid("This link is not valid. Check that you copied all of it.")
     user = db.session.get(User, data.get("u"))
     if user is None or user.session_version != data.get("v") or not user.active:
-        raise AccountError("This link has already been used or is no longer valid.")
+        raise Invalid("This link has already been used or is no longer valid.")
     return user
 
 
 def _change_password(user: User, new_password: str, actor) -> None:
     problem = password_problem(new_password)
     if problem:
-        raise AccountError(problem, "password")
+        raise Invalid(problem, "password")
     user.set_password(new_password)
     user.session_version += 1  # other sessions and old links stop working
     audit.record("user.password_changed", user, actor=actor)
@@ -123,7 +116,7 @@ def set_password_with_token(token: str, new_password: str) -> User:
 
 def change_own_password(user: User, current_password: str, new_password: str) -> None:
     if not user.check_password(current_password):
-        raise AccountError("That is not your current password.", "current_password")
+        raise Invalid("That is not your current password.", "current_password")
     _change_password(user, new_password, actor=user)
     db.session.commit()
 
@@ -135,11 +128,11 @@ def grant_access(person: Person, roles, actor) -> tuple[User, str]:
     when email is not set up yet.
     """
     if person.user is not None:
-        raise AccountError(f"{person.full_name} can already sign in.")
+        raise Invalid(f"{person.full_name} can already sign in.")
     if not person.email:
-        raise AccountError(f"{person.full_name} has no email address in the HR record.")
+        raise Invalid(f"{person.full_name} has no email address in the HR record.")
     if find_user_by_email(person.email):
-        raise AccountError(f"Another account already uses {person.email}.")
+        raise Invalid(f"Another account already uses {person.email}.")
     roles = set(roles) | {"employee"}
     user = create_user(person.email, secrets.token_urlsafe(32), roles, person=person, actor=actor)
     token = set_password_token(user)
@@ -149,11 +142,12 @@ def grant_access(person: Person, roles, actor) -> tuple[User, str]:
 
 def _send_invite(user: User, token: str) -> None:
     from portal.models import Notification
+    from portal.policies import notification_keys
     from portal.services import mailer
 
     link = mailer.public_url("account.set_password", token=token)
     mailer.queue(Notification(
-        unique_key=f"invite:user:{user.id}:v{user.session_version}",
+        unique_key=notification_keys.invitation(user.id, user.session_version),
         kind="invite",
         person_id=user.person_id,
         recipient_person_id=user.person_id,
@@ -172,9 +166,9 @@ def _send_invite(user: User, token: str) -> None:
 def update_access(user: User, roles, active: bool, actor) -> None:
     roles = set(roles)
     if not roles:
-        raise AccountError("Choose at least one role.", "roles")
+        raise Invalid("Choose at least one role.", "roles")
     if user.id == getattr(actor, "id", None) and ("admin" not in roles or not active):
-        raise AccountError("You cannot remove your own administrator access.", "roles")
+        raise Invalid("You cannot remove your own administrator access.", "roles")
     before = {"roles": sorted(user.roles), "active": user.active}
     user.roles = roles
     if user.active != active:

@@ -14,6 +14,7 @@ from typing import Iterable
 
 from sqlalchemy import select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import API_SCOPES, ApiToken, utcnow
 from portal.services import audit
@@ -34,14 +35,6 @@ SCOPE_LABELS = {
     "compliance:read": "Read compliance of people, teams and projects",
 }
 TOKEN_FIELDS = ("name", "prefix", "scopes", "expires_at", "revoked_at")
-
-
-class TokenError(ValueError):
-    """Invalid token settings: a message per field."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 def hash_token(secret: str) -> str:
@@ -68,7 +61,7 @@ def create_token(name: str, scopes: Iterable[str], actor=None,
     if expires_at is not None and expires_at <= utcnow():
         errors["expires_at"] = "Choose an expiry date in the future."
     if errors:
-        raise TokenError(errors)
+        raise Invalid.each(errors)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,

@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, insert, select
 
 from intake.dates import decide_order, find_dates
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import (
     Credential,
@@ -40,8 +41,8 @@ from portal.models import (
     Person,
     utcnow,
 )
-from portal.services import checks
-from portal.services import audit, people_sync
+from portal.policies import notification_keys
+from portal.services import audit, checks, exports, people_sync
 from portal.services.people_sync import Outcome, SyncResult
 
 MAX_ROWS_DEFAULT = 50_000
@@ -105,15 +106,6 @@ KINDS: dict[str, dict[str, Any]] = {
 }
 
 
-class ImportError_(ValueError):
-    """A file or request the import cannot go on with, with a clear message."""
-
-    def __init__(self, message: str, field: str = "file"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 # --- storage ----------------------------------------------------------------
 
 def _folder() -> Path:
@@ -142,10 +134,10 @@ class Upload:
 
 def save_upload(stream, filename: str, kind: str, user) -> Upload:
     if kind not in KINDS:
-        raise ImportError_("Choose what the file holds.", "kind")
+        raise Invalid("Choose what the file holds.", "kind")
     name = (filename or "").strip()
     if not name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
-        raise ImportError_("Upload a CSV or an Excel workbook (.xlsx).")
+        raise Invalid("Upload a CSV or an Excel workbook (.xlsx).", "file")
     import_id = secrets.token_urlsafe(24)
     path = _folder() / import_id
     size = 0
@@ -156,11 +148,11 @@ def save_upload(stream, filename: str, kind: str, user) -> Upload:
             if size > limit:
                 out.close()
                 path.unlink(missing_ok=True)
-                raise ImportError_("The file is larger than the upload limit.")
+                raise Invalid("The file is larger than the upload limit.", "file")
             out.write(chunk)
     if size == 0:
         path.unlink(missing_ok=True)
-        raise ImportError_("The file is empty.")
+        raise Invalid("The file is empty.", "file")
     meta = {"kind": kind, "filename": name[:200], "user_id": user.id, "created_at": utcnow().isoformat()}
     (_folder() / f"{import_id}.json").write_text(json.dumps(meta))
     upload = Upload(import_id, kind, meta["filename"], user.id, path, meta["created_at"])
@@ -216,18 +208,18 @@ def read_table(upload: Upload) -> Table:
         if all(v in (None, "") for v in row):
             continue
         if len(rows) >= limit:
-            raise ImportError_(f"The file has more than {limit:,} rows. Split it into smaller files.")
+            raise Invalid(f"The file has more than {limit:,} rows. Split it into smaller files.", "file")
         rows.append(list(row) + [None] * (len(headers) - len(row)))
         numbers.append(number)
     if not headers:
-        raise ImportError_("The file has no header row.")
+        raise Invalid("The file has no header row.", "file")
     return Table(headers, rows, numbers)
 
 
 def _csv_rows(path: Path):
     raw = path.read_bytes()
     if b"\x00" in raw[:4096]:
-        raise ImportError_("This is not a text CSV file.")
+        raise Invalid("This is not a text CSV file.", "file")
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = raw.decode(encoding)
@@ -244,7 +236,7 @@ def _csv_rows(path: Path):
         for number, row in enumerate(reader, start=1):
             yield number, [cell.strip() for cell in row]
     except csv.Error as error:
-        raise ImportError_(f"The CSV could not be read: {error}.") from None
+        raise Invalid(f"The CSV could not be read: {error}.", "file") from None
 
 
 def _xlsx_rows(path: Path):
@@ -256,16 +248,16 @@ def _xlsx_rows(path: Path):
             # read_only: streams rows, so 50,000 rows stay cheap.
             workbook = load_workbook(handle, read_only=True, data_only=True)
         except Exception as error:  # openpyxl raises many kinds for damaged files
-            raise ImportError_("The file could not be read as an Excel workbook (.xlsx). "
-                               "Save it again from Excel, or export it as CSV.") from error
+            raise Invalid("The file could not be read as an Excel workbook (.xlsx). "
+                          "Save it again from Excel, or export it as CSV.", "file") from error
         try:
             sheet = workbook.worksheets[0]
             for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, [v.strip() if isinstance(v, str) else v for v in row]
-        except ImportError_:
+        except Invalid:
             raise
         except Exception as error:
-            raise ImportError_("The workbook is damaged and could not be read to the end.") from error
+            raise Invalid("The workbook is damaged and could not be read to the end.", "file") from error
         finally:
             workbook.close()
 
@@ -829,11 +821,11 @@ def request_uploads(credential_ids: Iterable[int], actor) -> int:
         select(Credential).where(Credential.id.in_(ids), Credential.source == "import",
                                  Credential.verified.is_(False))
     ).all()
-    keys = {f"request:upload:cred:{c.id}" for c in credentials}
-    existing = set(db.session.scalars(select(Notification.unique_key).where(Notification.unique_key.in_(keys)))) \
-        if keys else set()
+    wanted = {notification_keys.upload_request(c.id) for c in credentials}
+    existing = set(db.session.scalars(select(Notification.unique_key).where(Notification.unique_key.in_(wanted)))) \
+        if wanted else set()
     for credential in credentials:
-        key = f"request:upload:cred:{credential.id}"
+        key = notification_keys.upload_request(credential.id)
         person = credential.person
         if key in existing or not person.email or not person.active:
             continue
@@ -856,27 +848,12 @@ def request_uploads(credential_ids: Iterable[int], actor) -> int:
 
 # --- exports ----------------------------------------------------------------
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> str:
-    """A cell value that spreadsheet programs will not run as a formula."""
-    text = "" if value is None else str(audit.jsonable(value))
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-def preview_csv(result: Preview) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["row", "key", "outcome", "details", "warnings", "proposed match", "score"])
-    for row in result.rows:
-        writer.writerow([csv_safe(v) for v in (
-            row.number, row.key, row.action, row.summary, "; ".join(row.warnings),
-            (row.match or {}).get("name"), (row.match or {}).get("score"),
-        )])
-    return out.getvalue()
+def preview_csv(result: Preview) -> bytes:
+    header = ["row", "key", "outcome", "details", "warnings", "proposed match", "score"]
+    return exports.csv_bytes(header, ([
+        row.number, row.key, row.action, row.summary, "; ".join(row.warnings),
+        (row.match or {}).get("name"), (row.match or {}).get("score"),
+    ] for row in result.rows))
 
 
 def people_count() -> int:

@@ -85,7 +85,7 @@ class ImportResult:
 
 
 def parse_text(text: str) -> PolicySet:
-    """Check ``text`` against the codes in the database (PolicySetInvalid if bad)."""
+    """Check ``text`` against the codes in the database (Invalid if bad)."""
     return parse(
         text,
         type_codes=db.session.scalars(select(CredentialType.code)),
@@ -97,7 +97,7 @@ def parse_text(text: str) -> PolicySet:
 def import_yaml(text: str, actor=None, dry_run: bool = False) -> ImportResult:
     """Replace the policy set with the one in ``text``.
 
-    Raises ``PolicySetInvalid`` (nothing changed) when the file is bad. With
+    Raises ``Invalid`` (nothing changed) when the file is bad. With
     ``dry_run`` the changes are worked out and rolled back.
     """
     wanted = parse_text(text)

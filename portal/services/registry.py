@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, CredentialType, Document, Issuer, Person, User, utcnow
 from portal.policies.dates import predicted_expiry
@@ -37,12 +38,6 @@ RECORD_FILTERS = {
     "revoked": "Revoked",
     "all": "All records",
 }
-
-
-class RegistryInvalid(Exception):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
 
 
 @dataclass
@@ -226,16 +221,16 @@ def add_manual(actor: User, form: dict[str, Any], file: IO[bytes] | None = None,
     """HR adds a record by hand (unverified), optionally with its document."""
     values, errors = validate(form)
     if errors:
-        raise RegistryInvalid(errors)
+        raise Invalid.each(errors)
     person = db.session.get(Person, values["person_id"])
     stored = None
     if file is not None and filename:
         try:
             stored = document_service.store(file)
         except document_service.UploadRefused as refused:
-            raise RegistryInvalid({"file": refused.message}) from None
+            raise Invalid.each({"file": refused.message}) from None
         if stored.media_type not in document_service.ACCEPTED_TYPES:
-            raise RegistryInvalid({"file": "Attach a PDF, PNG, JPEG, TIFF or HEIC file."})
+            raise Invalid.each({"file": "Attach a PDF, PNG, JPEG, TIFF or HEIC file."})
     credential = Credential(source="manual", verified=False, state="active", **values)
     db.session.add(credential)
     db.session.flush()
@@ -266,7 +261,7 @@ def edit(actor: User, credential: Credential, form: dict[str, Any], expected_ver
         raise ReviewConflict("This record changed after you opened it. Reload to see the change.")
     values, errors = validate({**form, "person_id": credential.person_id})
     if errors:
-        raise RegistryInvalid(errors)
+        raise Invalid.each(errors)
     before = audit.snapshot(credential, EDITABLE + ("verified",))
     for name in EDITABLE:
         setattr(credential, name, values[name])
@@ -292,7 +287,7 @@ def revoke(actor: User, credential: Credential, reason: str, expected_version: i
     if expected_version is not None and credential.version != expected_version:
         raise ReviewConflict("This record changed after you opened it. Reload to see the change.")
     if not (reason or "").strip():
-        raise RegistryInvalid({"reason": "Say why the record is withdrawn."})
+        raise Invalid.each({"reason": "Say why the record is withdrawn."})
     before = audit.snapshot(credential, ("state", "notes"))
     credential.state = "revoked"
     credential.notes = ((credential.notes or "") + f"\nRevoked: {reason.strip()}").strip()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -37,6 +38,7 @@ from portal.models import (
     User,
     utcnow,
 )
+from portal.policies import notification_keys
 from portal.policies.dates import predicted_expiry
 from portal.routing import parse_id
 from portal.services import audit
@@ -68,13 +70,6 @@ class ReviewConflict(Exception):
 
 CONCURRENT_DECISION = ("Another reviewer decided this document at the same moment. "
                        "Nothing was changed; reload to see their decision.")
-
-
-class ReviewInvalid(Exception):
-    def __init__(self, errors: dict[str, str], outcome=None):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-        self.outcome = outcome  # the confirmation checks, when they stopped it
 
 
 # --------------------------------------------------------------------------- hints
@@ -441,7 +436,7 @@ def _form_list(form, name: str) -> list[str]:
 
 
 def cleared_checks(form: dict[str, Any], values: dict[str, Any], document: Document):
-    """Run the confirmation checks; raise ``ReviewInvalid`` while any is in the way.
+    """Run the confirmation checks; raise ``Invalid`` while any is in the way.
 
     Returns (outcome, overridden codes, as_history, reason) for the audit.
     """
@@ -458,7 +453,7 @@ def cleared_checks(form: dict[str, Any], values: dict[str, Any], document: Docum
     if (overridden or as_history) and len(reason) < OVERRIDE_REASON_MIN:
         errors["override_reason"] = "Say why you accept this, in a few words (it is kept in the audit log)."
     if errors:
-        raise ReviewInvalid(errors, outcome)
+        raise Invalid.each(errors, outcome)
     return outcome, overridden, as_history, reason
 
 
@@ -484,12 +479,12 @@ def corrections(document: Document, values: dict[str, Any]) -> dict[str, Any]:
 def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_version: int | None) -> Credential:
     """Create (or renew) the credential the document proves.
 
-    Raises ``ReviewInvalid`` with errors per field, or ``ReviewConflict``.
+    Raises ``Invalid`` with errors per field, or ``ReviewConflict``.
     """
     _check_decidable(document, reviewer, expected_version)
     values, errors = validate(form)
     if errors:
-        raise ReviewInvalid(errors)
+        raise Invalid.each(errors)
     outcome, overridden, as_history, reason = cleared_checks(form, values, document)
     ctype = db.session.get(CredentialType, values["credential_type_id"])
     expires, predicted = values["expiry_date"], False
@@ -598,7 +593,7 @@ def reject(document: Document, reviewer: User, reason: str, expected_version: in
     """Refuse the document with a reason the employee sees and is told about."""
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise ReviewInvalid({"reason": "Say why, in a few words the employee will understand."})
+        raise Invalid.each({"reason": "Say why, in a few words the employee will understand."})
     _check_decidable(document, reviewer, expected_version)
     before = audit.snapshot(document, ("state", "reject_reason"))
     try:
@@ -626,7 +621,7 @@ def _notify_rejected(document: Document) -> Notification | None:
     if not email:
         return None
     return mailer.queue(Notification(
-        unique_key=f"review:document:{document.id}:rejected:v{document.version}",
+        unique_key=notification_keys.rejected_document(document.id, document.version),
         kind="review", step="rejected", person_id=person.id, document_id=document.id,
         credential_type_id=document.credential_type_id, recipient_person_id=person.id, recipient_email=email,
         subject=f"Your upload “{document.display_name}” was not accepted",

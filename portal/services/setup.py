@@ -13,6 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlalchemy import Select, func, or_, select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import (
     Assignment,
@@ -29,12 +30,6 @@ from portal.models import (
 from portal.models.taxonomy import CATEGORIES, RENEWAL_MECHANISMS
 from portal.policies.policy_set import parse_escalation_text, parse_int_list, policy_errors
 from portal.services import audit
-
-
-class Invalid(ValueError):
-    def __init__(self, errors: dict[str, str]):
-        self.errors = errors
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
 # --------------------------------------------------------------------------- re-evaluation
@@ -200,7 +195,7 @@ def add_requirement(values: Mapping[str, Any]) -> Requirement:
         if duplicate:
             errors["credential_type_id"] = f"{ctype.name} is already required there."
     if errors:
-        raise Invalid(errors)
+        raise Invalid.each(errors)
     req = Requirement(credential_type_id=type_id, job_role_id=role_id, project_id=project_id, lead_days=lead)
     db.session.add(req)
     db.session.flush()
@@ -213,7 +208,7 @@ def update_requirement(req: Requirement, values: Mapping[str, Any]) -> Requireme
     errors: dict[str, str] = {}
     lead = _int(values, "lead_days", errors)
     if errors:
-        raise Invalid(errors)
+        raise Invalid.each(errors)
     before = audit.snapshot(req, REQUIREMENT_FIELDS)
     req.lead_days = lead
     audit.record("requirement.updated", req, *audit.changed(before, audit.snapshot(req, REQUIREMENT_FIELDS)))
@@ -245,7 +240,7 @@ def save_project(project: Project | None, values: Mapping[str, Any]) -> Project:
         errors["ends_on"] = "The end must be on or after the start."
     _code_taken(Project, code, project, errors, "Another project already has this code.")
     if errors:
-        raise Invalid(errors)
+        raise Invalid.each(errors)
 
     def assign(row: Project) -> None:
         row.code, row.name, row.client = code, name, client
@@ -269,7 +264,7 @@ def add_assignment(project: Project, values: Mapping[str, Any]) -> Assignment:
     if person is not None and not person.active:
         errors["person_id"] = "That person has left."
     if errors:
-        raise Invalid(errors)
+        raise Invalid.each(errors)
     assignment = Assignment(project=project, person_id=person_id, starts_on=starts, ends_on=ends,
                             role_on_project=role)
     db.session.add(assignment)
@@ -287,7 +282,7 @@ def update_assignment(assignment: Assignment, values: Mapping[str, Any]) -> Assi
     if starts and ends and ends < starts:
         errors["ends_on"] = "The end must be on or after the start."
     if errors:
-        raise Invalid(errors)
+        raise Invalid.each(errors)
     before = audit.snapshot(assignment, ASSIGNMENT_FIELDS)
     assignment.starts_on, assignment.ends_on, assignment.role_on_project = starts, ends, role
     audit.record("assignment.updated", assignment,
@@ -330,7 +325,7 @@ def policy_values_from_form(values: Mapping[str, Any]) -> dict[str, Any]:
     if not errors:
         errors = policy_errors(**parsed)
     if errors:
-        raise Invalid(errors)
+        raise Invalid.each(errors)
     parsed["escalation"] = sorted(escalation, key=lambda s: -s["days_before"])
     return parsed
 
@@ -341,12 +336,12 @@ def save_policy(policy: ReminderPolicy | None, credential_type_id: int | None,
     parsed = policy_values_from_form(values)
     if policy is None:
         if credential_type_id is not None and db.session.get(CredentialType, credential_type_id) is None:
-            raise Invalid({"credential_type_id": "Choose a credential type."})
+            raise Invalid.each({"credential_type_id": "Choose a credential type."})
         existing = db.session.scalar(select(ReminderPolicy).where(
             ReminderPolicy.credential_type_id.is_(None) if credential_type_id is None
             else ReminderPolicy.credential_type_id == credential_type_id))
         if existing is not None:
-            raise Invalid({"credential_type_id": "That credential type already has its own policy."})
+            raise Invalid.each({"credential_type_id": "That credential type already has its own policy."})
     return _write_policy(policy, credential_type_id, parsed)
 
 
@@ -364,7 +359,7 @@ def _write_policy(policy, credential_type_id, parsed) -> ReminderPolicy:
 
 def delete_policy(policy: ReminderPolicy) -> None:
     if policy.credential_type_id is None:
-        raise Invalid({"form": "The organisation default cannot be deleted; edit it instead."})
+        raise Invalid.each({"form": "The organisation default cannot be deleted; edit it instead."})
     affected = list(db.session.scalars(people_needing_type(policy.credential_type_id)))
     audit.record("policy.deleted", policy, before=audit.snapshot(policy, POLICY_FIELDS),
                  entity_type="ReminderPolicy")
@@ -395,7 +390,7 @@ def save_issuer(issuer: Issuer | None, values: Mapping[str, Any]) -> Issuer:
     verification_url = _url(values, "verification_url", errors)
     _code_taken(Issuer, code, issuer, errors, "Another issuer already has this code.")
     if errors:
-        raise Invalid(errors)
+        raise Invalid.each(errors)
 
     def assign(row: Issuer) -> None:
         row.code, row.name, row.country = code, name, country
@@ -424,7 +419,7 @@ def save_credential_type(ctype: CredentialType | None, values: Mapping[str, Any]
     lead = _int(values, "renewal_lead_days", errors)
     _code_taken(CredentialType, code, ctype, errors, "Another credential type already has this code.")
     if errors:
-        raise Invalid(errors)
+        raise Invalid.each(errors)
 
     def assign(row: CredentialType) -> None:
         row.code, row.name, row.issuer_id = code, name, issuer_id
@@ -443,9 +438,9 @@ def save_credential_type(ctype: CredentialType | None, values: Mapping[str, Any]
 def apply_learned_validity(ctype: CredentialType, months: int) -> CredentialType:
     """Accept a learned validity suggestion for a type that has none."""
     if ctype.validity_months is not None:
-        raise Invalid({"form": f"{ctype.name} already has a validity of {ctype.validity_months} months."})
+        raise Invalid.each({"form": f"{ctype.name} already has a validity of {ctype.validity_months} months."})
     if not 1 <= months <= 600:
-        raise Invalid({"form": "The suggested validity is out of range."})
+        raise Invalid.each({"form": "The suggested validity is out of range."})
     before = audit.snapshot(ctype, TYPE_FIELDS)
     ctype.validity_months = months
     audit.record("credential_type.validity_learned", ctype,
@@ -471,7 +466,7 @@ def log_ce_activity(credential: Credential, values: Mapping[str, Any], actor=Non
     if completed and on and completed > on:
         errors["completed_on"] = "The activity cannot be completed in the future."
     if errors:
-        raise Invalid(errors)
+        raise Invalid.each(errors)
     activity = CeActivity(credential_id=credential.id, title=title, provider=provider, hours=hours,
                           completed_on=completed, logged_by_id=getattr(actor, "id", None))
     db.session.add(activity)
@@ -489,7 +484,7 @@ def delete_ce_activity(activity: CeActivity, actor=None) -> None:
 
 
 __all__ = [
-    "Invalid", "add_assignment", "add_requirement", "apply_learned_validity",
+    "add_assignment", "add_requirement", "apply_learned_validity",
     "delete_assignment", "delete_ce_activity", "delete_policy", "delete_requirement", "log_ce_activity",
     "people_needing_type", "reevaluate", "save_credential_type", "save_issuer", "save_policy",
     "save_project", "update_assignment", "update_requirement",

@@ -49,6 +49,7 @@ from flask import current_app
 from sqlalchemy import event, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Webhook, WebhookDelivery, utcnow
 from portal.services import audit
@@ -71,15 +72,6 @@ TIMEOUT_SECONDS = 10
 SIGNATURE_TOLERANCE_SECONDS = 300
 USER_AGENT = "Credwatch-Webhooks/1"
 _PENDING_KEY = "credwatch_webhook_deliveries"
-
-
-class WebhookError(ValueError):
-    """Invalid webhook settings, with the field they concern."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 # --- emitting ---------------------------------------------------------------
@@ -435,24 +427,24 @@ def validate(url: str, events: Iterable[str]) -> tuple[str, list[str]]:
     url = (url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookError("url", "Enter a full http:// or https:// address.")
+        raise Invalid("Enter a full http:// or https:// address.", "url")
     if parts.username or parts.password:
-        raise WebhookError("url", "Leave credentials out of the address; deliveries are signed instead.")
+        raise Invalid("Leave credentials out of the address; deliveries are signed instead.", "url")
     if len(url) > 500:
-        raise WebhookError("url", "The address is longer than 500 characters.")
+        raise Invalid("The address is longer than 500 characters.", "url")
     if not allow_private_networks():
         try:
             _checked_addresses(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), False)
         except RefusedAddress as error:
-            raise WebhookError("url", f"{error}. Use the receiver's public address.") from None
+            raise Invalid(f"{error}. Use the receiver's public address.", "url") from None
         except (OSError, ValueError, UnicodeError):
             pass  # not resolvable now: it may be later; every delivery checks again
     chosen = [e for e in EVENTS if e in set(events)]
     unknown = set(events) - set(EVENTS)
     if unknown:
-        raise WebhookError("events", f"Unknown events: {', '.join(sorted(unknown))}.")
+        raise Invalid(f"Unknown events: {', '.join(sorted(unknown))}.", "events")
     if not chosen:
-        raise WebhookError("events", "Choose at least one event.")
+        raise Invalid("Choose at least one event.", "events")
     return url, chosen
 
 

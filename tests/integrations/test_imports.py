@@ -9,9 +9,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, ImportMapping, Notification, Person
-from portal.services import imports
+from portal.services import exports, imports
 
 PEOPLE_CSV = (
     "Emp ID,Given name,Surname,Work email,Job title,Dept,Reports to,Hire date\n"
@@ -126,7 +127,7 @@ def test_broken_xlsx_is_refused_clearly(admin_client):
 def test_too_many_rows_is_refused_clearly(app, org):
     app.config["IMPORT_MAX_ROWS"] = 10
     csv = "Emp ID,Given name,Surname\n" + "".join(f"E{i},A,B\n" for i in range(11))
-    with pytest.raises(imports.ImportError_) as error:
+    with pytest.raises(Invalid) as error:
         imports.save_upload(io.BytesIO(csv.encode()), "big.csv", "people", org.admin_user)
     assert "more than 10 rows" in error.value.message
 
@@ -163,7 +164,7 @@ def test_csv_formula_cells_are_refused(app, org):
     ("plain", "plain"), (None, ""),
 ])
 def test_exported_cells_cannot_be_formulas(value, expected):
-    assert imports.csv_safe(value) == expected
+    assert exports.safe_cell(value) == expected
 
 
 def test_preview_csv_export_escapes_injected_values(admin_client):
@@ -255,5 +256,5 @@ def test_not_a_zip_xlsx_and_zip_without_workbook(app, org):
     bad = io.BytesIO()
     with zipfile.ZipFile(bad, "w") as z:
         z.writestr("hello.txt", "not excel")
-    with pytest.raises(imports.ImportError_):
+    with pytest.raises(Invalid):
         imports.save_upload(io.BytesIO(bad.getvalue()), "z.xlsx", "people", org.admin_user)

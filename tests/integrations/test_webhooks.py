@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import AuditEvent, WebhookDelivery, utcnow
 from portal.services import webhooks
@@ -195,7 +196,7 @@ def test_webhook_changes_are_audited_without_the_secret(hook, org):
     ("ftp://example.com/x", "url"), ("not a url", "url"), ("https://u:p@example.com/", "url"),
 ])
 def test_bad_webhook_urls_are_refused(app, org, url, field):
-    with pytest.raises(webhooks.WebhookError) as error:
+    with pytest.raises(Invalid) as error:
         webhooks.create_webhook(url, ["credential.confirmed"], actor=org.admin_user)
     assert error.value.field == field
     assert db.session.scalar(select(func.count(WebhookDelivery.id))) == 0
@@ -216,7 +217,7 @@ def test_bad_webhook_urls_are_refused(app, org, url, field):
 ])
 def test_private_and_local_addresses_are_refused_when_saving(app, org, url, reason):
     app.config["WEBHOOK_ALLOW_PRIVATE_NETWORKS"] = False
-    with pytest.raises(webhooks.WebhookError) as error:
+    with pytest.raises(Invalid) as error:
         webhooks.create_webhook(url, ["credential.confirmed"], actor=org.admin_user)
     assert error.value.field == "url" and reason in error.value.message
 

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, Extraction
 from portal.policies import confirmation
@@ -47,13 +48,13 @@ def test_an_expired_renewal_in_another_name_cannot_supersede_the_valid_record(ap
     db.session.commit()
     document = _document(org, renews=valid, holder_name="Marcus Webb", issue_date="2020-05-02",
                          expiry_date="2022-05-02")
-    with pytest.raises(review.ReviewInvalid) as stopped:
+    with pytest.raises(Invalid) as stopped:
         review.confirm(document, org.reviewer_user, _form(document), document.version)
-    assert codes(stopped.value.outcome) >= {"holder_mismatch", "expired", "older_than_current"}
+    assert codes(stopped.value.detail) >= {"holder_mismatch", "expired", "older_than_current"}
     assert "Marcus Webb, not Erin Employee" in stopped.value.errors["holder_name"]
     assert "BLS Provider valid to 21 January 2027" in stopped.value.errors["expiry_date"]
     # accepting the name and the expiry is still not enough to replace the newer record
-    with pytest.raises(review.ReviewInvalid) as still:
+    with pytest.raises(Invalid) as still:
         review.confirm(document, org.reviewer_user, _form(document, override=["holder_mismatch", "expired"],
                                                           override_reason="Married name"), document.version)
     assert set(still.value.errors) == {"expiry_date"}
@@ -68,7 +69,7 @@ def test_added_to_history_with_a_reason_it_stays_behind_the_valid_record(app, or
     document = _document(org, renews=valid, holder_name="Marcus Webb", issue_date="2020-05-02",
                          expiry_date="2022-05-02")
     form = _form(document, override=["holder_mismatch", "expired"], record_as="history")
-    with pytest.raises(review.ReviewInvalid) as no_reason:
+    with pytest.raises(Invalid) as no_reason:
         review.confirm(document, org.reviewer_user, form, document.version)
     assert set(no_reason.value.errors) == {"override_reason"}
     old = review.confirm(document, org.reviewer_user, {**form, "override_reason": "Card from before she married"},
@@ -85,7 +86,7 @@ def test_added_to_history_with_a_reason_it_stays_behind_the_valid_record(app, or
 
 def test_an_override_is_only_for_the_check_it_names(app, org, frozen):
     document = _document(org, holder_name="Marcus Webb")
-    with pytest.raises(review.ReviewInvalid) as stopped:
+    with pytest.raises(Invalid) as stopped:
         review.confirm(document, org.reviewer_user, _form(document, override=["expired"], override_reason="Looked"),
                        document.version)
     assert set(stopped.value.errors) == {"holder_name"}

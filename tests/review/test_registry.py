@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, Document
 from portal.services import registry
@@ -64,7 +65,7 @@ def test_manual_add_is_unverified_and_audited(app, org, pdf_bytes):
 
 
 def test_manual_add_refuses_a_file_that_is_not_a_certificate(app, org):
-    with pytest.raises(registry.RegistryInvalid) as invalid:
+    with pytest.raises(Invalid) as invalid:
         registry.add_manual(org.reviewer_user, {"person_id": org.employee.id, "credential_type_id": org.bls.id,
                                                 "expires_on": "2027-01-01"}, io.BytesIO(b"<html></html>"), "x.pdf")
     assert "file" in invalid.value.errors

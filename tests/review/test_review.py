@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, Document, IssuerHint, Notification, utcnow
 from portal.services import documents, review
@@ -70,7 +71,7 @@ def test_an_older_certificate_is_kept_as_history_behind_the_current_one(app, org
     db.session.commit()
     document = _read_document(org, pdf_bytes())
     form = _form(document, credential_type_id=org.bls.id)
-    with pytest.raises(review.ReviewInvalid) as stopped:
+    with pytest.raises(Invalid) as stopped:
         review.confirm(document, org.reviewer_user, form, document.version)
     assert "only be added to history" in stopped.value.errors["expiry_date"]
     older = review.confirm(document, org.reviewer_user, {**form, "record_as": "history",
@@ -193,7 +194,7 @@ def test_rejecting_tells_the_employee_why(app, org, pdf_bytes):
 
 def test_a_rejection_needs_a_reason(app, org, pdf_bytes):
     document = _read_document(org, pdf_bytes())
-    with pytest.raises(review.ReviewInvalid):
+    with pytest.raises(Invalid):
         review.reject(document, org.reviewer_user, "  ", document.version)
     assert document.state == "needs_review"
 
@@ -207,7 +208,7 @@ def test_a_rejection_needs_a_reason(app, org, pdf_bytes):
 def test_invalid_forms_name_the_field(app, org, pdf_bytes, changes, field):
     document = _read_document(org, pdf_bytes())
     form = {**_form(document, credential_type_id=org.bls.id), **changes}
-    with pytest.raises(review.ReviewInvalid) as invalid:
+    with pytest.raises(Invalid) as invalid:
         review.confirm(document, org.reviewer_user, form, document.version)
     assert field in invalid.value.errors
 

@@ -6,10 +6,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import AuditEvent, ReminderPolicy, Requirement, today
 from portal.policies.compliance import Status
-from portal.policies.policy_set import PolicySetInvalid, parse
+from portal.policies.policy_set import parse
 from portal.services import compliance, policy_set
 from tests.support import factories
 
@@ -87,18 +88,18 @@ def test_import_replaces_requirements_and_audits_each_change(setup_org):
     (GOOD.replace("  ICU: [AHA-ACLS]", "  ICU: [AHA-ACLS"), 20, "Not valid YAML"),
 ])
 def test_bad_files_are_rejected_with_line_and_reason(setup_org, text, line, message):
-    with pytest.raises(PolicySetInvalid) as excinfo:
+    with pytest.raises(Invalid) as excinfo:
         policy_set.parse_text(text)
-    problems = excinfo.value.problems
+    problems = excinfo.value.detail
     assert any(p.line == line and message in p.message for p in problems), problems
 
 
 def test_missing_default_policy_and_empty_file():
-    with pytest.raises(PolicySetInvalid, match="default_policy section is missing"):
+    with pytest.raises(Invalid, match="default_policy section is missing"):
         parse("version: 1\n", [], [], [])
-    with pytest.raises(PolicySetInvalid, match="empty"):
+    with pytest.raises(Invalid, match="empty"):
         parse("", [], [], [])
-    with pytest.raises(PolicySetInvalid, match="mapping"):
+    with pytest.raises(Invalid, match="mapping"):
         parse("- a\n- b\n", [], [], [])
 
 
@@ -108,7 +109,7 @@ def test_a_bad_file_changes_nothing(setup_org):
     events = db.session.scalar(select(func.count(AuditEvent.id)))
     # Valid first sections, a bad last one: nothing may be half-applied.
     bad = GOOD.replace("offsets: [60, 30, 0]", "offsets: [90, 7]").replace("ICU: [AHA-ACLS]", "ICU: [NOPE]")
-    with pytest.raises(PolicySetInvalid):
+    with pytest.raises(Invalid):
         policy_set.import_yaml(bad)
     assert policy_set.export_yaml() == before
     assert db.session.scalar(select(func.count(AuditEvent.id))) == events
