@@ -95,10 +95,7 @@ def _read(kind: str, stored_path, filename: str) -> tuple[list[str], list[list[A
 
     upload = imports.Upload(id="verification", kind=kind, filename=filename, user_id=0, path=stored_path,
                             created_at="")
-    try:
-        table = imports.read_table(upload)
-    except imports.ImportError_ as bad:
-        raise Invalid(bad.message, field="file") from bad
+    table = imports.read_table(upload)  # a file it cannot read raises Invalid(..., field="file")
     return table.headers, table.rows, table.row_numbers
 
 
