@@ -28,6 +28,7 @@ from portal.models import (
     today,
 )
 from portal.models.documents import OPEN_STATES
+from portal.services.verification.requirements import not_meeting
 from portal.policies.compliance import (
     Held,
     Need,
@@ -168,6 +169,9 @@ def load_facts(person_ids: PersonIds, on: date | None = None, until: date | None
         if expires is None and validity is not None:
             expires, predicted = predicted_expiry(issued, validity), True
         held.setdefault(person_id, []).append(Held(cred_id, type_id, expires, bool(predicted)))
+    unverified = not_meeting((h.credential_id, h.credential_type_id) for hs in held.values() for h in hs)
+    if unverified:  # a type whose verification policy is "required": unverified is as good as not held
+        held = {pid: [h for h in hs if h.credential_id not in unverified] for pid, hs in held.items()}
 
     pending: dict[int, set[int]] = {}
     renewed = aliased(Credential)

@@ -243,6 +243,15 @@ def _note(dirty: dict, obj) -> None:
             dirty["projects"].add(obj.id)
 
 
+def mark_dirty(people: Iterable[int] = (), types: Iterable[int] | None = None, everyone: bool = False) -> None:
+    """Refresh these people's (types', everyone's) states with the current commit, for
+    changes the ORM hook does not see (a verification standing kept beside the credential)."""
+    dirty = _pending(db.session())
+    dirty["people"].update(people)
+    dirty["types"].update(types or ())
+    dirty["all"] = dirty["all"] or everyone
+
+
 def _is_app_session(session: Session) -> bool:
     return has_app_context() and session is db.session()
 

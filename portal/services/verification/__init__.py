@@ -141,7 +141,7 @@ def set_standing(credential: Credential, verification: Verification,
     An inconclusive check (unverifiable) does not undo an earlier conclusive
     one: a source that cannot answer today says nothing new.
     """
-    from portal.services.verification import notices
+    from portal.services.verification import notices, requirements
 
     state = db.session.get(VerificationState, credential.id)
     before = state.outcome if state else None
@@ -164,6 +164,7 @@ def set_standing(credential: Credential, verification: Verification,
                         "source": verification.source})
     if before != verification.outcome:
         notices.verification_changed(credential, verification, before)
+        requirements.standing_changed(credential.person_id)
     return before, verification.outcome
 
 

@@ -25,6 +25,7 @@ from portal.models import (
 )
 from portal.routing import parse_id
 from portal.services import audit
+from portal.services.verification import requirements
 
 METHOD_LABELS = {
     "pdf_signature": "Signed PDF",
@@ -100,6 +101,7 @@ def save_policy(form, actor: User | None = None) -> VerificationPolicy:
     policy.methods, policy.reverify_days = methods, days
     policy.required = form.get("required") in ("1", "on", "true", "yes")
     db.session.flush()
+    requirements.policy_changed(type_id)
     audit.record("verification.policy_saved", policy, before=before, after=audit.snapshot(policy, POLICY_FIELDS),
                  actor=actor)
     db.session.commit()
