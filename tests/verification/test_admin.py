@@ -70,6 +70,7 @@ def test_the_csv_export_lists_every_check_without_formulas(admin_client, org, he
     assert rows[0][:3] == ["verification_id", "credential_id", "person"]
     assert rows[1][2] == "Erin Employee"
     assert rows[1][5] == "'=HYPERLINK(1)"
+    assert rows[0][-1] == "evidence" and rows[1][-1].startswith("{")  # what the check saw, for auditors
 
 
 def test_the_export_needs_the_role(reviewer_client):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,7 @@ METHOD_LABELS = {
 MAX_REVERIFY_DAYS = 3660
 POLICY_FIELDS = ("credential_type_id", "methods", "reverify_days", "required")
 EXPORT_COLUMNS = ("verification_id", "credential_id", "person", "employee_id", "credential_type", "license_number",
-                  "method", "source", "outcome", "detail", "checked_at", "checked_by", "import_id")
+                  "method", "source", "outcome", "detail", "checked_at", "checked_by", "import_id", "evidence")
 
 
 @dataclass
@@ -123,7 +124,8 @@ def export_rows(batch: int = 1000):
             c = v.credential
             yield [v.id, c.id, c.person.full_name, c.person.employee_id, c.credential_type.name, c.license_number,
                    v.method, v.source, v.outcome, v.detail, v.checked_at.isoformat(),
-                   users[v.checked_by_id].email if v.checked_by_id in users else "", v.import_id or ""]
+                   users[v.checked_by_id].email if v.checked_by_id in users else "", v.import_id or "",
+                   json.dumps(v.evidence or {}, sort_keys=True, default=str)]
         last = rows[-1].id
 
 
