@@ -18,6 +18,7 @@ import os
 import resource
 import select
 import signal
+import signal
 import subprocess
 import sys
 import threading
@@ -35,6 +36,12 @@ def _limits(memory_mb: int):
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # A stop signal sent to the whole process group (Ctrl-C, systemd,
+        # a container runtime) is for the parent: it decides whether to wait
+        # for this reading or to kill the worker. Dying here would report a
+        # sound document as unreadable.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     return apply
 
 

@@ -6,6 +6,7 @@ Tasks carry ids only; the state lives on the Document row (see
 from __future__ import annotations
 
 from huey import crontab
+from huey.signals import SIGNAL_INTERRUPTED
 
 from jobs.context import with_app_context
 from jobs.queue import huey
@@ -18,6 +19,22 @@ def extract_document(document_id: int) -> None:
     from portal.services import documents
 
     documents.read(document_id)
+
+
+@huey.signal(SIGNAL_INTERRUPTED)
+def _requeue_interrupted_reading(signal, task, *args, **kwargs) -> None:
+    """A consumer told to stop now (SIGINT, or SIGTERM without ``-g TERM``)
+    interrupts the reading; put the document back in the queue at once
+    instead of leaving it "reading" until the sweeper's ten minutes pass."""
+    if isinstance(task, extract_document.task_class) and task.args:
+        _requeue(task.args[0])
+
+
+@with_app_context
+def _requeue(document_id: int) -> None:
+    from portal.services import documents
+
+    documents.requeue_interrupted(document_id)
 
 
 @huey.task()

@@ -454,6 +454,17 @@ def sweep(now=None) -> dict[str, list[int]]:
     return {"recovered": recovered, "failed": gave_up, "requeued": requeued}
 
 
+def requeue_interrupted(document_id: int) -> bool:
+    """reading -> queued (and enqueued) for a reading its consumer interrupted."""
+    now = utcnow()
+    moved = _move(document_id, "reading", state="queued", queued_at=now, started_at=None,
+                  last_error_code="interrupted", last_error="The consumer stopped while reading this document.")
+    db.session.commit()
+    if moved:
+        enqueue(document_id)
+    return moved
+
+
 def _move(document_id: int, from_state: str, *conditions, **values) -> bool:
     """Change a row only if it is still in ``from_state`` (and ``conditions``)."""
     result = db.session.execute(
