@@ -12,8 +12,11 @@ never pays.
 """
 from __future__ import annotations
 
+from typing import Iterable
+
 from flask import Flask
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, event, select
+from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -51,19 +54,63 @@ def install_sqlite_pragmas(app: Flask) -> None:
         cursor.close()
 
 
-def refresh_planner_statistics() -> None:
-    """ANALYZE, so the query planner knows table sizes and index selectivity.
+# A write of at least this many rows in one statement set changes a table's
+# shape enough for the planner's old picture of it to mislead.
+BULK_ROWS_FOR_STATISTICS = 500
+# SQLite: rows ANALYZE reads per index (approximate statistics, bounded cost
+# on a registry of millions).
+SQLITE_ANALYSIS_LIMIT = 2000
+
+
+def refresh_planner_statistics(tables: Iterable[str] = ()) -> None:
+    """ANALYZE (these tables, or all), so the query planner knows table sizes
+    and index selectivity.
 
     Without statistics SQLite walks ``(state, expires_on)`` for every active
-    credential where the person index answers in a fraction of the time; the
-    nightly job and the demo seed run this after large changes.
+    credential where the person index answers in a fraction of the time, and
+    a reminder batch reads the whole registry. Bulk writes (imports, API
+    bulk upserts, the demo seed) call this through ``note_bulk_write`` when
+    they commit; the nightly job runs it for everything.
     """
     from portal.extensions import db
 
     db.session.commit()
-    with db.engine.connect() as conn:
+    _analyse(db.engine, sorted(tables))
+
+
+def _analyse(engine, tables: list[str]) -> None:
+    with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        conn.exec_driver_sql("ANALYZE")
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
+            for table in tables or [""]:
+                conn.exec_driver_sql(f"ANALYZE {table}".strip())
+        else:
+            conn.exec_driver_sql("ANALYZE " + ", ".join(tables) if tables else "ANALYZE")
+
+
+def note_bulk_write(table: str, rows: int) -> None:
+    """Remember that this transaction wrote ``rows`` rows of ``table`` in
+    bulk: once it commits, the tables written in bulk are analysed."""
+    from portal.extensions import db
+
+    written = db.session().info.setdefault("bulk_writes", {})
+    written[table] = written.get(table, 0) + rows
+
+
+@event.listens_for(Session, "after_commit")
+def _analyse_after_bulk_commit(session: Session) -> None:
+    written = session.info.pop("bulk_writes", None)
+    if not written:
+        return
+    tables = sorted(table for table, rows in written.items() if rows >= BULK_ROWS_FOR_STATISTICS)
+    if tables:
+        _analyse(session.get_bind(), tables)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_bulk_writes(session: Session) -> None:
+    session.info.pop("bulk_writes", None)
 
 
 def settled_ids(ids: Select) -> Select:

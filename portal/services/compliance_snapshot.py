@@ -20,6 +20,7 @@ from flask import has_app_context
 from sqlalchemy import Select, and_, case, delete, event, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from portal.database import note_bulk_write
 from portal.extensions import db
 from portal.models import (
     Assignment,
@@ -198,6 +199,7 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, t
             db.session.execute(RS.__table__.insert(), rows)  # Core: no ORM bookkeeping per row
         compliance_rollup.apply(batch, rows_by_person, on, tallies=tallies)
         written += len(rows)
+    note_bulk_write(RS.__tablename__, written)
     return written
 
 

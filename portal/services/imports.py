@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import func, insert, select
 
 from intake.dates import decide_order, find_dates
+from portal.database import note_bulk_write
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import (
@@ -791,6 +792,7 @@ def _insert_credentials(rows: list[dict[str, Any]], actor) -> None:
     for row in rows:
         row["created_at"] = row["updated_at"] = now
     db.session.execute(insert(Credential), rows)
+    note_bulk_write(Credential.__tablename__, len(rows))
     new = {key: found["id"] for key, found in _active_credentials(sorted({row["person_id"] for row in rows})).items()}
     people_sync.record_many([
         ("credential.imported", "Credential", new[(row["person_id"], row["credential_type_id"])], None,

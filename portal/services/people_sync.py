@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import aliased
 
+from portal.database import note_bulk_write
 from portal.extensions import db
 from portal.models import (
     Assignment,
@@ -432,6 +433,7 @@ def apply_people(records: Sequence[dict[str, Any]], actor, on: date | None = Non
             {**_person_columns({k: (None, v) for k, v in w.items() if k != "employee_id"}, catalogue),
              "employee_id": w["employee_id"], "created_at": now, "updated_at": now}
             for _, w in creates])
+        note_bulk_write(Person.__tablename__, len(creates))
         for eid, (pid, _) in _current_people(w["employee_id"] for _, w in creates).items():
             ids[eid] = pid
 
@@ -455,9 +457,11 @@ def apply_people(records: Sequence[dict[str, Any]], actor, on: date | None = Non
         held = db.session.identity_map.get(db.session.identity_key(Person, ids[plan.outcomes[index].key]))
         if held is not None:
             db.session.expire(held)
-    # What the compliance engine reads of a person: being active, and the role.
+    # What the compliance engine reads of a person: being active, and the
+    # role; the department decides which roll-up tally they count in.
     evaluate = [ids[plan.outcomes[i].key] for i, _ in creates] + [
-        ids[plan.outcomes[i].key] for i, _ in updates if {"active", "job_role"} & plan.outcomes[i].changes.keys()]
+        ids[plan.outcomes[i].key] for i, _ in updates
+        if {"active", "job_role", "department"} & plan.outcomes[i].changes.keys()]
     if evaluate:
         from portal.services.compliance_snapshot import refresh_people
 
@@ -486,6 +490,7 @@ def _bulk_update(model, rows: list[dict[str, Any]]) -> None:
             groups[tuple(sorted(row))].append(row)
     for group in groups.values():
         db.session.execute(update(model), group)
+    note_bulk_write(model.__tablename__, len(rows))
 
 
 _PLAIN = (str, int, float, bool, type(None))
