@@ -6,6 +6,7 @@ import re
 from ..directory import find_credential_type, find_issuer, fold
 from ..layout import Token, fold_token
 from .candidates import POSITION, Candidate, FieldResult, _best, ocr_factor
+from .names import is_given_name, name_likeness, title_words
 from .vocabulary import (
     GENERIC_ADDRESSEES,
     NAME_PARTICLES,
@@ -72,6 +73,30 @@ def parse_name(tokens: list[Token]) -> tuple[str, list[Token]] | None:
 
 
 
+# How much the name-likeness of a value moves its score, by where it was found.
+LIKENESS_WEIGHT = {"label": 0.35, "intro": 0.4, "address": 0.6, "standalone": 0.7, "salutation": 0.5,
+                   "name_shape": 1.0, "hint_bbox": 0.0}
+NAME_SHAPE_BASE = 0.62          # a line segment that is a name and nothing else, with no label
+NAME_SHAPE_MIN = 0.6            # the likeness such a segment needs to be proposed at all
+LEADING_WORDS_DROPPED = 2       # an unlabelled "Learner JANE DOE": words before the name that can go
+
+
+def _trimmed(toks: list[Token]):
+    """The best name in ``toks``, dropping up to two leading words that are no given name
+    ("Permittee JANE DOE", "Estate John Roe"), by name-likeness."""
+    best = None
+    for k in range(0, min(LEADING_WORDS_DROPPED, max(0, len(toks) - 2)) + 1):
+        if k and is_given_name(toks[k - 1].text):
+            break
+        got = parse_name(toks[k:])
+        if not got:
+            continue
+        like = name_likeness([t.text for t in got[1]])
+        if best is None or like > best[2] + 0.15:
+            best = (got[0], got[1], like)
+    return best
+
+
 def read_holder(doc) -> FieldResult:
     cands: list[Candidate] = []
     for h in doc.hints:
@@ -83,7 +108,7 @@ def read_holder(doc) -> FieldResult:
         if m.phrase in ("name",) and m.first > 0 and m.line.tokens[m.first - 1].seg == m.line.tokens[m.first].seg:
             continue   # "... name" inside a sentence
         for toks, pos in doc.ex.values_for(m):
-            got = parse_name(toks)
+            got = _trimmed(toks)
             if got:
                 base = POSITION[pos] * m.strength
                 cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "label"))
@@ -123,16 +148,56 @@ def read_holder(doc) -> FieldResult:
         if "," in ln.tokens[0].text:
             base += 0.1
         cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "address" if address else "standalone"))
+    # any segment that is a person's name and nothing else (a label the vocabulary does not know)
+    for ln in doc.layout.lines:
+        for seg in ln.segments():
+            got = _trimmed(seg)
+            if not got or got[1][-1] is not seg[-1] or got[2] < NAME_SHAPE_MIN or _signatory(doc, got[1]):
+                continue
+            if find_issuer(" ".join(t.text for t in got[1])):
+                continue
+            cands.append(Candidate(got[0], got[1], NAME_SHAPE_BASE * got[2] * ocr_factor(got[1]), "name_shape"))
     for ln in doc.layout.lines:
         if ln.tokens and ln.tokens[0].norm == "dear":
             got = parse_name(ln.tokens[1:])
             if got and not any(fold_token(w) in GENERIC_ADDRESSEES for w in got[0].split()):
                 cands.append(Candidate(got[0], got[1], 0.6 * ocr_factor(got[1]), "salutation"))
-    res = _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
-    return res
+    for c in cands:
+        weight = LIKENESS_WEIGHT.get(c.source, 0.5)
+        if weight and c.source != "name_shape":
+            c.score *= (1 - weight) + weight * name_likeness([t.text for t in c.tokens])
+        if _near_signature(doc, c.tokens):
+            c.score *= 0.3
+    return _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
+
 
 def _signatory(doc, toks: list[Token]) -> bool:
+    """A name with a job title on the line below it, or a title in the same segment."""
     line = toks[0].line
+    titles = title_words()
+    if any(_fold_word(t.text) in titles for t in line.tokens if t.seg == toks[0].seg and t not in toks):
+        return True
     nxt = doc.layout.lines[line.number + 1] if line.number + 1 < len(doc.layout.lines) else None
-    return bool(nxt and nxt.page == line.page and any(t.norm in SIGNATORY_WORDS for t in nxt.tokens[:4])
+    return bool(nxt and nxt.page == line.page and any(_fold_word(t.text) in titles for t in nxt.tokens[:4])
                 and nxt.y - line.y < 2.2 * max(line.h, nxt.h))
+
+
+def _near_signature(doc, toks: list[Token]) -> bool:
+    """A name printed just above or below a signature line ("Signature", "Signed", "Authorised by")."""
+    if not toks:
+        return False
+    line = toks[0].line
+    lines = doc.layout.lines
+    for k in (line.number - 1, line.number + 1):
+        if 0 <= k < len(lines) and lines[k].page == line.page:
+            words = {t.norm for t in lines[k].tokens[:3]}
+            if words & SIGNATURE_WORDS and abs(lines[k].y - line.y) < 2.5 * max(line.h, lines[k].h):
+                return True
+    return False
+
+
+def _fold_word(text: str) -> str:
+    return fold_token(text.strip(".,:;"))
+
+
+SIGNATURE_WORDS = {"signature", "signed", "authorised", "authorized", "sig"}

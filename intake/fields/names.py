@@ -1,0 +1,94 @@
+"""How much a run of words looks like a person's name, from name lists that maintained packages ship.
+
+Given names and surnames come from Faker's person providers (every locale it
+ships: English, Irish, German, French, Spanish, Indian, Chinese romanised,
+...); job and honorific titles from nameparser's constants. Nothing here is
+tied to a document: the lists say what names are, not which names to expect.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import unicodedata
+from functools import lru_cache
+
+from .vocabulary import NAME_PARTICLES, NOT_NAMES, ORG_WORDS, SIGNATORY_WORDS, SUFFIXES, TITLE_WORDS
+
+# Weights of the name-likeness score (a sum, capped at 1).
+GIVEN_FIRST = 0.45        # the first word is a given name (or the word after "SURNAME,")
+SURNAME_LAST = 0.2        # the last word is a surname
+OTHER_KNOWN = 0.1         # another word is a given name or surname
+BASE = 0.25               # capitalised words of a name's shape, none of them known
+UNKNOWN_WORD = 0.12       # taken off per word no list knows (an OCR misreading, a label word)
+
+
+def _fold(word: str) -> str:
+    word = word.strip(".,;:'’").lower()
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+def _values(x) -> list[str]:
+    if isinstance(x, dict):
+        x = list(x)
+    return [v for v in x if isinstance(v, str)] if isinstance(x, (list, tuple, set, frozenset)) else []
+
+
+@lru_cache(maxsize=1)
+def _lists() -> tuple[frozenset[str], frozenset[str]]:
+    given, family = set(), set()
+    try:
+        import faker.providers.person as people
+    except ImportError:   # the package is a dependency; without it names are judged by shape alone
+        return frozenset(), frozenset()
+    for info in pkgutil.iter_modules(people.__path__):
+        try:
+            provider = importlib.import_module(f"{people.__name__}.{info.name}").Provider
+        except (ImportError, AttributeError):
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary"):
+            given.update(_fold(n) for n in _values(getattr(provider, attr, ())) if " " not in n)
+        for attr in ("last_names", "last_names_male", "last_names_female"):
+            family.update(_fold(n) for n in _values(getattr(provider, attr, ())) if " " not in n)
+    return frozenset(given), frozenset(family)
+
+
+@lru_cache(maxsize=1)
+def title_words() -> frozenset[str]:
+    """Job and honorific titles (Director, Registrar, Officer...) that are nobody's given name."""
+    try:
+        from nameparser.config import CONSTANTS
+        # short ones ("st", "dr", "rev") are also street words and abbreviations: only whole words
+        titles = {_fold(t) for t in CONSTANTS.titles if len(t) >= 4 and t.isalpha()}
+    except ImportError:
+        titles = set()
+    given, _ = _lists()
+    return frozenset((titles - given) | set(SIGNATORY_WORDS))
+
+
+def is_given_name(word: str) -> bool:
+    return _fold(word) in _lists()[0]
+
+
+def name_likeness(words: list[str]) -> float:
+    """0..1: how much ``words`` (a name as printed, "SURNAME, Given" allowed) look like a person's name."""
+    given, family = _lists()
+    words = [w for w in words if w.strip(".,")]
+    if "," in " ".join(words[:-1]):   # SURNAME, Given -> Given SURNAME
+        k = next(i for i, w in enumerate(words) if w.endswith(","))
+        words = words[k + 1:] + words[:k + 1]
+    core = [_fold(w) for w in words if _fold(w) not in NAME_PARTICLES and _fold(w) not in SUFFIXES
+            and len(_fold(w)) > 1]
+    if not 2 <= len(core) <= 4:
+        return 0.1 if core else 0.0
+    titles = title_words()
+    if any(w in ORG_WORDS or w in TITLE_WORDS or w in NOT_NAMES or w in titles for w in core):
+        return 0.0
+    score = BASE
+    if core[0] in given:
+        score += GIVEN_FIRST
+    if core[-1] in family:
+        score += SURNAME_LAST
+    if any(w in given or w in family for w in core[1:-1]) or (core[0] not in given and core[-1] in given):
+        score += OTHER_KNOWN
+    score -= UNKNOWN_WORD * sum(w not in given and w not in family for w in core)
+    return max(0.0, min(1.0, score))
