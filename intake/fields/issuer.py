@@ -9,6 +9,10 @@ from urllib.parse import urlparse
 from ..directory import Issuer, find_credential_type, find_issuer, fold, load_directory
 from ..layout import Line, fold_token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, _best, ocr_factor
+from .names import name_likeness
+from .vocabulary import (
+    COMPANY_WORDS, CONNECTOR_WORDS, GRANTING_WORDS, PROVIDER_WORDS, SUBUNIT_WORDS,
+)
 from .vocabulary import ORG_WORDS, TITLE_WORDS
 
 _SHAREDSUFFIXES = {"gov", "co", "org", "ac", "com", "net", "edu", "uk"}   # second levels many bodies share
@@ -88,7 +92,10 @@ def read_issuer(doc) -> FieldResult:
     if heading:
         toks, text, org = heading
         listed = [c for c in cands if c.source == "directory" and c.score >= 0.8]
-        if not listed:
+        found = find_issuer(text, min_score=90)
+        if found and not listed:
+            cands.append(Candidate(found[0].name, toks, 0.9 * ocr_factor(toks), "directory", {"entry": found[0]}))
+        elif not listed:
             cands.append(Candidate(text, toks, (0.85 if org else 0.55) * ocr_factor(toks), "heading"))
     res = _best(cands, key=lambda c: fold(str(c.value)))
     for c in cands:
@@ -98,29 +105,109 @@ def read_issuer(doc) -> FieldResult:
     # a directory issuer mentioned only in running text loses to a heading organisation
     return res
 
+# Weights of a heading block as the issuer: organisation shape first, then type size, then height on the page.
+BLOCK_ORG, BLOCK_SIZE, BLOCK_TOP = 0.6, 0.28, 0.12
+SUBUNIT_FACTOR = 0.6       # "Division of ...", "Office of ...": the body above it grants
+PROVIDER_FACTOR = 0.65     # an academy or training provider sold the course
+PERSON_FACTOR = 0.15       # a line that reads as a person's name
+FRAGMENT_FACTOR = 0.25     # a sentence fragment ("and holds the ...")
+HEADING_MAX_WORDS = 12
+WRAP_SIZE_RATIO = 0.8      # two lines of one heading are printed in about the same size
+
+
+def org_likeness(words: list[str]) -> float:
+    """0..1: how much ``words`` read as the name of a body that grants credentials."""
+    norms = [fold_token(w) for w in words if fold_token(w)]
+    if not norms:
+        return 0.0
+    if all(n in TITLE_WORDS or n in CONNECTOR_WORDS for n in norms):
+        return 0.0
+    if any(n in GRANTING_WORDS for n in norms):
+        score = 1.0
+    elif any(n in COMPANY_WORDS for n in norms[1:]):
+        score = 0.9
+    elif any(n in ORG_WORDS for n in norms):
+        score = 0.8
+    elif sum(w[:1].isupper() for w in words) >= 0.8 * len(words):
+        score = 0.35     # capitalised words: a brand or an acronym body
+    else:
+        return 0.0
+    if norms[0] in SUBUNIT_WORDS and len(norms) > 1 and norms[1] in CONNECTOR_WORDS:
+        score *= SUBUNIT_FACTOR
+    if any(n in PROVIDER_WORDS for n in norms) and not any(n in GRANTING_WORDS for n in norms):
+        score *= PROVIDER_FACTOR
+    if norms[0] in CONNECTOR_WORDS - {"the"} or norms[-1] in CONNECTOR_WORDS or not words[0][:1].isupper():
+        score *= FRAGMENT_FACTOR
+    if name_likeness(words) >= 0.6:
+        score *= PERSON_FACTOR
+    return score
+
+
+def heading_blocks(doc, lines: list[Line]) -> list[list[Token]]:
+    """Segments of a page joined with the next line's segment when one heading wraps onto it:
+    a line ending on a connector ("Texas State Board of"), or a next line starting with one,
+    printed in about the same size and overlapping horizontally."""
+    blocks: list[list[Token]] = []
+    used: set[int] = set()
+    for k, ln in enumerate(lines):
+        for seg in ln.segments():
+            if id(seg[0]) in used:
+                continue
+            block = list(seg)
+            j = k
+            while j + 1 < len(lines) and len(block) < HEADING_MAX_WORDS:
+                nxt_line = lines[j + 1]
+                cur_line = lines[j]
+                if nxt_line.page != cur_line.page or nxt_line.y - cur_line.y > 2.0 * max(cur_line.h, nxt_line.h):
+                    break
+                nxt = _overlapping_segment(doc, block, nxt_line)
+                if nxt is None:
+                    break
+                size_a = statistics.median(t.word.size for t in block)
+                size_b = statistics.median(t.word.size for t in nxt)
+                if min(size_a, size_b) < WRAP_SIZE_RATIO * max(size_a, size_b):
+                    break
+                if not (block[-1].norm in CONNECTOR_WORDS or nxt[0].norm in CONNECTOR_WORDS
+                        or not nxt[0].text[:1].isupper()):
+                    break
+                block += nxt
+                used.update(id(t) for t in nxt)
+                j += 1
+            blocks.append(block)
+    return blocks
+
+
+def _overlapping_segment(doc, block: list[Token], line: Line) -> list[Token] | None:
+    x0, x1 = doc.layout.xspan(block)
+    for seg in line.segments():
+        s0, s1 = doc.layout.xspan(seg)
+        if min(x1, s1) - max(x0, s0) > 0:
+            return seg
+    return None
+
+
 def _heading_org(doc, lines: list[Line], big: float):
     best = None
-    for ln in lines:
-        if ln.y > 0.3 * ln.page_h:
-            break
-        for seg in ln.segments():
-            words = [t.text for t in seg]
-            text = " ".join(words).strip(" ·|-")
-            norms = [fold_token(w) for w in words]
-            if len(norms) < 2 or len(norms) > 9 or any(ch.isdigit() for ch in text) or "www" in text.lower() or "@" in text:
-                continue
-            if all(n in TITLE_WORDS for n in norms if n):
-                continue
-            if find_credential_type(text):
-                continue   # a credential's name in big type ("PALS Provider") is no organisation
-            if any(doc.ex.is_label_start(t) for t in seg[:1]):
-                continue
-            org = any(n in ORG_WORDS for n in norms)
-            caps = sum(w[:1].isupper() for w in words) >= 0.6 * len(words)
-            if not (org or caps):
-                continue
-            size = statistics.median(t.word.size for t in seg)
-            score = (2 if org else 0) + size / (big or 1)
-            if best is None or score > best[0]:
-                best = (score, seg, text, org)
+    for block in heading_blocks(doc, lines):
+        block = [t for t in block if t.word.conf >= GARBAGE_BELOW]
+        if not block:
+            continue
+        ln = block[0].line
+        words = [t.text for t in block]
+        text = " ".join(words).strip(" ·|-,;:")
+        if not 2 <= len(words) <= HEADING_MAX_WORDS or any(ch.isdigit() for ch in text) or "www" in text.lower() \
+                or "@" in text or (text.endswith(".") and len(words[-1]) > 5):   # a sentence, not "Co."
+            continue
+        if find_credential_type(text):
+            continue   # a credential's name in big type ("PALS Provider") is no organisation
+        if doc.ex.is_label_start(block[0]):
+            continue
+        org = org_likeness(words)
+        if org <= 0:
+            continue
+        size = statistics.median(t.word.size for t in block)
+        top = max(0.0, 1 - ln.y / ln.page_h)
+        score = org * (BLOCK_ORG + BLOCK_SIZE * min(1.0, size / (big or 1)) + BLOCK_TOP * top)
+        if best is None or score > best[0]:
+            best = (score, block, text, org >= 0.8)
     return best[1:] if best else None

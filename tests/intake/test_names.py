@@ -32,3 +32,17 @@ def test_an_unlabelled_holder_beats_a_signatory_and_a_leading_label_word_is_drop
         (72, 415, 9, "Executive Director"),
     ]])
     assert intake.extract(path).holder_name == "Jane M. Doe"
+
+
+def test_a_heading_that_wraps_is_read_whole_and_a_sub_unit_loses_to_the_granting_body(tmp_path):
+    from intake.fields.issuer import org_likeness
+    assert org_likeness("Division of Occupational Licensing".split()) < org_likeness("Utah Board of Nursing".split())
+    assert org_likeness("and holds the".split()) < 0.3
+    assert org_likeness("Jessica Moore".split()) < 0.1
+    path = make_pdf(tmp_path / "a.pdf", [[
+        (72, 50, 20, "Harbourside State Board of"),
+        (72, 74, 20, "Crane and Rigging Examiners"),
+        (72, 140, 11, "Licensee: Ann Lee"),
+        (72, 165, 11, "License No: HC-40112"),
+    ]])
+    assert intake.extract(path).issuer == "Harbourside State Board of Crane and Rigging Examiners"
