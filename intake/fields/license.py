@@ -9,13 +9,15 @@ from ..directory import Issuer
 from ..layout import Token
 from .candidates import POSITION, Candidate, FieldResult, _best, ocr_factor
 
+MAX_ID_PARTS = 4     # "1234 5678 9012 3456": four groups of digits are one number
+MAX_PREFIX = 5       # a letter prefix printed before the digits ("CPA 373994", "RN 995882")
 _ID_TOKEN = re.compile(r"^[A-Z0-9][A-Z0-9\-/.]*[A-Z0-9]$|^[0-9]$", re.I)
 
 
 def parse_license(tokens: list[Token]) -> tuple[str, list[Token]] | None:
     """The ID-shaped value at the start of ``tokens`` (e.g. 'RN 995882', 'M268-MH9R')."""
     parts, used = [], []
-    for k, t in enumerate(tokens[:4]):
+    for k, t in enumerate(tokens[:MAX_ID_PARTS + 1]):
         text = t.text.strip(".,;:()[]")
         if not text:
             continue
@@ -28,7 +30,7 @@ def parse_license(tokens: list[Token]) -> tuple[str, list[Token]] | None:
             # a short letter prefix ("RN 995882") joins the number after it
             if not has_digit:
                 nxt = tokens[k + 1].text.strip(".,;:") if k + 1 < len(tokens) else ""
-                if text.isupper() and len(text) <= 4 and nxt and any(c.isdigit() for c in nxt):
+                if text.isupper() and len(text) <= MAX_PREFIX and nxt and any(c.isdigit() for c in nxt):
                     parts.append(text)
                     used.append(t)
                     continue
@@ -36,7 +38,7 @@ def parse_license(tokens: list[Token]) -> tuple[str, list[Token]] | None:
             parts.append(text)
             used.append(t)
             continue
-        if has_digit and (parts[-1].isalpha() or len(text) >= 3 and text.isalnum() and parts[-1][-1].isdigit() and len(parts) < 3 and t.line is used[-1].line and _gap_small(used[-1], t)):
+        if has_digit and (parts[-1].isalpha() or len(text) >= 3 and text.isalnum() and parts[-1][-1].isdigit() and len(parts) < MAX_ID_PARTS and t.line is used[-1].line and _gap_small(used[-1], t)):
             parts.append(text)
             used.append(t)
             continue
