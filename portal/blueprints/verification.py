@@ -123,6 +123,8 @@ def import_roster():
 @bp.get("/admin/verification/export.csv")
 @role_required(*ADMIN_VIEW_ROLES)
 def export():
-    response = Response(admin.export_csv(), mimetype="text/csv")
+    from portal.services.exports import CSV_MIMETYPE
+
+    response = Response(admin.export_csv(), mimetype=CSV_MIMETYPE)
     response.headers["Content-Disposition"] = "attachment; filename=verifications.csv"
     return response

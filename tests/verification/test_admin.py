@@ -65,7 +65,7 @@ def test_the_csv_export_lists_every_check_without_formulas(admin_client, org, he
     held.license_number = "=HYPERLINK(1)"
     db.session.commit()
     verification.verify(held)
-    body = admin_client.get("/admin/verification/export.csv").get_data(as_text=True)
+    body = admin_client.get("/admin/verification/export.csv").get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][:3] == ["verification_id", "credential_id", "person"]
     assert rows[1][2] == "Erin Employee"

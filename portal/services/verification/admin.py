@@ -1,8 +1,6 @@
 """The admin's view of verification: policies per type, trust roots, imports, runs, the CSV export."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -129,12 +127,7 @@ def export_rows(batch: int = 1000):
         last = rows[-1].id
 
 
-def export_csv() -> str:
-    from portal.services.imports import csv_safe
+def export_csv() -> bytes:
+    from portal.services.exports import csv_bytes
 
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in export_rows():
-        writer.writerow([csv_safe(value) for value in row])
-    return out.getvalue()
+    return csv_bytes(EXPORT_COLUMNS, export_rows())
