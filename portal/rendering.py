@@ -45,6 +45,14 @@ def format_date(value: date | datetime | None, fmt: str = "%d %b %Y") -> str:
     return value.strftime(fmt)
 
 
+def spelled_date(value) -> str:
+    """"9 February 2028" from a date or an ISO string ('' when it is not a date)."""
+    from portal.policies.date_reading import as_date, spelled
+
+    day = as_date(value)
+    return spelled(day) if day else ""
+
+
 def url_with(**changes) -> str:
     """The current URL with some query arguments changed (for filters, paging)."""
     args = request.args.to_dict()
@@ -58,6 +66,7 @@ def url_with(**changes) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["spelled_date"] = spelled_date
     app.jinja_env.globals["url_with"] = url_with
 
     @app.context_processor

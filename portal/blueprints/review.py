@@ -10,6 +10,7 @@ from portal.routing import db_id, parse_id
 from portal.extensions import db
 from portal.models import CredentialType, Department, Issuer, Person
 from portal.navigation import nav_item
+from portal.policies import date_reading
 from portal.policies.access import REVIEW_ROLES
 from portal.rendering import render
 from portal.security import role_required
@@ -73,6 +74,7 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
         "review/document.html", status=status, document=document, extraction=document.latest_extraction,
         values=values, errors=errors or {}, reject_errors=reject_errors or {}, reason=reason, types=types,
         outcome=outcome, overridden=set(request.form.getlist("override")),
+        date_reading=date_reading.reading(document.latest_extraction.fields if document.latest_extraction else None),
         override_reason=request.form.get("override_reason", ""),
         person=person, suggested=review.suggested_person(document) if document.state in review.DECIDABLE else None,
         warnings=review.warnings(document, values.get("license_number")),

@@ -6,6 +6,8 @@ concerns and how it is cleared:
 - ``error``: the values contradict themselves; correct them.
 - ``stop``: plausible but suspicious; the reviewer may accept it knowingly,
   with a reason (audited).
+- ``look``: a value the reader could not be sure of (an ambiguous numeric
+  date); a tick that the reviewer looked at the document clears it.
 - ``history``: the record would replace a newer one; it can only be kept as
   history behind it, never made the current record.
 - ``notice``: shown beside the field, nothing to clear.
@@ -18,9 +20,10 @@ from datetime import date
 from typing import Sequence
 
 from portal.policies import names
+from portal.policies.date_reading import AmbiguousDate, spelled
 from portal.policies.dates import add_months
 
-ERROR, STOP, HISTORY, NOTICE = "error", "stop", "history", "notice"
+ERROR, STOP, LOOK, HISTORY, NOTICE = "error", "stop", "look", "history", "notice"
 # An expiry this far beyond issue + validity is not a renewal cycle we know.
 VALIDITY_SLACK_MONTHS = 3
 
@@ -48,6 +51,7 @@ class Facts:
     issuer_name: str | None = None
     replaces: Sequence[Replaced] = ()
     same_number_people: Sequence[str] = ()  # names of other people holding this number
+    ambiguous_dates: Sequence[AmbiguousDate] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,10 @@ class Check:
 
     @property
     def overridable(self) -> bool:
+        return self.severity in (STOP, LOOK)
+
+    @property
+    def needs_reason(self) -> bool:
         return self.severity == STOP
 
 
@@ -70,7 +78,7 @@ class Outcome:
         """Checks still in the way of this confirmation."""
         out = []
         for check in self.checks:
-            if check.severity == ERROR or (check.severity == STOP and check.code not in overridden):
+            if check.severity == ERROR or (check.overridable and check.code not in overridden):
                 out.append(check)
             elif check.severity == HISTORY and not as_history:
                 out.append(check)
@@ -82,11 +90,6 @@ class Outcome:
 
     def for_field(self, name: str) -> list[Check]:
         return [c for c in self.checks if c.field == name]
-
-
-def spelled(day: date | None) -> str:
-    """"9 February 2028": a date nobody reads in the wrong order."""
-    return f"{day.day} {day:%B %Y}" if day else "no date"
 
 
 def check_holder(facts: Facts) -> list[Check]:
@@ -127,6 +130,10 @@ def check_dates(facts: Facts) -> list[Check]:
     return found
 
 
+def check_ambiguous(facts: Facts) -> list[Check]:
+    return [Check(f"ambiguous_{a.field}", a.field, LOOK, a.message) for a in facts.ambiguous_dates]
+
+
 def check_replacement(facts: Facts) -> list[Check]:
     """Never let an older certificate supersede a newer record."""
     newest = facts.expiry_date or date.max
@@ -162,4 +169,5 @@ def check_number(facts: Facts) -> list[Check]:
 
 
 def evaluate(facts: Facts) -> Outcome:
-    return Outcome(check_holder(facts) + check_dates(facts) + check_replacement(facts) + check_number(facts))
+    return Outcome(check_holder(facts) + check_dates(facts) + check_ambiguous(facts) + check_replacement(facts)
+                   + check_number(facts))

@@ -15,16 +15,9 @@ from sqlalchemy import func, or_, select
 from portal.extensions import db
 from portal.models import Credential, CredentialType, Document, Person, utcnow
 from portal.policies import confirmation
-from portal.policies.confirmation import Facts, Outcome, Replaced, spelled
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, date) or value is None:
-        return value
-    try:
-        return date.fromisoformat(str(value).strip()) if str(value).strip() else None
-    except ValueError:
-        return None
+from portal.policies.confirmation import Facts, Outcome, Replaced
+from portal.policies.date_reading import ambiguous_dates, spelled
+from portal.policies.date_reading import as_date as _as_date
 
 
 def replaced_records(person_id: int, credential_type_id: int, renews_id: int | None = None,
@@ -83,7 +76,17 @@ def facts(values: dict[str, Any], document: Document | None = None, today: date 
         replaces=replaces,
         same_number_people=people_with_number(values.get("license_number"),
                                               person.id if person else None, ctype),
+        ambiguous_dates=_ambiguous(document, values),
     )
+
+
+def _ambiguous(document: Document | None, values: dict[str, Any]):
+    extraction = document.latest_extraction if document is not None else None
+    if extraction is None or extraction.error_code:
+        return []
+    printed = {name: (ev or {}).get("text") for name, ev in (extraction.evidence or {}).items()
+               if isinstance(ev, dict)}
+    return ambiguous_dates(extraction.fields, values, printed)
 
 
 def evaluate(values: dict[str, Any], document: Document | None = None, today: date | None = None) -> Outcome:

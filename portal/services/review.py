@@ -438,7 +438,7 @@ def _form_list(form, name: str) -> list[str]:
 def cleared_checks(form: dict[str, Any], values: dict[str, Any], document: Document):
     """Run the confirmation checks; raise ``Invalid`` while any is in the way.
 
-    Returns (outcome, overridden codes, as_history, reason) for the audit.
+    Returns (outcome, overridden codes, whether a reason was needed, as_history, reason) for the audit.
     """
     from portal.services import checks
 
@@ -446,15 +446,16 @@ def cleared_checks(form: dict[str, Any], values: dict[str, Any], document: Docum
     as_history = form.get("record_as") == "history" and outcome.offers_history
     present = {c.code for c in outcome.checks if c.overridable}
     overridden = set(_form_list(form, "override")) & present
+    reasoned = {c.code for c in outcome.checks if c.needs_reason} & overridden
     reason = (form.get("override_reason") or "").strip()[:1000]
     errors = {}
     for check in outcome.blocking(overridden, as_history):
         errors[check.field] = f"{errors[check.field]} {check.message}" if check.field in errors else check.message
-    if (overridden or as_history) and len(reason) < OVERRIDE_REASON_MIN:
+    if (reasoned or as_history) and len(reason) < OVERRIDE_REASON_MIN:
         errors["override_reason"] = "Say why you accept this, in a few words (it is kept in the audit log)."
     if errors:
         raise Invalid.each(errors, outcome)
-    return outcome, overridden, as_history, reason
+    return outcome, overridden, reasoned or as_history, as_history, reason
 
 
 def corrections(document: Document, values: dict[str, Any]) -> dict[str, Any]:
@@ -485,7 +486,7 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
     values, errors = validate(form)
     if errors:
         raise Invalid.each(errors)
-    outcome, overridden, as_history, reason = cleared_checks(form, values, document)
+    outcome, overridden, reasoned, as_history, reason = cleared_checks(form, values, document)
     ctype = db.session.get(CredentialType, values["credential_type_id"])
     expires, predicted = values["expiry_date"], False
     if expires is None and ctype.expires:
@@ -523,7 +524,7 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
             "recorded_as": "history" if credential.state == "superseded" else "current",
             "checks": [{"code": c.code, "message": c.message, "overridden": c.code in overridden}
                        for c in outcome.checks if c.severity != "notice"],
-            **({"override_reason": reason} if overridden or as_history else {}),
+            **({"override_reason": reason} if reasoned or as_history else {}),
         })
         _emit_confirmed(credential)
         db.session.commit()

@@ -33,6 +33,19 @@
       });
     });
 
+    // Every date spelled out beside its input ("9 February 2028"), as it is typed.
+    document.querySelectorAll("[data-date-spelled]").forEach(function (out) {
+      var input = document.getElementById(out.dataset.dateSpelled);
+      if (!input) return;
+      var show = function () {
+        var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.value);
+        out.textContent = m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).toLocaleDateString("en-GB",
+          { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }) : "";
+      };
+      input.addEventListener("input", show);
+      input.addEventListener("change", show);
+    });
+
     var jumps = ["r-person-q", "r-credential_type_id", "r-holder_name", "r-license_number", "r-issue_date"];
     document.addEventListener("keydown", function (evt) {
       if ((evt.ctrlKey || evt.metaKey) && evt.key === "Enter") {

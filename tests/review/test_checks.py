@@ -150,3 +150,26 @@ def test_an_import_row_gets_the_checks_that_apply_as_warnings(app, org, frozen):
     [row] = imports.preview(upload, mapping).rows
     assert any("does not look like a number" in w for w in row.warnings)
     assert any("further out than a BLS Provider lasts" in w for w in row.warnings)
+
+
+def test_an_ambiguous_date_kept_as_read_needs_a_tick_but_no_reason(app, org, frozen):
+    document = _document(org, issue_date="2025-09-03", expiry_date="2027-09-02", date_order="MDY",
+                         date_order_reason="Nothing on the page settles the order; month first is a guess.",
+                         ambiguous=["expiry_date"])
+    document.latest_extraction.evidence = {"expiry_date": {"page": 1, "bbox": [0, 0, 1, 1], "text": "09/02/2027"}}
+    db.session.commit()
+    with pytest.raises(Invalid) as stopped:
+        review.confirm(document, org.reviewer_user, _form(document), document.version)
+    assert stopped.value.errors == {"expiry_date": "“09/02/2027” could be 2 September 2027 or 9 February 2027: "
+                                    "only the country's usual order decided. Look at the document and tick "
+                                    "when the date is right."}
+    credential = review.confirm(document, org.reviewer_user, _form(document, override=["ambiguous_expiry_date"]),
+                                document.version)
+    assert credential.expires_on == date(2027, 9, 2)
+
+
+def test_a_corrected_ambiguous_date_has_been_looked_at(app, org, frozen):
+    document = _document(org, expiry_date="2027-09-02", ambiguous=["expiry_date"])
+    credential = review.confirm(document, org.reviewer_user, _form(document, expiry_date="2027-02-09"),
+                                document.version)
+    assert credential.expires_on == date(2027, 2, 9)

@@ -1,0 +1,57 @@
+"""A UK certificate's numeric dates in Chromium: spelled out, marked, looked at."""
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal.demo.documents import Certificate, certificate_pdf
+from portal.extensions import db
+from portal.models import Credential
+from portal.policies.date_reading import spelled
+from portal.policies.dates import add_months
+from portal.services import documents
+
+expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").expect
+
+
+def _ambiguous_issue_day() -> date:
+    """About ten months ago, on a day that is also a month number (and not the month itself)."""
+    day = (date.today() - timedelta(days=300)).replace(day=9)
+    return day.replace(day=10) if day.month == 9 else day
+
+
+def test_an_ambiguous_uk_date_is_spelled_out_and_needs_a_look(live_server, page, sign_in, shot, org):
+    issued = _ambiguous_issue_day()
+    expires = add_months(issued, 24)
+    card = Certificate("Resuscitation Council UK", "Immediate Life Support", org.employee.full_name, "RC-448812",
+                       issued, expires, number_label="Certificate No:", date_format="%d/%m/%Y")
+    document = documents.upload(io.BytesIO(certificate_pdf(card)), "ils.pdf", org.employee, org.employee_user)
+    db.session.refresh(document)
+    assert document.latest_extraction.fields["ambiguous"], "the pipeline could not settle the order"
+    misread = date(expires.year, expires.day, expires.month)
+
+    sign_in(page, org.reviewer_user)
+    page.goto(live_server.url(f"/review/{document.id}"))
+    page.get_by_label("Credential type").select_option(label=org.bls.name)
+    expect(page.locator("#r-expiry_date-spelled")).to_have_text(spelled(misread))
+    expect(page.locator(".date-order")).to_contain_text("month first")
+    check = page.locator('[data-check="ambiguous_expiry_date"]')
+    expect(check).to_contain_text(f"could be {spelled(misread)} or {spelled(expires)}")
+    shot(page, "ambiguous-dates-marked")
+
+    # Kept as read, the confirmation waits for a look.
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    expect(page.locator('[data-check="ambiguous_expiry_date"]')).to_be_visible()
+    assert db.session.scalar(select(Credential)) is None
+    # The reviewer types the right dates; the spelling follows as they type.
+    page.get_by_label("Issued on").fill(issued.isoformat())
+    page.get_by_label("Expires on").fill(expires.isoformat())
+    expect(page.locator("#r-expiry_date-spelled")).to_have_text(spelled(expires))
+    shot(page, "dates-corrected")
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    expect(page.locator("#flashes")).to_contain_text("Confirmed")
+    db.session.expire_all()
+    assert db.session.scalar(select(Credential)).expires_on == expires
