@@ -1,7 +1,11 @@
 """Login, role checks, safe redirects and response headers."""
 from __future__ import annotations
 
+import json
+import logging
+import re
 import time
+import uuid
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -22,10 +26,57 @@ def init_app(app: Flask) -> None:
     login_manager.id_attribute = "session_token"
     user_loaded_from_cookie.connect(_session_restored_from_cookie, app)
     app.after_request(set_security_headers)
+    app.after_request(_log_denied_access)
     # First of all before_request hooks, so extensions fill ``g`` after it.
     hooks = app.before_request_funcs.setdefault(None, [])
     hooks.insert(0, _fresh_request_globals)
     hooks.insert(1, _end_expired_session)
+    hooks.insert(2, _assign_request_id)
+
+
+security_log = logging.getLogger("credwatch.security")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+def _assign_request_id() -> None:
+    # A proxy's X-Request-ID is kept (so its logs and ours agree) when it looks
+    # like one; otherwise the request gets its own.
+    offered = request.headers.get("X-Request-ID", "")
+    g.request_id = offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
+
+
+def request_id() -> str | None:
+    """This request's id (None outside a request)."""
+    from flask import has_request_context
+
+    return g.get("request_id") if has_request_context() else None
+
+
+def security_event(kind: str, **details) -> None:
+    """One line in the security log (ASVS 16.3): what, who, where, which request."""
+    user = current_user if current_user and current_user.is_authenticated else None
+    record = {
+        "event": kind,
+        "user_id": user.id if user else None,
+        "user": user.email if user else None,
+        "method": request.method,
+        "route": request.url_rule.rule if request.url_rule else None,
+        "path": request.path,
+        "ip": client_ip(),
+        "request_id": request_id(),
+        **details,
+    }
+    security_log.warning("%s %s", kind, json.dumps(record, default=str), extra={"security": record})
+
+
+def _log_denied_access(response):
+    # A 403, or a 404 on a route that names an object, is someone reaching
+    # for something that is not theirs (or probing for what exists).
+    if response.status_code == 403 or (response.status_code == 404 and request.view_args):
+        security_event("access_denied", status=response.status_code)
+    if g.get("request_id"):
+        response.headers.setdefault("X-Request-ID", g.request_id)
+    return response
 
 
 def _fresh_request_globals() -> None:

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, logout_user
 
 from portal.extensions import limiter
 from portal.rendering import render
-from portal.security import is_safe_next, start_session
+from portal.security import is_safe_next, security_event, start_session
 from portal.services import accounts
 
 bp = Blueprint("auth", __name__)
@@ -39,6 +39,7 @@ def login():
         if not errors:
             user = accounts.authenticate(email, password)
             if user is None:
+                security_event("sign_in_failed", email=email.lower()[:254])
                 errors["form"] = "That email and password do not match an active account."
             else:
                 start_session(user, remember=bool(request.form.get("remember")))

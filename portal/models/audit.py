@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, utcnow
@@ -25,3 +25,7 @@ class AuditEvent(Base):
     before: Mapped[Optional[dict[str, Any]]] = mapped_column()
     after: Mapped[Optional[dict[str, Any]]] = mapped_column()
     ip_address: Mapped[Optional[str]] = mapped_column(String(64))
+    # Why, when the person said (a rejection, a revocation), and which request
+    # made the change (the X-Request-ID in the logs and the response).
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    request_id: Mapped[Optional[str]] = mapped_column(String(64))

@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
+from portal.security import request_id
 from portal.models import AuditEvent, User
 
 
@@ -73,6 +74,7 @@ def record(
     actor: User | str | None = None,
     entity_type: str | None = None,
     entity_id: Any = None,
+    reason: str | None = None,
 ) -> AuditEvent:
     """Add an audit event for ``entity`` to the current session (not committed)."""
     actor_id, label = _actor(actor)
@@ -88,6 +90,8 @@ def record(
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
         ip_address=_ip(),
+        reason=reason,
+        request_id=request_id(),
     )
     db.session.add(event_row)
     return event_row
