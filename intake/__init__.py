@@ -10,7 +10,9 @@ Public API (stable; the portal calls these):
     ``path, issuer, holder_name, license_number, credential_type, issue_date,
     expiry_date, expiry_predicted, confidence, evidence, method, pages,
     seconds, error`` (plus ``rotations``, ``issuer_code``,
-    ``credential_type_code``) and ``.to_dict()`` (JSON-ready). Dates are ISO
+    ``credential_type_code``, ``codes``: every barcode/QR code decoded on
+    the pages as ``{"format", "text", "url", "page", "bbox"}``; an AAMVA
+    PDF417 on a licence supplies holder, number and dates at 0.97) and ``.to_dict()`` (JSON-ready). Dates are ISO
     strings or None. ``error`` is None or ``{"code", "message"}`` with code in
     ``not_found, empty, unsupported_type, encrypted, unreadable,
     too_many_pages, too_large, ocr_unavailable, timeout, internal``; it never
@@ -28,7 +30,8 @@ Public API (stable; the portal calls these):
     The media type by content ("application/pdf", "image/png", ...), or None.
 
 ``render_page(path, page_no, dpi=150, rotation=None) -> PIL.Image``
-    Upright RGB page image for the review UI's preview (pass
+    Upright RGB page image for the review UI's preview (a photo cropped to
+    the document and flattened, as the OCR read it) (pass
     ``Extraction.rotations[page_no - 1]`` to skip orientation detection).
 
 ``hints_from_correction(extraction_dict, field, corrected_value) -> dict``

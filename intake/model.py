@@ -76,6 +76,7 @@ class Extraction:
     rotations: list[int] = field(default_factory=list)
     issuer_code: str | None = None           # directory code when the issuer is listed
     credential_type_code: str | None = None  # directory code when the type is listed
+    codes: list[dict] = field(default_factory=list)  # barcodes/QR: {"format", "text", "url", "page", "bbox"}
     date_order: str | None = None            # "DMY" | "MDY" | "YMD": how the numeric dates were read
     date_order_reason: str | None = None     # one plain sentence: why that order
     ambiguous: list[str] = field(default_factory=list)  # date fields whose value rests on a locale guess only

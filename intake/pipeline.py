@@ -6,6 +6,7 @@ import re
 import time
 
 from . import dates as D
+from .codes import use_aamva
 from .directory import load_directory
 from .errors import IntakeError
 from .fields import DocumentFields, FieldResult
@@ -112,8 +113,10 @@ def extract_document(path: str, hints: list[dict] | None = None, ocr_timeout: fl
             if pages2 is not None:
                 merged = [_overlay(p, p2) if p.method == "ocr" else p for p, p2 in zip(doc.pages, pages2)]
                 found = _merge(found, read_fields(merged, hints))
-                doc = Document(doc.media_type, merged)
+                doc = Document(doc.media_type, merged, doc.codes)
         _fill(result, found)
+        result.codes = doc.codes
+        use_aamva(result, doc.codes)
         result.method = doc.method
         result.pages = len(doc.pages)
         result.rotations = [p.rotation for p in doc.pages]

@@ -8,7 +8,9 @@
 - Pages with too little text, unmapped glyphs (the ``(cid:..)`` case) or a
   full-page image are rendered (pypdfium2, 300 dpi, grey) and OCR'd.
 - Images (PNG, JPEG, TIFF, HEIC, ...) are opened with Pillow after a pixel
-  cap check, EXIF-transposed, and OCR'd.
+  cap check, EXIF-transposed, prepared as photos (``intake.photo``: the
+  document found and flattened, its light evened, small text enlarged) and
+  OCR'd.
 """
 from __future__ import annotations
 
@@ -16,13 +18,14 @@ import ctypes
 import math
 import os
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps
 
-from . import ocr
+from . import codes, ocr
 from .errors import IntakeError
 from .model import Page, Word, rotate_box
+from .photo import prepare_photo
 from .sniff import HEIC, IMAGE_TYPES, PDF, sniff
 
 MAX_PAGES = 20
@@ -46,6 +49,7 @@ except Exception:  # pragma: no cover - depends on the wheel
 class Document:
     media_type: str
     pages: list[Page]
+    codes: list[dict] = field(default_factory=list)   # intake.codes.read_codes of every page
 
     @property
     def method(self) -> str:
@@ -64,11 +68,11 @@ def read_document(path: str, ocr_timeout: float = 60.0) -> Document:
         raise IntakeError("too_large", f"The file is over {MAX_FILE_BYTES // (1024 * 1024)} MB.")
     media = sniff(path)
     if media == PDF:
-        return Document(media, _read_pdf(path, ocr_timeout))
+        return Document(media, *_read_pdf(path, ocr_timeout))
     if media in IMAGE_TYPES:
         if media == HEIC and not HEIF_SUPPORTED:
             raise IntakeError("unsupported_type", "HEIC images are not supported on this server.")
-        return Document(media, _read_image(path, ocr_timeout))
+        return Document(media, *_read_image(path, ocr_timeout))
     raise IntakeError("unsupported_type")
 
 
@@ -93,10 +97,10 @@ def open_pdf(path: str):
     return pdf
 
 
-def _read_pdf(path: str, ocr_timeout: float) -> list[Page]:
+def _read_pdf(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
     pdf = open_pdf(path)
     try:
-        pages = []
+        pages, found = [], []
         for index in range(len(pdf)):
             page = pdf[index]
             try:
@@ -104,14 +108,50 @@ def _read_pdf(path: str, ocr_timeout: float) -> list[Page]:
                 if needs_ocr:
                     image = render_pdf_page(page)
                     pages.append(ocr.ocr_page(image, index + 1, timeout=ocr_timeout))
+                    found += _upright(codes.read_codes(image, index + 1), pages[-1].rotation)
                 else:
                     w, h = page.get_size()
                     pages.append(Page(index + 1, words, "text", int(w), int(h)))
+                    found += _embedded_codes(page, index + 1)
             finally:
                 page.close()
-        return pages
+        return pages, found
     finally:
         pdf.close()
+
+
+def _upright(found: list[dict], rotation: int) -> list[dict]:
+    """Code bboxes moved into the upright page the OCR words refer to."""
+    for code in found:
+        code["bbox"] = [round(v, 4) for v in rotate_box(*code["bbox"], rotation)]
+    return found
+
+
+def _embedded_codes(page, number: int) -> list[dict]:
+    """Codes in the image objects of a born-digital page (a QR placed as a picture).
+
+    Only the images are decoded, not a rendering of the page: that keeps a
+    born-digital document well under its time budget. (A code drawn as
+    vector paths is not found.)
+    """
+    import pypdfium2.raw as raw
+    w, h = page.get_size()
+    found = []
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        px_w, px_h = obj.get_px_size()
+        if min(px_w, px_h) < 21 or px_w * px_h > MAX_PIXELS:   # 21 modules: the smallest QR code
+            continue
+        try:
+            image = obj.get_bitmap(render=False).to_pil()
+        except Exception:   # an image format PDFium cannot hand out raw: skip it
+            continue
+        left, bottom, right, top = obj.get_bounds()
+        for code in codes.read_codes(image, number):
+            x0, t, x1, b = code["bbox"]
+            code["bbox"] = [round((left + x0 * (right - left)) / w, 4), round(1 - (top - t * (top - bottom)) / h, 4),
+                            round((left + x1 * (right - left)) / w, 4), round(1 - (top - b * (top - bottom)) / h, 4)]
+            found.append(code)
+    return found
 
 
 def render_pdf_page(page, dpi: int = RENDER_DPI, grey: bool = True) -> Image.Image:
@@ -218,8 +258,8 @@ def _pdf_word(text, x0, x1, base, size, w, h, rotation, number) -> Word:
 
 # --- images ----------------------------------------------------------------
 
-def open_image_frames(path: str) -> list[Image.Image]:
-    """Upright greyscale frames of an image file (at most MAX_PAGES), pixel-capped."""
+def open_image_frames(path: str, grey: bool = True) -> list[Image.Image]:
+    """Upright greyscale (or RGB) frames of an image file (at most MAX_PAGES), pixel-capped."""
     try:
         img = Image.open(path)
         w, h = img.size
@@ -232,7 +272,7 @@ def open_image_frames(path: str) -> list[Image.Image]:
         for i in range(frames):
             img.seek(i)
             frame = ImageOps.exif_transpose(img) if i == 0 else img.copy()
-            out.append(frame.convert("L"))
+            out.append(frame.convert("L" if grey else "RGB"))
         return out
     except IntakeError:
         raise
@@ -242,9 +282,13 @@ def open_image_frames(path: str) -> list[Image.Image]:
         raise IntakeError("unreadable", f"The image cannot be decoded ({exc}).") from None
 
 
-def _read_image(path: str, ocr_timeout: float) -> list[Page]:
-    return [ocr.ocr_page(frame, i + 1, timeout=ocr_timeout)
-            for i, frame in enumerate(open_image_frames(path))]
+def _read_image(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
+    pages, found = [], []
+    for i, frame in enumerate(open_image_frames(path)):
+        prepared = prepare_photo(frame)
+        pages.append(ocr.ocr_page(prepared, i + 1, timeout=ocr_timeout))
+        found += _upright(codes.read_codes(prepared, i + 1), pages[-1].rotation)
+    return pages, found
 
 
 def reread_alternate(path: str, doc: Document, ocr_timeout: float) -> list[Page] | None:
@@ -267,5 +311,5 @@ def reread_alternate(path: str, doc: Document, ocr_timeout: float) -> list[Page]
         finally:
             pdf.close()
     frames = open_image_frames(path)
-    return [ocr.ocr_page(f, p.number, ocr_timeout, rotation=p.rotation, alternate=True)
+    return [ocr.ocr_page(prepare_photo(f), p.number, ocr_timeout, rotation=p.rotation, alternate=True)
             for f, p in zip(frames, doc.pages)]

@@ -6,6 +6,7 @@ from functools import lru_cache
 from PIL import Image
 
 from . import ocr
+from .photo import document_view
 from .errors import IntakeError
 from .readers import _pdf_page_words, open_image_frames, open_pdf, render_pdf_page
 from .sniff import IMAGE_TYPES, PDF, sniff
@@ -37,10 +38,10 @@ def render_page(path: str, page_no: int = 1, dpi: int = 150, rotation: int | Non
         finally:
             pdf.close()
     elif media in IMAGE_TYPES:
-        frames = open_image_frames(path)
+        frames = open_image_frames(path, grey=False)
         if not 1 <= page_no <= len(frames):
             raise IntakeError("unreadable", f"There is no page {page_no}.")
-        image = frames[page_no - 1]
+        image = document_view(frames[page_no - 1])   # the crop the OCR read
         if rotation is None:
             rotation = _detected(path, page_no)
     else:
