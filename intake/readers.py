@@ -25,7 +25,6 @@ from PIL import Image, ImageOps
 from . import codes, ocr
 from .errors import IntakeError
 from .model import Page, Word, rotate_box
-from .photo import prepare_photo
 from .sniff import HEIC, IMAGE_TYPES, PDF, sniff
 
 MAX_PAGES = 20
@@ -283,6 +282,7 @@ def open_image_frames(path: str, grey: bool = True) -> list[Image.Image]:
 
 
 def _read_image(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
+    from .photo import prepare_photo   # OpenCV maps ~100 MB: only loaded when a photo needs it
     pages, found = [], []
     for i, frame in enumerate(open_image_frames(path)):
         prepared = prepare_photo(frame)
@@ -310,6 +310,7 @@ def reread_alternate(path: str, doc: Document, ocr_timeout: float) -> list[Page]
             return out
         finally:
             pdf.close()
+    from .photo import prepare_photo
     frames = open_image_frames(path)
     return [ocr.ocr_page(prepare_photo(f), p.number, ocr_timeout, rotation=p.rotation, alternate=True)
             for f, p in zip(frames, doc.pages)]

@@ -6,7 +6,6 @@ from functools import lru_cache
 from PIL import Image
 
 from . import ocr
-from .photo import document_view
 from .errors import IntakeError
 from .readers import _pdf_page_words, open_image_frames, open_pdf, render_pdf_page
 from .sniff import IMAGE_TYPES, PDF, sniff
@@ -41,6 +40,7 @@ def render_page(path: str, page_no: int = 1, dpi: int = 150, rotation: int | Non
         frames = open_image_frames(path, grey=False)
         if not 1 <= page_no <= len(frames):
             raise IntakeError("unreadable", f"There is no page {page_no}.")
+        from .photo import document_view   # (OpenCV loaded only for photos)
         image = document_view(frames[page_no - 1])   # the crop the OCR read
         if rotation is None:
             rotation = _detected(path, page_no)
