@@ -281,8 +281,19 @@ def open_image_frames(path: str, grey: bool = True) -> list[Image.Image]:
         raise IntakeError("unreadable", f"The image cannot be decoded ({exc}).") from None
 
 
+def _photo_preparation():
+    """``intake.photo.prepare_photo``, loaded on first use: OpenCV maps ~100 MB."""
+    try:
+        from .photo import prepare_photo
+    except ImportError as exc:
+        if "failed to map" in str(exc):   # the worker's address-space limit, not a missing package
+            raise MemoryError(str(exc)) from None
+        raise
+    return prepare_photo
+
+
 def _read_image(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
-    from .photo import prepare_photo   # OpenCV maps ~100 MB: only loaded when a photo needs it
+    prepare_photo = _photo_preparation()
     pages, found = [], []
     for i, frame in enumerate(open_image_frames(path)):
         prepared = prepare_photo(frame)
@@ -310,7 +321,7 @@ def reread_alternate(path: str, doc: Document, ocr_timeout: float) -> list[Page]
             return out
         finally:
             pdf.close()
-    from .photo import prepare_photo
+    prepare_photo = _photo_preparation()
     frames = open_image_frames(path)
     return [ocr.ocr_page(prepare_photo(f), p.number, ocr_timeout, rotation=p.rotation, alternate=True)
             for f, p in zip(frames, doc.pages)]
