@@ -18,7 +18,6 @@ import os
 import resource
 import select
 import signal
-import signal
 import subprocess
 import sys
 import threading
