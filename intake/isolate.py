@@ -160,6 +160,10 @@ class Worker:
         reply, died = self._ask({"path": str(path), "hints": hints or [], "ocr_timeout": max(1.0, timeout - 2)},
                                 timeout)
         if reply is not None:
+            if (reply.get("error") or {}).get("code") == "too_large":
+                # A worker that ran into its memory limit keeps what it half
+                # loaded (a library it failed to map): the next document gets a fresh one.
+                self.close()
             return Extraction.from_dict(reply)
         result = Extraction(path=str(path), error=self._failure(died, timeout).to_dict())
         result.seconds = time.perf_counter() - started
