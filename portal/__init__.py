@@ -48,7 +48,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "portal" / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("credwatch-sql://"):
+        import portal.rate_limits  # noqa: F401  (registers the credwatch-sql:// store)
+
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"url": app.config["SQLALCHEMY_DATABASE_URI"]}
     limiter.init_app(app)
+    if int(app.config["TRUSTED_PROXIES"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     security.init_app(app)
     register_template_helpers(app)
     app.url_map.converters["int"] = DatabaseIdConverter

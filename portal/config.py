@@ -51,7 +51,12 @@ def defaults(instance_path: str) -> dict:
         # A CSRF token lasts as long as a session; a new one at every sign-in.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
-        "RATELIMIT_STORAGE_URI": "memory://",
+        # Counters every worker shares: the database (portal.rate_limits), or
+        # Redis when REDIS_URL is set. "memory://" counts per process.
+        "RATELIMIT_STORAGE_URI": "credwatch-sql://",
+        # How many proxies in front set X-Forwarded-For/-Proto/-Host (0: none
+        # trusted; behind one TLS-terminating proxy, 1).
+        "TRUSTED_PROXIES": 0,
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAIL_SENDER": "Credwatch <no-reply@credwatch.local>",
         "SMTP_HOST": None,

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, logout_user
 
 from portal.extensions import limiter
 from portal.rendering import render
-from portal.security import is_safe_next, security_event, start_session
+from portal.security import client_ip, is_safe_next, security_event, start_session
 from portal.services import accounts
 
 bp = Blueprint("auth", __name__)
@@ -16,13 +16,15 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _submitted_email() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
+def _address_and_email() -> str:
+    # Per address *and* account: guessing one account's password is slowed
+    # down, but nobody elsewhere can lock its owner out by failing on purpose.
+    return f"login:{client_ip()}:" + (request.form.get("email") or "").strip().lower()
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_submitted_email)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_address_and_email)
 def login():
     next_url = request.values.get("next")
     if current_user.is_authenticated:

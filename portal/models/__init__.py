@@ -12,6 +12,7 @@ from portal.models.integrations import (
     WebhookDelivery,
     WorkerHeartbeat,
 )
+import portal.models.rate_limits  # noqa: F401  (the shared rate-limit counters table)
 from portal.models.people import ROLE_LABELS, ROLES, Department, JobRole, Person, User
 from portal.models.reminders import Notification, ReminderPolicy
 from portal.models.requirements import Assignment, Project, Requirement

@@ -43,7 +43,7 @@ def process_env(app, **extra) -> dict:
         "CREDWATCH_REMEMBER_COOKIE_SECURE": "false",
         "PYTHONUNBUFFERED": "1",
     })
-    if not os.environ.get("REDIS_URL"):
+    if not os.environ.get("REDIS_URL") and hasattr(huey.storage, "filename"):
         env["CREDWATCH_HUEY_SQLITE_PATH"] = huey.storage.filename
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra)
