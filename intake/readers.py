@@ -96,12 +96,22 @@ def open_pdf(path: str):
     return pdf
 
 
+def load_page(pdf, index: int):
+    """Page ``index`` (0-based) of an open PDF; a page PDFium cannot load
+    (a /Pages tree that contains itself, a missing page object) is ``unreadable``."""
+    import pypdfium2 as pdfium
+    try:
+        return pdf[index]
+    except pdfium.PdfiumError as exc:
+        raise IntakeError("unreadable", f"Page {index + 1} of the PDF cannot be loaded ({exc}).") from None
+
+
 def _read_pdf(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
     pdf = open_pdf(path)
     try:
         pages, found = [], []
         for index in range(len(pdf)):
-            page = pdf[index]
+            page = load_page(pdf, index)
             try:
                 words, needs_ocr = _pdf_page_words(page, index + 1)
                 if needs_ocr:
@@ -312,7 +322,7 @@ def reread_alternate(path: str, doc: Document, ocr_timeout: float) -> list[Page]
                 if page.method != "ocr":
                     out.append(page)
                     continue
-                pdf_page = pdf[page.number - 1]
+                pdf_page = load_page(pdf, page.number - 1)
                 try:
                     out.append(ocr.ocr_page(render_pdf_page(pdf_page), page.number, ocr_timeout,
                                             rotation=page.rotation, alternate=True))

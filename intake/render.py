@@ -7,7 +7,7 @@ from PIL import Image
 
 from . import ocr
 from .errors import IntakeError
-from .readers import _pdf_page_words, open_image_frames, open_pdf, render_pdf_page
+from .readers import _pdf_page_words, load_page, open_image_frames, open_pdf, render_pdf_page
 from .sniff import IMAGE_TYPES, PDF, sniff
 
 
@@ -26,7 +26,7 @@ def render_page(path: str, page_no: int = 1, dpi: int = 150, rotation: int | Non
         try:
             if not 1 <= page_no <= len(pdf):
                 raise IntakeError("unreadable", f"There is no page {page_no}.")
-            page = pdf[page_no - 1]
+            page = load_page(pdf, page_no - 1)
             try:
                 image = render_pdf_page(page, dpi=dpi, grey=False)
                 if rotation is None:

@@ -42,6 +42,19 @@ def test_corrupt_pdf(tmp_path):
     assert code(tmp_path / "c.pdf") == "unreadable"
 
 
+def test_a_pages_tree_that_contains_itself_is_unreadable(tmp_path):
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [2 0 R] /Count 1 >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{obj}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 3\n0000000000 65535 f \n".encode() + b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    (tmp_path / "loop.pdf").write_bytes(bytes(out))
+    assert code(tmp_path / "loop.pdf") == "unreadable"
+
+
 def test_encrypted_pdf(tmp_path):
     # Standard security handler whose /U does not match the empty user password.
     encrypt = "/Encrypt << /Filter /Standard /V 1 /R 2 /Length 40 /P -4 " \
