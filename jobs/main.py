@@ -1,17 +1,16 @@
 """Consumer entry point: ``huey_consumer jobs.main.huey``.
 
-Importing this module registers every task module with the Huey instance.
+Importing this module registers the task modules listed here with the Huey
+instance; a new task module adds its name (tests/foundation/test_wiring.py
+fails for one that is not listed).
 """
 import importlib
-import pkgutil
 
-import jobs
 from jobs.queue import huey
 
-_SKIP = {"main", "queue", "context"}
+TASK_MODULES = ("compliance", "documents", "reminders", "system", "verification", "webhooks")
 
-for _module in pkgutil.iter_modules(jobs.__path__):
-    if _module.name not in _SKIP:
-        importlib.import_module(f"jobs.{_module.name}")
+for _name in TASK_MODULES:
+    importlib.import_module(f"jobs.{_name}")
 
-__all__ = ["huey"]
+__all__ = ["TASK_MODULES", "huey"]

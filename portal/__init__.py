@@ -41,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.rendering import register_template_helpers
     from portal.routing import DatabaseIdConverter
     from portal.services import compliance_snapshot  # noqa: F401  (re-evaluation hooks)
+    from portal.services import mailer
+    from portal.services.mail_types import MAIL_TYPES
 
     database.configure_engine_options(app)
     db.init_app(app)
@@ -60,6 +62,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     security.init_app(app)
     register_template_helpers(app)
+    mailer.init_app(app, MAIL_TYPES)
     app.url_map.converters["int"] = DatabaseIdConverter
     register_blueprints(app)
     init_api(app)

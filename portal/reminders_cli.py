@@ -25,7 +25,7 @@ def run(as_of, dry_run: bool, no_send: bool) -> None:
         for item in sorted(result.planned, key=lambda p: (p.expires_on or date.max, p.person_id, p.step)):
             expires = f"{item.expires_on:%Y-%m-%d}" if item.expires_on else "missing   "
             click.echo(f"  {expires}  {item.step:<24} {item.kind:<10} -> {item.recipient_email}"
-                       f"  (person {item.person_id}, type {item.credential_type_id})")
+                       f"  (person {item.person_id}, type {item.type_id})")
         return
     result = reminders.run_daily(on, send=not no_send)
     click.echo(f"Scan for {on:%Y-%m-%d}: {result.total} new notification(s).")

@@ -21,7 +21,7 @@ bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 nav_item("Outbox", "outbox.index", ("admin",), order=80)
 nav_item("Email problems", "outbox.failing", ("reviewer",), order=60)
 
-STATE_FILTERS = ("sent", "pending", "retry", "sending", "failed", "skipped")
+STATE_FILTERS = ("sent", "pending", "retry", "sending", "delivering", "unknown", "failed", "skipped")
 
 
 @bp.get("")
@@ -78,6 +78,19 @@ def message(notification_id: int):
                        for part in msg.iter_attachments()]
     return render("outbox/message.html", notification=notification, msg=msg, text=text,
                   attachments=attachments or [])
+
+
+@bp.post("/<int:notification_id>/resend")
+@role_required("admin")
+def resend(notification_id: int):
+    """An operator sends an unknown or failed message again (audited)."""
+    notification = db.session.get(Notification, notification_id) or abort(404)
+    if mailer.resend(notification, actor=current_user):
+        db.session.commit()
+        flash(f"Queued to send again to {notification.recipient_email}.", "success")
+    else:
+        flash("Only a message whose delivery is unknown or failed can be sent again.", "error")
+    return redirect(url_for("outbox.message", notification_id=notification.id))
 
 
 @bp.get("/<int:notification_id>/html")

@@ -38,7 +38,7 @@ class ReminderPolicy(Timestamped, Base):
     credential_type: Mapped[Optional[CredentialType]] = relationship()
 
 
-NOTIFICATION_STATES = ("pending", "sending", "sent", "retry", "failed", "skipped")
+NOTIFICATION_STATES = ("pending", "sending", "delivering", "sent", "retry", "failed", "skipped", "unknown")
 
 
 class Notification(Base):

@@ -77,7 +77,12 @@ def upload_request(credential_id: int) -> str:
     return f"request:upload:cred:{credential_id}"
 
 
+def verification_change(verification_id: int, email: str) -> str:
+    """A re-verification that moved a credential's standing, to one person it concerns."""
+    return f"verification:{verification_id}:to:{email}"[:200]
+
+
 __all__ = [
     "CLOSED_SUFFIX", "credential_step", "digest", "episode_tag", "invitation", "missing_seen", "missing_step",
-    "missing_step_name", "person_token", "rejected_document", "text", "upload_request", "user_token",
+    "missing_step_name", "person_token", "rejected_document", "text", "upload_request", "user_token", "verification_change",
 ]

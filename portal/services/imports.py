@@ -43,7 +43,7 @@ from portal.models import (
     utcnow,
 )
 from portal.policies import notification_keys
-from portal.services import audit, checks, exports, people_sync
+from portal.services import audit, checks, exports, mailer, people_sync
 from portal.services.people_sync import Outcome, SyncResult
 
 MAX_ROWS_DEFAULT = 50_000
@@ -831,16 +831,13 @@ def request_uploads(credential_ids: Iterable[int], actor) -> int:
         person = credential.person
         if key in existing or not person.email or not person.active:
             continue
-        notification = Notification(
+        notification = mailer.queue(Notification(
             unique_key=key, kind="request", step="upload", person_id=person.id,
             credential_id=credential.id, credential_type_id=credential.credential_type_id,
             recipient_person_id=person.id, recipient_email=person.email, due_on=credential.expires_on,
             subject=f"Please upload your {credential.credential_type.name} certificate",
-            state="pending", next_attempt_at=utcnow(),
             context={"reason": "imported", "credential_type": credential.credential_type.name},
-        )
-        db.session.add(notification)
-        db.session.flush()
+        ))
         audit.record("notification.requested", notification,
                      after={"credential_id": credential.id, "person_id": person.id, "kind": "request"}, actor=actor)
         made += 1

@@ -24,7 +24,7 @@ existing row and adds nothing. ``send_pending()`` sends every due row now
 
 Templates: ``templates/email/<kind>.html`` and ``.txt`` are rendered with
 ``notification`` (the row), ``ctx`` (the row's ``context``, plus whatever
-``CONTEXT_BUILDERS[kind]`` adds), ``links`` and ``app_name``. A kind without
+its ``MailType.context`` adds; kinds are listed in ``portal.services.mail_types``), ``links`` and ``app_name``. A kind without
 its own template uses ``email/generic.*``, which shows ``context["message"]``
 and ``context["action_url"]``. The subject is the row's ``subject``, else
 ``context["subject"]``, else a builder's, else a generic one.
@@ -43,6 +43,16 @@ before anything is sent, so two workers never send the same row. A claim
 older than ``MAIL_SEND_LEASE_SECONDS`` means the worker died; the row is
 claimed again and sent with the same deterministic Message-ID (and, for the
 outbox, the same file name), so a retry after a crash is not a second email.
+
+Over SMTP a message cannot be taken back, so each row is marked
+``delivering`` (committed) just before it is handed to the server. An
+ambiguous outcome is never retried blindly: a timeout or a dropped
+connection while waiting for the reply to DATA (the server may have stored
+it), or a worker that died while ``delivering`` (settled after the lease by
+``settle_interrupted``), leaves the row ``unknown``; an operator can resend it
+from the Outbox (``resend``, audited). A 421 (or any reply after which
+smtplib closed the socket) closes the session's connection, and the next
+message opens a new one.
 """
 from __future__ import annotations
 
@@ -69,7 +79,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import cast, event, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
@@ -117,6 +127,34 @@ def enqueue(notification_ids) -> None:
             log.exception("could not enqueue notification %s", notification_id)
 
 
+# The scan's bulk path: rows straight from an INSERT ... SELECT.
+SELECTED_COLUMNS = ("unique_key", "kind", "step", "person_id", "credential_id", "credential_type_id",
+                    "recipient_person_id", "recipient_email", "due_on", "state", "attempts",
+                    "next_attempt_at", "context", "created_at")
+
+
+def queue_selected(query, columns: dict[str, Any]) -> int:
+    """The one bulk way to create notifications (the daily scan): insert a row
+    per result of ``query`` (a ``select()`` with its joins and filters), with
+    ``columns`` giving each of ``unique_key, kind, step, person_id, ...`` as a
+    SQL expression. Keys already stored are skipped (ON CONFLICT DO NOTHING).
+    No send task is enqueued: the caller sends them in bulk (``send_pending``)
+    after its commit. Returns the number of rows written.
+    """
+    now = utcnow()
+    values = {"attempts": literal(0), "next_attempt_at": literal(now), "created_at": literal(now),
+              "context": cast(literal("{}"), Notification.__table__.c.context.type), **columns}
+    select_ = query.add_columns(*(values[name].label(name) for name in SELECTED_COLUMNS))
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(Notification).from_select(list(SELECTED_COLUMNS), select_)
+    statement = statement.on_conflict_do_nothing(index_elements=["unique_key"])
+    # rowcount is -1 for INSERT ... SELECT on some drivers: count what came back
+    return len(db.session.execute(statement.returning(Notification.id)).all())
+
+
 @event.listens_for(Session, "after_commit")
 def _enqueue_after_commit(session: Session) -> None:
     ids = session.info.pop(_PENDING_KEY, None)
@@ -140,23 +178,36 @@ class Rendered:
     attachments: list[tuple[str, str, bytes]]  # (filename, mime type, content)
 
 
-# Hooks per kind, all given the row and the ``Batch`` it is sent in (whose
-# ``loaded[kind]`` is what ``PRELOADERS[kind]`` returned for the batch's rows
-# of that kind, so a batch costs a fixed number of queries, not some per row).
-# The reminder service registers them for "reminder", "escalation", "missing".
-PRELOADERS: dict[str, Callable[[list[Notification], "Batch"], Any]] = {}
-# kind -> function(notification, batch) -> dict merged over the row's context
-CONTEXT_BUILDERS: dict[str, Callable[[Notification, "Batch"], dict[str, Any]]] = {}
-# kind -> function(notification, ctx) -> list of attachments
-ATTACHMENT_BUILDERS: dict[str, Callable[[Notification, dict], list]] = {}
-# kind -> function(notification, batch) -> reason to skip or None
-STILL_WANTED_CHECKS: dict[str, Callable[[Notification, "Batch"], str | None]] = {}
+@dataclass(frozen=True)
+class MailType:
+    """A kind of email and its hooks, all given the row and the ``Batch`` it is
+    sent in (whose ``loaded[kind]`` is what ``preload`` returned for the batch's
+    rows of that kind, so a batch costs a fixed number of queries, not some per
+    row). Listed in ``portal.services.mail_types`` and registered at start-up."""
 
-DEFAULT_SUBJECTS = {
-    "review": "About your certificate upload",
-    "request": "Please upload your certificate",
-    "digest": "Your weekly credentials digest",
-}
+    kind: str
+    preload: Callable[[list[Notification], "Batch"], Any] | None = None
+    context: Callable[[Notification, "Batch"], dict[str, Any]] | None = None  # merged over the row's context
+    attachments: Callable[[Notification, dict], list] | None = None
+    still_wanted: Callable[[Notification, "Batch"], str | None] | None = None  # a reason to skip, or None
+    default_subject: str | None = None
+
+
+MAIL_TYPES: dict[str, MailType] = {}
+
+
+def register(mail_type: MailType) -> None:
+    MAIL_TYPES[mail_type.kind] = mail_type
+
+
+def init_app(app, mail_types) -> None:
+    """Register the portal's mail types (``portal.services.mail_types.MAIL_TYPES``)."""
+    for mail_type in mail_types:
+        register(mail_type)
+
+
+def mail_type(kind: str) -> MailType:
+    return MAIL_TYPES.get(kind) or MailType(kind)
 
 
 class Batch:
@@ -175,8 +226,6 @@ class Batch:
 
     @classmethod
     def load(cls, rows: list[Notification]) -> "Batch":
-        import portal.services.reminders  # noqa: F401  (registers the reminder kinds)
-
         batch = cls(rows)
         person_ids = {i for r in rows for i in (r.person_id, r.recipient_person_id) if i}
         if person_ids:
@@ -188,8 +237,9 @@ class Batch:
         # kinds sharing a preloader (reminder, escalation, missing) load together
         by_loader: dict[Callable, list[Notification]] = {}
         for row in rows:
-            if row.kind in PRELOADERS:
-                by_loader.setdefault(PRELOADERS[row.kind], []).append(row)
+            loader = mail_type(row.kind).preload
+            if loader is not None:
+                by_loader.setdefault(loader, []).append(row)
         for loader, loader_rows in by_loader.items():
             loaded = loader(loader_rows, batch)
             for row in loader_rows:
@@ -259,32 +309,28 @@ def render(notification: Notification, batch: Batch | None = None,
             return render(notification, batch, own)
     batch = batch or Batch.load([notification])
     ctx = dict(notification.context or {})
-    builder = CONTEXT_BUILDERS.get(notification.kind)
-    if builder is not None:
-        ctx.update(builder(notification, batch))
-    subject = notification.subject or ctx.get("subject") or DEFAULT_SUBJECTS.get(
-        notification.kind, "A message from Credwatch")
+    kind = mail_type(notification.kind)
+    if kind.context is not None:
+        ctx.update(kind.context(notification, batch))
+    subject = notification.subject or ctx.get("subject") or kind.default_subject or "A message from Credwatch"
     values = {
         "notification": notification, "ctx": ctx, "subject": subject,
         "app_name": "Credwatch", "portal_url": public_url("home.index", "/"),
         "preferences_url": public_url("notifications.preferences", "/me/notifications"),
     }
-    kind = notification.kind
-    text = renderer.render((f"email/{kind}.txt", "email/generic.txt"), values)
-    html = renderer.render((f"email/{kind}.html", "email/generic.html"), values)
-    attachments = []
-    if kind in ATTACHMENT_BUILDERS:
-        attachments = ATTACHMENT_BUILDERS[kind](notification, ctx)
+    text = renderer.render((f"email/{kind.kind}.txt", "email/generic.txt"), values)
+    html = renderer.render((f"email/{kind.kind}.html", "email/generic.html"), values)
+    attachments = kind.attachments(notification, ctx) if kind.attachments is not None else []
     return Rendered(subject=subject, text=text, html=html, attachments=attachments)
 
 
 def message_id(notification: Notification) -> str:
     """The same Message-ID for every attempt at one notification."""
     digest = hashlib.sha256(notification.unique_key.encode()).hexdigest()[:16]
-    return f"<credwatch.{notification.id}.{digest}@{_mail_domain()}>"
+    return f"<credwatch.{notification.id}.{digest}@{mail_domain()}>"
 
 
-def _mail_domain() -> str:
+def mail_domain() -> str:
     sender = parseaddr(current_app.config.get("MAIL_SENDER") or "")[1]
     if "@" in sender:
         return sender.rsplit("@", 1)[1]
@@ -356,6 +402,12 @@ def _recipient_name(notification: Notification, batch: Batch | None = None) -> s
 
 
 # --------------------------------------------------------------------------- delivery
+
+class OutcomeUnknown(Exception):
+    """The server may have the message: the body was handed over and the reply
+    never came (a timeout, a dropped connection). Sending again could deliver
+    it twice, so the row is marked ``unknown`` for an operator to check."""
+
 
 class TemporaryFailure(Exception):
     """Try again later (4xx, timeout, connection lost)."""
@@ -445,13 +497,13 @@ class SmtpSession:
         except (smtplib.SMTPException, OSError):
             smtp.close()
 
-    def _connection(self) -> smtplib.SMTP:
+    def _connection(self) -> "_Connection":
         config = current_app.config
         if self._smtp is not None and self._sent >= int(config.get("SMTP_MESSAGES_PER_CONNECTION") or 100):
             self.close()
         if self._smtp is None:
-            smtp = smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25),
-                                timeout=float(config.get("SMTP_TIMEOUT") or 10))
+            smtp = _Connection(config["SMTP_HOST"], int(config.get("SMTP_PORT") or 25),
+                               timeout=float(config.get("SMTP_TIMEOUT") or 10))
             try:
                 if config.get("SMTP_STARTTLS"):
                     smtp.starttls()
@@ -464,15 +516,21 @@ class SmtpSession:
         return self._smtp
 
     def send(self, msg: Message, recipient: str) -> None:
-        """Send one message; raise TemporaryFailure or PermanentFailure."""
+        """Send one message; raise TemporaryFailure, PermanentFailure or OutcomeUnknown."""
+        smtp = None
         try:
             smtp = self._connection()
+            smtp.body_sent = False
             smtp.send_message(msg, from_addr=parseaddr(msg["From"])[1], to_addrs=[recipient])
             self._sent += 1
         except smtplib.SMTPRecipientsRefused as error:
-            # The server answered and the transaction was reset: the
-            # connection stays usable for the next message.
             code, reply = next(iter(error.recipients.values()))
+            if code == 421 or smtp.sock is None:
+                # smtplib closed the channel after a 421: the next message
+                # needs a new connection, not this dead one.
+                self.close()
+            # Otherwise the server answered and the transaction was reset:
+            # the connection stays usable for the next message.
             text = f"{code} {_reply_text(reply)}"
             if 400 <= code < 500:
                 raise TemporaryFailure(text) from error
@@ -486,7 +544,32 @@ class SmtpSession:
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout,
                 TimeoutError, ConnectionError, OSError) as error:
             self.close()
+            if smtp is not None and smtp.body_sent:
+                raise OutcomeUnknown(f"No reply after the message was sent ({type(error).__name__}: {error}); "
+                                     "the server may have delivered it.") from error
             raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+
+
+class _Connection(smtplib.SMTP):
+    """``smtplib.SMTP`` that knows whether the message body was handed over:
+    ``data()`` reads two replies, the 354 to DATA and then the verdict on the
+    message; a failure while waiting for the second is an unknown outcome."""
+
+    body_sent = False
+    _data_replies: int | None = None
+
+    def data(self, msg):
+        self._data_replies = 0
+        try:
+            return super().data(msg)
+        finally:
+            self._data_replies = None
+
+    def getreply(self):
+        if self._data_replies is not None:
+            self._data_replies += 1
+            self.body_sent = self._data_replies == 2
+        return super().getreply()
 
 
 def _reply_text(reply) -> str:
@@ -555,7 +638,7 @@ def claim(notification_id: int, now: datetime | None = None) -> bool:
 def still_wanted(notification: Notification, batch: Batch | None = None) -> str | None:
     """Why a claimed row should not be sent after all (None: send it)."""
     batch = batch or Batch.load([notification])
-    check = STILL_WANTED_CHECKS.get(notification.kind)
+    check = mail_type(notification.kind).still_wanted
     return check(notification, batch) if check else None
 
 
@@ -614,7 +697,8 @@ def _send_claimed(ids: list[int], now: datetime) -> dict[int, str]:
 def _send_one(row: Notification, batch: Batch, renderer: _Renderer, smtp: SmtpSession,
               now: datetime) -> dict[str, Any]:
     outcome: dict[str, Any] = {"id": row.id, "next_attempt_at": None, "last_error": None}
-    skip = STILL_WANTED_CHECKS[row.kind](row, batch) if row.kind in STILL_WANTED_CHECKS else None
+    check = mail_type(row.kind).still_wanted
+    skip = check(row, batch) if check is not None else None
     if skip is None and row.recipient_email in batch.failing:
         skip = "The address is marked as failing; HR has been told."
     if skip is not None:
@@ -623,7 +707,13 @@ def _send_one(row: Notification, batch: Batch, renderer: _Renderer, smtp: SmtpSe
         rendered = render(row, batch, renderer)
         outcome["subject"] = rendered.subject[:300]
         msg = build_message(row, rendered, batch)
+        if current_app.config.get("SMTP_HOST"):
+            # Committed before the server sees the message: if this worker
+            # dies now, the row is settled as "unknown", never sent again blindly.
+            _store([{"id": row.id, "state": "delivering", "claimed_at": utcnow()}])
         deliver(row, msg, smtp)
+    except OutcomeUnknown as error:
+        outcome.update(state="unknown", last_error=str(error)[:2000])
     except TemporaryFailure as error:
         outcome.update(_after_temporary_failure(row, str(error), now))
     except PermanentFailure as error:
@@ -654,6 +744,42 @@ def _after_temporary_failure(notification: Notification, error: str, now: dateti
         return {"state": "failed", "next_attempt_at": None, "last_error": error[:2000]}
     return {"state": "retry", "next_attempt_at": now + backoff(notification.attempts),
             "last_error": error[:2000]}
+
+
+INTERRUPTED = ("The sender stopped while handing this message to the mail server; it may have been "
+               "delivered. Check with the recipient, then resend it from the Outbox if needed.")
+
+
+def settle_interrupted(now: datetime | None = None) -> int:
+    """Rows a dead worker was handing to the server ("delivering" past the
+    lease) become "unknown": sending them again could deliver them twice."""
+    now = now or utcnow()
+    settled = db.session.execute(
+        update(Notification)
+        .where(Notification.state == "delivering", Notification.claimed_at <= now - _lease())
+        .values(state="unknown", last_error=INTERRUPTED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return settled
+
+
+RESENDABLE_STATES = ("unknown", "failed")
+
+
+def resend(notification: Notification, actor) -> bool:
+    """An operator's decision to send an unknown or failed row again (audited).
+    It is sent after the caller commits. False: not in a state to resend."""
+    if notification.state not in RESENDABLE_STATES:
+        return False
+    before = audit.snapshot(notification, ("state", "attempts", "last_error"))
+    notification.state, notification.attempts = "pending", 0
+    notification.next_attempt_at, notification.last_error = utcnow(), None
+    audit.record("notification.resent", notification, before=before,
+                 after=audit.snapshot(notification, ("state", "attempts", "last_error")), actor=actor)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING_KEY, []).append(notification.id)
+    return True
 
 
 def mark_address_failing(email: str, reason: str) -> Person | None:
@@ -700,6 +826,7 @@ def send_pending(now: datetime | None = None, limit: int | None = 1000) -> dict[
     counts: dict[str, int] = {}
     after_id, seen = 0, 0
     with current_app.app_context():
+        settle_interrupted(now)
         while limit is None or seen < limit:
             size = batch_size() if limit is None else min(batch_size(), limit - seen)
             ids = due_ids(now, size, after_id)
@@ -712,7 +839,7 @@ def send_pending(now: datetime | None = None, limit: int | None = 1000) -> dict[
 
 
 __all__ = [
-    "ATTACHMENT_BUILDERS", "Batch", "PRELOADERS", "CONTEXT_BUILDERS", "PermanentFailure", "STILL_WANTED_CHECKS",
+    "Batch", "MAIL_TYPES", "OutcomeUnknown", "resend", "settle_interrupted", "MailType", "PermanentFailure", "init_app", "mail_type", "queue_selected", "register",
     "TemporaryFailure", "build_message", "claim", "claim_batch", "clear_address_failing", "deliver", "due_ids",
     "enqueue", "mark_address_failing", "message_id", "outbox_path", "public_url", "queue", "render",
     "send", "send_pending",

@@ -578,10 +578,8 @@ def supersede_older(credential: Credential, renews_id: int | None = None) -> lis
 
 
 def _emit_confirmed(credential: Credential) -> None:
-    try:
-        from portal.services import webhooks
-    except ImportError:  # the integrations area is optional
-        return
+    from portal.services import webhooks
+
     webhooks.emit("credential.confirmed", f"credential.confirmed:{credential.id}", {
         "credential_id": credential.id, "person_id": credential.person_id,
         "credential_type_id": credential.credential_type_id, "license_number": credential.license_number,

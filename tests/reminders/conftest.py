@@ -1,8 +1,10 @@
 """A real SMTP server on loopback (aiosmtpd) whose answers a test can script."""
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
+import threading
 from email import policy
 
 import pytest
@@ -17,6 +19,12 @@ class ScriptedHandler:
         self.rcpt_replies: list[str | None] = []
         self.data_replies: list[str | None] = []
         self.peers: list = []  # the client address of each accepted message: one per connection
+        # Stall after storing message number ``stall_on`` (1-based) for
+        # ``stall_seconds`` before answering DATA, as a server that has the
+        # message but whose reply never arrives in time.
+        self.stall_on: int | None = None
+        self.stall_seconds = 0.0
+        self.stalled = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         reply = self.rcpt_replies.pop(0) if self.rcpt_replies else None
@@ -31,6 +39,9 @@ class ScriptedHandler:
             return reply
         self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
         self.peers.append(session.peer)
+        if self.stall_on == len(self.messages):
+            self.stalled.set()
+            await asyncio.sleep(self.stall_seconds)
         return "250 Message accepted for delivery"
 
 

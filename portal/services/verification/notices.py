@@ -10,6 +10,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Credential, Notification, ReminderPolicy, User, Verification
 from portal.models.reminders import DEFAULT_ESCALATION
+from portal.policies import notification_keys
 from portal.policies.verification import STATUSES
 from portal.services import mailer, webhooks
 
@@ -63,7 +64,7 @@ def verification_changed(credential: Credential, verification: Verification, bef
     subject = f"{type_name} for {holder}: {after_label.lower()}"
     for person_id, email in recipients(credential):
         mailer.queue(Notification(
-            unique_key=f"verification:{verification.id}:to:{email}"[:200], kind=MAIL_KIND, step=verification.outcome,
+            unique_key=notification_keys.verification_change(verification.id, email), kind=MAIL_KIND, step=verification.outcome,
             person_id=credential.person_id, credential_id=credential.id,
             credential_type_id=credential.credential_type_id, recipient_person_id=person_id,
             recipient_email=email, subject=subject[:300],
