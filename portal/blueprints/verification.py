@@ -37,6 +37,11 @@ def verification_standings(credentials):
 
 
 @bp.app_template_global()
+def person_exclusions(person):
+    return rosters.open_exclusions(person.id)
+
+
+@bp.app_template_global()
 def verification_history(credential):
     return verification.history(credential)
 

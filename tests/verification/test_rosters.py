@@ -97,3 +97,11 @@ def test_a_file_with_too_many_rows_is_refused(app, nurse):
     with pytest.raises(Invalid) as refused:
         _import(text, "roster")
     assert "more than 1,000 rows" in refused.value.message
+
+
+def test_the_person_page_shows_staff_an_exclusion_match(nurse, org, login):
+    _import(LEIE_HEADER + "EMPLOYEE,ERIN,,,NURSE,,,,19800101,,,OH,,1128a1,20250105,00000000,,\n", "exclusion")
+    staff = login(org.compliance_user).get(f"/people/{org.employee.id}").get_data(as_text=True)
+    assert "On an exclusion list" in staff and "1128a1" in staff
+    own = login(org.employee_user).get(f"/people/{org.employee.id}").get_data(as_text=True)
+    assert "On an exclusion list" not in own
