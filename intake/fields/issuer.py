@@ -70,6 +70,9 @@ def read_issuer(doc) -> FieldResult:
                                    {"entry": entry}))
     for m in doc.ex.matches("issuer"):
         for toks, pos in doc.ex.values_for(m):
+            toks = _name_run(toks)
+            if not toks:
+                continue
             text = " ".join(t.text for t in toks).strip(" .,:")
             found = find_issuer(text)
             if found:
@@ -141,6 +144,27 @@ def org_likeness(words: list[str]) -> float:
     if name_likeness(words) >= 0.6:
         score *= PERSON_FACTOR
     return score
+
+
+def _name_run(toks: list[Token]) -> list[Token]:
+    """The organisation's name at the start of an "issued by" value in running text: capitalised
+    words and the connectors between them, up to the first other lowercase word or punctuation
+    ("Issued by the Harbour Board on behalf of ..." -> "Harbour Board")."""
+    if toks and toks[0].norm == "the":
+        toks = toks[1:]
+    out: list[Token] = []
+    for t in toks:
+        word = t.text.strip(",;:")
+        if not word:
+            break
+        if not (word[:1].isupper() or word[:1].isdigit() or t.norm in CONNECTOR_WORDS or word == "&"):
+            break
+        out.append(t)
+        if t.text.endswith((",", ";", ":")) or (t.text.endswith(".") and len(word) > 5):
+            break
+    while out and out[-1].norm in CONNECTOR_WORDS:
+        out.pop()
+    return out
 
 
 def heading_blocks(doc, lines: list[Line]) -> list[list[Token]]:

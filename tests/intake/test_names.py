@@ -46,3 +46,13 @@ def test_a_heading_that_wraps_is_read_whole_and_a_sub_unit_loses_to_the_granting
         (72, 165, 11, "License No: HC-40112"),
     ]])
     assert intake.extract(path).issuer == "Harbourside State Board of Crane and Rigging Examiners"
+
+
+def test_an_issuer_named_only_in_running_text_is_cut_to_its_name(tmp_path):
+    path = make_pdf(tmp_path / "a.pdf", [[
+        (72, 60, 14, "Certificate of Competence"),
+        (72, 120, 11, "Holder: Ann Lee"),
+        (72, 145, 11, "Certificate No: HC-40112"),
+        (72, 400, 9, "Issued by the Harbourside Rigging Council on behalf of its members."),
+    ]])
+    assert intake.extract(path).issuer == "Harbourside Rigging Council"
