@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any, Optional
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -49,6 +49,9 @@ class Person(Timestamped, Base):
     """Someone in the workforce, whether or not they ever log in."""
 
     __tablename__ = "people"
+    # The organisation's matrix by name walks this index and stops at the
+    # page instead of sorting everyone.
+    __table_args__ = (Index("ix_people_name", "last_name", "first_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employee_id: Mapped[str] = mapped_column(String(64), unique=True)
