@@ -1,7 +1,7 @@
 """people name index: the organisation's matrix by name reads one page of the index, not everyone sorted
 
 Revision ID: scale_2
-Revises: reliability_3
+Revises: reliability_4
 Create Date: 2026-12-02 02:06:00
 
 """
@@ -9,7 +9,7 @@ from alembic import op
 
 
 revision = 'scale_2'
-down_revision = 'reliability_3'
+down_revision = 'reliability_4'
 branch_labels = None
 depends_on = None
 
