@@ -64,3 +64,21 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(audit_cli)
+
+
+audit_cli = AppGroup("audit", help="The audit trail.")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit chain; exit 1 at the first broken link."""
+    from portal.services.audit_chain import verify
+
+    report = verify()
+    click.echo(f"{report.checked} events checked, {report.unchained} from before the chain; "
+               f"head #{report.head_seq} {report.head_hash}")
+    if not report.ok:
+        click.echo(f"BROKEN at event number {report.broken_at}: {report.problem}", err=True)
+        raise SystemExit(1)
+    click.echo("The chain holds.")

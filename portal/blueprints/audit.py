@@ -48,3 +48,12 @@ def log():
         entity_types=audit_log.entity_types(),
         changes=audit_log.changes,
     )
+
+
+@bp.get("/chain")
+@role_required("admin", "compliance")
+def chain():
+    from portal.services.audit_chain import verify
+
+    report = verify()
+    return render("audit/chain.html", report=report, status=200 if report.ok else 409)

@@ -12,7 +12,10 @@ from portal.models.base import Base, utcnow
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_events_entity", "entity_type", "entity_id"),
+        Index("ix_audit_events_chain_seq", "chain_seq", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -29,3 +32,7 @@ class AuditEvent(Base):
     # made the change (the X-Request-ID in the logs and the response).
     reason: Mapped[Optional[str]] = mapped_column(Text)
     request_id: Mapped[Optional[str]] = mapped_column(String(64))
+    # Tamper evidence (portal.services.audit_chain): the row's place in the
+    # chain and an HMAC over its content and the previous row's hash.
+    chain_seq: Mapped[Optional[int]]
+    chain_hash: Mapped[Optional[str]] = mapped_column(String(64))

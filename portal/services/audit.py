@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.security import request_id
-from portal.models import AuditEvent, User
+from portal.models import AuditEvent, User, utcnow
+from portal.services import audit_chain  # noqa: F401  (links every new event into the chain)
 
 
 class AuditTrailIsAppendOnly(Exception):
@@ -82,6 +83,7 @@ def record(
         entity_type = entity_type or entity.__class__.__name__
         entity_id = entity_id if entity_id is not None else getattr(entity, "id", None)
     event_row = AuditEvent(
+        occurred_at=utcnow(),  # set now: it is part of the event's chain hash
         actor_user_id=actor_id,
         actor_label=label,
         action=action,

@@ -35,7 +35,7 @@ from portal.models import (
     today,
     utcnow,
 )
-from portal.services import audit
+from portal.services import audit, audit_chain
 
 CHUNK = 900  # ids per IN (...) list: under every engine's parameter limit
 PERSON_TEXT_LIMITS = {"employee_id": 64, "first_name": 120, "last_name": 120, "email": 254, "location": 120}
@@ -520,9 +520,11 @@ def record_many(events: Sequence[tuple[str, str, Any, dict | None, dict | None]]
     now = first.occurred_at
     rows = [{"occurred_at": now, "actor_user_id": first.actor_user_id, "actor_label": first.actor_label,
              "action": action, "entity_type": entity_type, "entity_id": str(entity_id),
-             "before": _jsonable_fields(before), "after": _jsonable_fields(after), "ip_address": first.ip_address}
+             "before": _jsonable_fields(before), "after": _jsonable_fields(after), "ip_address": first.ip_address,
+             "request_id": first.request_id}
             for action, entity_type, entity_id, before, after in events[1:]]
     if rows:
+        audit_chain.link_rows(db.session, rows)
         db.session.execute(AuditEvent.__table__.insert(), rows)  # Core: no ORM bookkeeping per row
 
 
