@@ -35,12 +35,6 @@ def _limits(memory_mb: int):
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        # A stop signal sent to the whole process group (Ctrl-C, systemd,
-        # a container runtime) is for the parent: it decides whether to wait
-        # for this reading or to kill the worker. Dying here would report a
-        # sound document as unreadable.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     return apply
 
 
@@ -122,7 +116,13 @@ class Worker:
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         return subprocess.Popen([sys.executable, "-m", "intake.worker"], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
-                                preexec_fn=_limits(self.memory_mb), text=True, bufsize=1)
+                                preexec_fn=_limits(self.memory_mb), text=True, bufsize=1,
+                                # Its own session: a stop signal sent to the consumer's process
+                                # group (Ctrl-C, systemd, a container runtime) is for the parent,
+                                # which decides whether to wait for this reading or to kill it;
+                                # dying with it reported sound documents as unreadable. If the
+                                # parent dies, stdin closes and the worker's loop ends.
+                                start_new_session=True)
 
     def close(self) -> None:
         if self.proc and self.proc.poll() is None:
