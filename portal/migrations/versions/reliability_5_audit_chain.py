@@ -1,7 +1,7 @@
 """audit chain: each event's place in an HMAC chain (tamper evidence)
 
 Revision ID: reliability_5
-Revises: reliability_4
+Revises: scale_2
 Create Date: 2026-12-02 02:25:00
 
 On PostgreSQL, when CREDWATCH_DB_APP_ROLE names the role the portal runs
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = 'reliability_5'
-down_revision = 'reliability_4'
+down_revision = 'scale_2'
 branch_labels = None
 depends_on = None
 
