@@ -14,7 +14,7 @@ from portal.policies import date_reading
 from portal.policies.access import REVIEW_ROLES
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import checks
+from portal.services import checks, taxonomy
 from portal.services import documents as document_service
 from portal.services import review
 from portal.services.scoping import get_document_or_404
@@ -63,7 +63,8 @@ def release(document_id: int):
     return redirect(url_for("review.queue"))
 
 
-def _page(document, values=None, errors=None, status=200, reject_errors=None, reason="", outcome=None):
+def _page(document, values=None, errors=None, status=200, reject_errors=None, reason="", outcome=None,
+          type_errors=None):
     departments, types = _choices()
     values = values or review.proposed_values(document)
     decidable = document.state in review.DECIDABLE
@@ -73,7 +74,9 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
     return render(
         "review/document.html", status=status, document=document, extraction=document.latest_extraction,
         values=values, errors=errors or {}, reject_errors=reject_errors or {}, reason=reason, types=types,
-        outcome=outcome, overridden=set(request.form.getlist("override")),
+        outcome=outcome, overridden=set(request.form.getlist("override")), type_errors=type_errors or {},
+        taught=review.taught_type(document) if decidable else None,
+        issuers=db.session.scalars(select(Issuer).order_by(Issuer.name)).all() if decidable else [],
         date_reading=date_reading.reading(document.latest_extraction.fields if document.latest_extraction else None),
         override_reason=request.form.get("override_reason", ""),
         person=person, suggested=review.suggested_person(document) if document.state in review.DECIDABLE else None,
@@ -169,3 +172,19 @@ def warnings(document_id: int):
         return redirect(url_for("review.document", document_id=document.id))
     return render("review/document.html", block="review_warnings", document=document,
                   warnings=review.warnings(document, request.args.get("license_number")))
+
+
+@bp.post("/<int:document_id>/types")
+@role_required(*REVIEW_ROLES)
+def create_type(document_id: int):
+    """A reviewer adds the credential type the catalogue lacks, for this document."""
+    document = get_document_or_404(document_id, current_user)
+    if document.state not in review.DECIDABLE:
+        return redirect(url_for("review.document", document_id=document.id))
+    try:
+        ctype = taxonomy.create_type_for_review(document, current_user, request.form)
+    except Invalid as invalid:
+        return _page(document, type_errors=invalid.errors, status=422)
+    flash(f"Added {ctype.name} ({ctype.issuer.name}) to the catalogue; an administrator can complete it.",
+          "success")
+    return redirect(url_for("review.document", document_id=document.id))

@@ -9,7 +9,7 @@ reviewer looks at it before confirming.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Mapping
 
 ORDER_WORDS = {"DMY": "day first (day/month/year)", "MDY": "month first (month/day/year)",
@@ -22,6 +22,8 @@ def spelled(day: date | None) -> str:
 
 
 def as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date) or value is None:
         return value
     try:

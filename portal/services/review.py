@@ -125,6 +125,21 @@ def learned_type_id(fields: dict[str, Any] | None) -> int | None:
         LearnedTypeName.issuer_key == key[0], LearnedTypeName.read_name == key[1]))
 
 
+def taught_type(document: Document) -> dict[str, Any] | None:
+    """Who taught the type proposed for this document, and when (if a lesson chose it)."""
+    extraction = document.latest_extraction
+    key = _type_key(dict(extraction.fields or {}) if extraction and not extraction.error_code else None)
+    if key is None or document.credential_type_id is None:
+        return None
+    row = db.session.scalar(select(LearnedTypeName).where(
+        LearnedTypeName.issuer_key == key[0], LearnedTypeName.read_name == key[1],
+        LearnedTypeName.credential_type_id == document.credential_type_id))
+    if row is None:
+        return None
+    teacher = db.session.get(User, row.created_by_id) if row.created_by_id else None
+    return {"by": teacher.display_name if teacher else "a reviewer", "on": row.created_at}
+
+
 def learn_type_choice(document: Document, credential_type_id: int, reviewer: User) -> LearnedTypeName | None:
     """Remember the reviewer's type when it is not the one proposed for what
     the pipeline read (in the caller's transaction, audited)."""

@@ -47,3 +47,80 @@ def sync_from_directory(actor=None) -> dict[str, int]:
 
 def _plain(value):
     return list(value) if isinstance(value, tuple) else value
+
+
+# --------------------------------------------------------------------------- from the review page
+
+REVIEW_VALIDITY_MAX = 240  # months; anything longer is a typo
+
+
+def _code(text: str, taken) -> str:
+    """A unique upper-case code from a name ("Forklift Operator" -> "FORKLIFT-OPERATOR")."""
+    import re
+
+    base = (re.sub(r"[^A-Za-z0-9]+", "-", fold_text(text)).strip("-").upper() or "TYPE")[:56]
+    code, n = base, 1
+    while taken(code):
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+def fold_text(text: str) -> str:
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(c))
+
+
+def create_type_for_review(document, reviewer, form) -> CredentialType:
+    """A credential type (and its issuer, if new) made by a reviewer for the
+    document in front of them: named as read, audited, with the taxonomy
+    fields (category, renewal, CE, jurisdiction) left for an admin to
+    complete. The document is set to the new type.
+    """
+    from portal.errors import Invalid
+    from portal.models import utcnow
+
+    name = (form.get("type_name") or "").strip()[:200]
+    issuer_id = form.get("issuer_id")
+    issuer_name = (form.get("issuer_name") or "").strip()[:200]
+    errors = {}
+    if len(name) < 2:
+        errors["type_name"] = "Name the credential type as the document does."
+    issuer = db.session.get(Issuer, int(issuer_id)) if str(issuer_id or "").isdigit() else None
+    if issuer is None and len(issuer_name) < 2:
+        errors["issuer_name"] = "Choose the issuer, or name a new one."
+    validity_text = (form.get("validity_months") or "").strip()
+    validity = None
+    if validity_text:
+        if not validity_text.isdigit() or not 1 <= int(validity_text) <= REVIEW_VALIDITY_MAX:
+            errors["validity_months"] = f"Enter whole months from 1 to {REVIEW_VALIDITY_MAX}, or leave it empty."
+        else:
+            validity = int(validity_text)
+    if issuer is not None and name and db.session.scalar(select(CredentialType.id).where(
+            CredentialType.issuer_id == issuer.id, CredentialType.name == name)):
+        errors["type_name"] = f"{issuer.name} already has a type named {name}: choose it from the list."
+    if errors:
+        raise Invalid.each(errors)
+    origin = {"created_from_document_id": document.id, "created_at_review": utcnow().isoformat()}
+    if issuer is None:
+        issuer = Issuer(code=_code(issuer_name, lambda c: db.session.scalar(select(Issuer.id).where(Issuer.code == c))),
+                        name=issuer_name, aliases=[], license_number_patterns=[])
+        db.session.add(issuer)
+        db.session.flush()
+        audit.record("issuer.created", issuer, actor=reviewer, after={"name": issuer.name, "code": issuer.code,
+                                                                      **origin})
+    ctype = CredentialType(
+        code=_code(name, lambda c: db.session.scalar(select(CredentialType.id).where(CredentialType.code == c))),
+        name=name, issuer=issuer, validity_months=validity, aliases=[], category="certification")
+    db.session.add(ctype)
+    db.session.flush()
+    audit.record("credential_type.created", ctype, actor=reviewer, after={
+        "name": name, "code": ctype.code, "issuer": issuer.name, "validity_months": validity,
+        "needs_admin": ["category", "renewal_mechanism", "ce_hours", "jurisdiction", "renewal_lead_days"], **origin})
+    before = {"credential_type_id": document.credential_type_id}
+    document.credential_type_id = ctype.id
+    audit.record("document.type_set", document, actor=reviewer, before=before,
+                 after={"credential_type_id": ctype.id})
+    db.session.commit()
+    return ctype

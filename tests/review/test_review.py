@@ -288,6 +288,8 @@ def test_a_type_correction_is_proposed_for_the_next_document_read_alike(app, org
     second = _read_document(org, certificate_pdf(lakeside(holder="Sam Driver", number="LK-90001")), "forklift-2.pdf")
     assert second.credential_type_id == forklift.id
     assert review.proposed_values(second)["credential_type_id"] == forklift.id
+    taught = review.taught_type(second)
+    assert taught["by"] == org.reviewer_user.display_name and taught["on"].date() == utcnow().date()
 
     # confirming what was proposed teaches nothing new; choosing another type re-teaches
     review.confirm(second, org.reviewer_user, _form(second), second.version)

@@ -1,0 +1,37 @@
+"""In Chromium: a document of a type the catalogue lacks is finished without an admin."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Credential, Extraction
+from tests.support import factories
+
+expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").expect
+
+
+def test_inline_type_creation_unblocks_a_confirmation(live_server, page, sign_in, shot, org):
+    document = factories.document(org.employee, uploaded_by=org.employee_user)
+    db.session.add(Extraction(document=document, fields={
+        "holder_name": org.employee.full_name, "credential_type": "Confined Space Entry",
+        "issuer": "Harbour Safety Ltd"}, confidence={"credential_type": 0.0}))
+    db.session.commit()
+    sign_in(page, org.reviewer_user)
+    page.goto(live_server.url(f"/review/{document.id}"))
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    expect(page.get_by_text("Choose the credential type")).to_be_visible()
+    page.get_by_role("link", name="Not in the list? Add the type").click()
+    page.locator("#new-type summary").click()
+    expect(page.get_by_label("Type name")).to_have_value("Confined Space Entry")
+    expect(page.get_by_label("New issuer's name")).to_have_value("Harbour Safety Ltd")
+    page.get_by_label("Valid for (months)").fill("36")
+    shot(page, "new-type-form")
+    page.get_by_role("button", name="Add and use for this document").click()
+    expect(page.locator("#flashes")).to_contain_text("Added Confined Space Entry")
+    expect(page.locator("#r-credential_type_id option:checked")).to_have_text("Confined Space Entry")
+    page.get_by_label("Issued on").fill("2025-03-01")
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    expect(page.locator("#flashes")).to_contain_text("Confirmed: Confined Space Entry")
+    db.session.expire_all()
+    assert db.session.scalar(select(Credential)).credential_type.name == "Confined Space Entry"

@@ -1,0 +1,61 @@
+"""A reviewer adds a credential type the catalogue lacks, from the review page."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEvent, CredentialType, Extraction, Issuer
+from tests.support import factories
+
+
+def _unknown_document(org):
+    document = factories.document(org.employee, uploaded_by=org.employee_user)
+    db.session.add(Extraction(document=document, fields={
+        "holder_name": "Erin Employee", "credential_type": "Confined Space Entry", "issuer": "Harbour Safety Ltd",
+        "issue_date": "2025-03-01", "expiry_date": "2027-03-01"}, confidence={"credential_type": 0.0}))
+    db.session.commit()
+    return document
+
+
+def test_a_new_type_and_issuer_made_at_review_unblock_the_confirmation(app, org, login):
+    document = _unknown_document(org)
+    client = login(org.reviewer_user)
+    page = client.get(f"/review/{document.id}").get_data(as_text=True)
+    assert 'value="Confined Space Entry"' in page and 'value="Harbour Safety Ltd"' in page
+    assert "0%" not in page
+    refused = client.post(f"/review/{document.id}/confirm", data={"version": document.version,
+                                                                  "person_id": org.employee.id})
+    assert refused.status_code == 422 and "Choose the credential type" in refused.get_data(as_text=True)
+    response = client.post(f"/review/{document.id}/types", data={
+        "type_name": "Confined Space Entry", "issuer_name": "Harbour Safety Ltd", "validity_months": "24"})
+    assert response.status_code == 302
+    ctype = db.session.scalar(select(CredentialType).where(CredentialType.name == "Confined Space Entry"))
+    assert ctype.issuer.name == "Harbour Safety Ltd" and ctype.validity_months == 24
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "credential_type.created"))
+    assert event.actor_user_id == org.reviewer_user.id and event.after["created_from_document_id"] == document.id
+    page = client.get(f"/review/{document.id}").get_data(as_text=True)
+    assert re.search(rf'<option value="{ctype.id}" selected>Confined Space Entry</option>', page)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    confirmed = client.post(f"/review/{document.id}/confirm", data={
+        "version": version, "person_id": org.employee.id, "credential_type_id": ctype.id,
+        "holder_name": "Erin Employee", "issue_date": "2025-03-01", "expiry_date": "2027-03-01"})
+    assert confirmed.status_code == 302, confirmed.get_data(as_text=True)
+
+
+def test_a_type_form_with_gaps_says_what_is_missing_beside_the_field(app, org, login):
+    document = _unknown_document(org)
+    client = login(org.reviewer_user)
+    response = client.post(f"/review/{document.id}/types", data={"type_name": "", "issuer_name": "",
+                                                                 "validity_months": "ten"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Name the credential type" in body and "Choose the issuer" in body and "whole months" in body
+    assert db.session.scalar(select(Issuer).where(Issuer.name == "")) is None
+
+
+def test_an_employee_cannot_add_types(app, org, employee_client):
+    document = _unknown_document(org)
+    assert employee_client.post(f"/review/{document.id}/types", data={
+        "type_name": "X type", "issuer_name": "Y issuer"}).status_code in (403, 404)
