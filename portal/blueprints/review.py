@@ -75,7 +75,7 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
         "review/document.html", status=status, document=document, extraction=document.latest_extraction,
         values=values, errors=errors or {}, reject_errors=reject_errors or {}, reason=reason, types=types,
         outcome=outcome, overridden=set(request.form.getlist("override")), type_errors=type_errors or {},
-        taught=review.taught_type(document) if decidable else None,
+        taught=review.taught_type(document) if decidable else None, read_error=review.read_error_sentence(document),
         issuers=db.session.scalars(select(Issuer).order_by(Issuer.name)).all() if decidable else [],
         date_reading=date_reading.reading(document.latest_extraction.fields if document.latest_extraction else None),
         override_reason=request.form.get("override_reason", ""),

@@ -72,6 +72,11 @@ def rejected_document(document_id: int, version: Any) -> str:
     return f"review:document:{document_id}:rejected:v{version}"
 
 
+def confirmed_document(document_id: int) -> str:
+    """"HR confirmed your certificate": once per document (a document is confirmed once)."""
+    return f"review:document:{document_id}:confirmed"
+
+
 def upload_request(credential_id: int) -> str:
     """"Please upload your certificate" for an imported, unverified credential."""
     return f"request:upload:cred:{credential_id}"

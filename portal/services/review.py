@@ -368,6 +368,15 @@ def release(document: Document, reviewer: User) -> None:
     db.session.refresh(document)
 
 
+def read_error_sentence(document: Document) -> str:
+    """Why the pipeline could not read the document, as a sentence for a
+    reviewer (the pipeline's own wording per error code, not the parser's
+    raw message such as "PDFium: Data format error")."""
+    from intake.errors import MESSAGES
+
+    return MESSAGES.get(document.last_error_code or "") or document.last_error or "The reason was not recorded."
+
+
 def _state_words(document: Document) -> str:
     return {"confirmed": "already confirmed", "rejected": "already rejected", "queued": "still queued",
             "reading": "still being read"}.get(document.state, document.state)
@@ -542,6 +551,7 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
             **({"override_reason": reason} if reasoned or as_history else {}),
         })
         _emit_confirmed(credential)
+        _notify_confirmed(document, credential)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -624,6 +634,37 @@ def reject(document: Document, reviewer: User, reason: str, expected_version: in
         db.session.rollback()
         raise ReviewConflict(CONCURRENT_DECISION) from None
     return notification
+
+
+def _notify_confirmed(document: Document, credential: Credential) -> Notification | None:
+    """Tell the employee what was recorded from their upload, dates spelled out."""
+    from portal.policies.date_reading import spelled
+    from portal.services import mailer
+
+    person = credential.person
+    email = person.email or (person.user.email if person.user else None)
+    if not email:
+        return None
+    ctype = db.session.get(CredentialType, credential.credential_type_id)
+    parts = [ctype.name] + ([f"number {credential.license_number}"] if credential.license_number else [])
+    if credential.issued_on:
+        parts.append(f"issued {spelled(credential.issued_on)}")
+    parts.append(f"valid until {spelled(credential.expires_on)}" + (" (predicted)" if credential.expiry_predicted
+                                                                   else "") if credential.expires_on
+                 else "with no expiry")
+    where = (" It is kept in your history; your newer record stays current."
+             if credential.state == "superseded" else "")
+    return mailer.queue(Notification(
+        unique_key=notification_keys.confirmed_document(document.id),
+        kind="review", step="confirmed", person_id=person.id, document_id=document.id,
+        credential_type_id=ctype.id, recipient_person_id=person.id, recipient_email=email,
+        subject=f"Your certificate “{document.display_name}” was confirmed",
+        context={
+            "document_id": document.id, "document_name": document.display_name, "person_name": person.full_name,
+            "message": f"HR confirmed “{document.display_name}” and recorded: {', '.join(parts)}.{where}",
+            "action_url": mailer.public_url("me.credentials", "/me"),
+        },
+    ))
 
 
 def _notify_rejected(document: Document) -> Notification | None:

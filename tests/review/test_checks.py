@@ -173,3 +173,31 @@ def test_a_corrected_ambiguous_date_has_been_looked_at(app, org, frozen):
     credential = review.confirm(document, org.reviewer_user, _form(document, expiry_date="2027-02-09"),
                                 document.version)
     assert credential.expires_on == date(2027, 2, 9)
+
+
+def test_the_employee_hears_what_was_recorded_with_dates_spelled_out(app, org, frozen):
+    from portal.models import Notification
+
+    document = _document(org)
+    review.confirm(document, org.reviewer_user, _form(document), document.version)
+    [sent] = db.session.scalars(select(Notification).where(Notification.step == "confirmed")).all()
+    assert sent.recipient_email == org.employee.email and sent.kind == "review"
+    assert sent.context["message"] == ("HR confirmed “certificate.pdf” and recorded: BLS Provider, number "
+                                       "2B7Q-44KD-91XZ, issued 1 March 2025, valid until 1 March 2027.")
+
+
+def test_email_links_follow_the_port_the_portal_runs_on(monkeypatch, tmp_path):
+    from portal.config import defaults
+
+    monkeypatch.setenv("PORT", "5101")
+    assert defaults(str(tmp_path))["PUBLIC_BASE_URL"] == "http://localhost:5101"
+    monkeypatch.delenv("PORT")
+    assert defaults(str(tmp_path))["PUBLIC_BASE_URL"] == "http://localhost:5000"
+
+
+def test_a_reviewer_reads_a_sentence_not_the_parser_error(app, org, login):
+    document = factories.document(org.employee, state="failed", last_error_code="unreadable",
+                                  last_error="PDFium: Data format error")
+    db.session.commit()
+    page = login(org.reviewer_user).get(f"/review/{document.id}").get_data(as_text=True)
+    assert "The file is damaged or truncated and cannot be read." in page and "PDFium" not in page
