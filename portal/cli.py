@@ -28,6 +28,19 @@ def demo_seed(if_empty: bool, today) -> None:
     click.echo("`flask demo accounts` lists the accounts to sign in with.")
 
 
+@demo_cli.command("certificates")
+def demo_certificates() -> None:
+    """Write demo certificate files to upload into instance/demo-certificates."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from portal.demo.certificates import write
+
+    for path in write(Path(current_app.instance_path) / "demo-certificates", date.today()):
+        click.echo(str(path))
+
+
 @demo_cli.command("accounts")
 def demo_accounts() -> None:
     """Print the demo accounts and their password."""

@@ -201,3 +201,11 @@ def test_a_reviewer_reads_a_sentence_not_the_parser_error(app, org, login):
     db.session.commit()
     page = login(org.reviewer_user).get(f"/review/{document.id}").get_data(as_text=True)
     assert "The file is damaged or truncated and cannot be read." in page and "PDFium" not in page
+
+
+def test_demo_certificates_are_written_for_the_walk_through(app, runner):
+    result = runner.invoke(args=["demo", "certificates"])
+    assert result.exit_code == 0, result.output
+    names = sorted(line.rsplit("/", 1)[-1] for line in result.output.split())
+    assert names == ["acls-expired-other-person.png", "acls-renewal-sam-rivera.pdf",
+                     "confined-space-unknown-type.pdf", "ils-uk-numeric-dates.pdf"]
