@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from portal.navigation import nav_item
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import audit_log
+from portal.routing import parse_id
+from portal.services import audit_log, exports
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 nav_item("Audit log", "audit.log", ("admin", "compliance"), order=90)
@@ -24,9 +25,7 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
         return None, "Use a date like 2026-11-29."
 
 
-@bp.get("")
-@role_required("admin", "compliance")
-def log():
+def _filters():
     since, since_error = _date_arg("since")
     until, until_error = _date_arg("until")
     errors = {k: v for k, v in (("since", since_error), ("until", until_error)) if v}
@@ -37,7 +36,15 @@ def log():
         actor=request.args.get("actor", "").strip(),
         since=since,
         until=until,
+        person_id=parse_id(request.args.get("person")),
     )
+    return filters, errors
+
+
+@bp.get("")
+@role_required("admin", "compliance")
+def log():
+    filters, errors = _filters()
     page = audit_log.search(filters, page=request.args.get("page", 1, type=int))
     return render(
         "audit/log.html",
@@ -47,6 +54,7 @@ def log():
         errors=errors,
         entity_types=audit_log.entity_types(),
         changes=audit_log.changes,
+        describe=audit_log.describe,
     )
 
 
@@ -57,3 +65,13 @@ def chain():
 
     report = verify()
     return render("audit/chain.html", report=report, status=200 if report.ok else 409)
+
+
+@bp.get("/export.csv")
+@role_required("admin", "compliance")
+def export():
+    """The filtered audit log as CSV, for auditors (formula-safe cells)."""
+    filters, _ = _filters()
+    body = exports.csv_bytes(audit_log.EXPORT_HEADER, audit_log.export_rows(filters))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=audit-log.csv"})

@@ -18,6 +18,7 @@ class AuditFilter:
     actor: str = ""
     since: date | None = None
     until: date | None = None
+    person_id: int | None = None  # events on the person, their credentials and their documents
 
 
 @dataclass
@@ -41,6 +42,18 @@ def _filtered(query, f: AuditFilter):
         query = query.where(AuditEvent.action.like(f"%{f.action}%"))
     if f.actor:
         query = query.where(AuditEvent.actor_label.ilike(f"%{f.actor}%"))
+    if f.person_id:
+        from sqlalchemy import String, cast, or_
+
+        from portal.models import Credential, Document
+
+        query = query.where(or_(
+            (AuditEvent.entity_type == "Person") & (AuditEvent.entity_id == str(f.person_id)),
+            (AuditEvent.entity_type == "Credential") & AuditEvent.entity_id.in_(
+                select(cast(Credential.id, String)).where(Credential.person_id == f.person_id)),
+            (AuditEvent.entity_type == "Document") & AuditEvent.entity_id.in_(
+                select(cast(Document.id, String)).where(Document.person_id == f.person_id)),
+        ))
     if f.since:
         query = query.where(AuditEvent.occurred_at >= datetime.combine(f.since, time.min, timezone.utc))
     if f.until:
@@ -70,4 +83,74 @@ def changes(event: AuditEvent) -> list[tuple[str, object, object]]:
     return [(k, before.get(k), after.get(k)) for k in keys]
 
 
-__all__ = ["AuditFilter", "AuditPage", "changes", "entity_types", "search"]
+FIELD_WORDS = {"expires_on": "expiry", "expiry_date": "expiry", "issued_on": "issue date", "issue_date": "issue date",
+               "license_number": "number", "person_id": "person", "credential_type_id": "type",
+               "superseded_by_id": "superseded by", "reject_reason": "reason", "claimed_by": "reviewer"}
+SKIPPED = {"read", "values", "corrections", "checks", "version"}
+
+
+def _word(value, names: dict) -> str:
+    from portal.policies.date_reading import as_date
+
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str) and len(value) == 10 and as_date(value):
+        day = as_date(value)
+        return f"{day.day} {day:%b %Y}"
+    if value in (None, "", [], {}):
+        return "nothing"
+    return names.get(value, str(value)) if isinstance(value, (int, str)) else str(value)
+
+
+def _names(event: AuditEvent) -> dict:
+    """Names for the ids an event mentions (people, types, credentials)."""
+    from portal.models import Credential, CredentialType, Person
+
+    found = {}
+    for side in (event.before or {}, event.after or {}):
+        for key, value in side.items():
+            if not isinstance(value, int) or isinstance(value, bool):
+                continue
+            model = {"person_id": Person, "credential_type_id": CredentialType}.get(key)
+            row = db.session.get(model, value) if model else None
+            if row is not None:
+                found[value] = getattr(row, "full_name", None) or row.name
+    return found
+
+
+def describe(event: AuditEvent) -> str:
+    """One plain sentence: who did what, and what changed from what to what."""
+    names = _names(event)
+    verb = event.action.split(".", 1)[-1].replace("_", " ")
+    thing = event.entity_type.lower() if event.entity_type else "record"
+    what = f"{event.actor_label} {verb} {thing}{' ' + event.entity_id if event.entity_id else ''}"
+    parts = []
+    for key, before, after in changes(event):
+        if key in SKIPPED or before == after or isinstance(after, (dict, list)) and key != "superseded":
+            continue
+        label = FIELD_WORDS.get(key, key.replace("_", " "))
+        if key == "superseded" and after:
+            parts.append(f"superseding record {', '.join(map(str, after))}")
+        elif key == "superseded":
+            continue
+        elif before is None:
+            parts.append(f"{label} {_word(after, names)}")
+        else:
+            parts.append(f"{label} from {_word(before, names)} to {_word(after, names)}")
+    if (event.after or {}).get("override_reason"):
+        parts.append(f"accepted because: {event.after['override_reason']}")
+    return what + (": " + "; ".join(parts) if parts else "") + "."
+
+
+EXPORT_HEADER = ("When (UTC)", "Who", "Action", "Entity", "Entity id", "What happened", "Reason", "Address")
+
+
+def export_rows(f: AuditFilter, limit: int = 100_000):
+    events = db.session.scalars(_filtered(select(AuditEvent), f)
+                                .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))
+    for e in events:
+        yield (e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.action, e.entity_type,
+               e.entity_id or "", describe(e), e.reason or "", e.ip_address or "")
+
+
+__all__ = ["AuditFilter", "AuditPage", "changes", "describe", "entity_types", "export_rows", "search"]
