@@ -509,9 +509,11 @@ def cache_previews(document: Document, turns: list[int]) -> None:
             log.warning("could not render page %s of document %s: %s", page, document.id, exc)
             state = "failed"
             break
+    # The version is left alone: a preview is no change to what a reviewer
+    # decides on, so a review page opened while it was drawn stays current.
     db.session.execute(
         update(Document).where(Document.id == document.id)
-        .values(preview_state=state, version=Document.version + 1)
+        .values(preview_state=state)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
