@@ -17,6 +17,7 @@ help:
 
 run: setup
 	@$(BIN)/flask demo accounts
+	@$(BIN)/flask demo certificates
 	@echo "Portal: http://localhost:$${PORT:-5000}   (Ctrl-C stops the portal and the consumer)"
 	@PORT=$${PORT:-5000} $(BIN)/honcho start -f Procfile
 
