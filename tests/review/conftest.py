@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -45,3 +45,13 @@ def upload_file(client, data: bytes, name: str, headers=None, **form):
     return client.post("/me/upload", data={"files": (io.BytesIO(data), name), **form},
                        content_type="multipart/form-data", headers=headers or {})
 
+
+
+@pytest.fixture(autouse=True)
+def review_day():
+    """Review tests print fixed dates (an expiry in 2027): they run on a fixed
+    day, ticking, so the guard rails judge them alike on any calendar day."""
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 6, 1, 12, tzinfo=timezone.utc), tick=True):
+        yield

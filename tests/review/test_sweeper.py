@@ -129,3 +129,9 @@ def test_the_sweeper_task_runs_the_sweep(app, org, pdf_bytes):
     sweep_documents.call_local()
     db.session.expire_all()
     assert document.state == "needs_review"
+
+
+@pytest.fixture(autouse=True)
+def review_day():
+    """The real clock here: the worker process this test starts keeps it too."""
+    yield

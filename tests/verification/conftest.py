@@ -70,3 +70,13 @@ def frozen():
 
     with time_machine.travel(material.NOW, tick=False):
         yield material.NOW
+
+
+@pytest.fixture(autouse=True)
+def verification_day():
+    """Every test here runs on material.NOW (ticking): certificates, badges and
+    policies are made for that day, so no test depends on the calendar."""
+    import time_machine
+
+    with time_machine.travel(material.NOW, tick=True):
+        yield
