@@ -64,3 +64,14 @@ def test_the_admin_page_in_the_browser(live_server, page, sign_in, shot, org):
     shot(page, "admin-verification")
 
 
+
+
+@pytest.fixture(autouse=True)
+def verification_day():
+    """The portal (in this process) checks on material.NOW, ticking, the day
+    the test's certificates and badges are made for; the browser's own clock
+    plays no part in a verification."""
+    import time_machine
+
+    with time_machine.travel(material.NOW, tick=True):
+        yield
