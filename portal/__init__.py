@@ -55,10 +55,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"url": app.config["SQLALCHEMY_DATABASE_URI"]}
     limiter.init_app(app)
-    if int(app.config["TRUSTED_PROXIES"]):
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     security.init_app(app)
     register_template_helpers(app)

@@ -32,7 +32,7 @@ from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import Credential, CredentialType, Document, Extraction, Issuer, Person, User, utcnow
-from portal.policies.file_names import display_name
+from portal.policies.file_names import EXTENSIONS, display_name
 from portal.services import audit
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,8 @@ ACCEPTED_TYPES = {
     "image/tiff": "TIFF",
     "image/heic": "HEIC",
 }
-ACCEPT_ATTRIBUTE = ".pdf,.png,.jpg,.jpeg,.tif,.tiff,.heic,.heif,application/pdf,image/png,image/jpeg,image/tiff,image/heic"
+# The file picker offers what is accepted, by extension and by media type.
+ACCEPT_ATTRIBUTE = ",".join([ext for media in ACCEPTED_TYPES for ext in EXTENSIONS[media]] + list(ACCEPTED_TYPES))
 MAX_ATTEMPTS = 3
 # A reading that has not finished after this long lost its worker. The
 # extraction itself is killed at EXTRACT_TIMEOUT, so this leaves a margin.
