@@ -61,20 +61,15 @@ def plain_pdf(text: str = "Certificate") -> bytes:
 
 
 def signed_pdf(pki: Pki, pdf: bytes | None = None) -> bytes:
-    """Signed in a thread of its own: pyHanko's sync API starts an event loop, which cannot run
-    inside one (Playwright's sync API keeps one running in browser tests)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(_signed_pdf, pki, pdf).result()
-
-
-def _signed_pdf(pki: Pki, pdf: bytes | None = None) -> bytes:
+    """Signed with pyHanko's async API through the portal's one runner (Playwright's
+    sync API keeps an event loop running in browser tests, where asyncio.run cannot start)."""
     from asn1crypto import keys
     from asn1crypto import x509 as ax509
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    from portal.services.verification.base import run_coroutine
 
     der = serialization.Encoding.DER
     signer = signers.SimpleSigner(
@@ -85,7 +80,8 @@ def _signed_pdf(pki: Pki, pdf: bytes | None = None) -> bytes:
     )
     out = io.BytesIO()
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf or plain_pdf()), strict=False)
-    signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Registrar"), signer=signer, output=out)
+    run_coroutine(signers.async_sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Registrar"),
+                                         signer=signer, output=out))
     return out.getvalue()
 
 

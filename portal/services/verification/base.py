@@ -9,11 +9,16 @@ service is down): the caller keeps the old standing and tries again later.
 """
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, TypeVar
 
 from portal.models import Credential, Document
+
+
+T = TypeVar("T")
 
 
 class SourceUnavailable(Exception):
@@ -58,3 +63,18 @@ def verifier(name: str):
         return fn
 
     return register
+
+
+def run_coroutine(coroutine: Awaitable[T]) -> T:
+    """Run an async library call (pyHanko's) to its end from synchronous code.
+
+    ``asyncio.run`` refuses to start in a thread that already runs an event
+    loop (an async server, a test session driving a browser); then the
+    coroutine runs in a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

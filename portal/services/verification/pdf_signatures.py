@@ -6,18 +6,17 @@ fine. An intact signature from a signer we do not trust is ``integrity_only``.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import io
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import aclosing
 
 from asn1crypto import pem, x509
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import TrustRoot
-from portal.services.verification.base import Check, Subject, verifier
+from portal.services.verification.base import Check, Subject, run_coroutine, verifier
 
 log = logging.getLogger(__name__)
 METHOD = "pdf_signature"
@@ -78,25 +77,18 @@ def check(subject: Subject) -> Check | None:
     return _validate(signatures[-1], len(signatures), trust_roots())
 
 
-def _outside_any_event_loop(call, *args):
-    """pyHanko's synchronous API wraps ``asyncio.run``, which refuses to start
-    in a thread that already runs an event loop (an async server, a test
-    session driving a browser): then the call gets a short-lived thread."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return call(*args)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(call, *args).result()
-
-
-def _validate(signature, count: int, roots: list[x509.Certificate]) -> Check:
-    from pyhanko.sign.validation import validate_pdf_signature
+async def _validation(signature, roots: list[x509.Certificate]):
+    from pyhanko.sign.validation import async_validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     context = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
+    async with aclosing(context):  # what the sync API does after each call
+        return await async_validate_pdf_signature(signature, context)
+
+
+def _validate(signature, count: int, roots: list[x509.Certificate]) -> Check:
     try:
-        status = _outside_any_event_loop(validate_pdf_signature, signature, context)
+        status = run_coroutine(_validation(signature, roots))
     except Exception as exc:  # malformed CMS, unsupported algorithm, broken byte range
         return Check(METHOD, "document", "failed", MALFORMED, {"error": str(exc)[:300], "signatures": count})
     signer = status.signing_cert.subject.human_friendly if status.signing_cert else "unknown signer"
