@@ -83,12 +83,12 @@ def run_checks(subject: Subject, methods: list[str]) -> list[Check]:
 
 
 def verify(credential: Credential, document: Document | None = None, *, path: Path | None = None,
-           actor: User | None = None, commit: bool = True) -> Verification:
+           actor: User | None = None, evidence: dict[str, Any] | None = None) -> Verification:
     """Check ``credential`` (with ``document``'s file, or a file at ``path``) and record it.
 
-    Returns the decisive Verification. With nothing to check it is an
-    ``unverifiable`` one, so the page says "we tried". Raises SourceUnavailable
-    when a source is down; then nothing is recorded.
+    Returns the decisive Verification (``evidence`` added to what it keeps).
+    With nothing to check it is an ``unverifiable`` one, so the page says "we
+    tried". Raises SourceUnavailable when a source is down; then nothing is recorded.
     """
     if document is None and path is None:
         document = latest_document(credential)
@@ -97,12 +97,12 @@ def verify(credential: Credential, document: Document | None = None, *, path: Pa
     checks = run_checks(subject, _methods(policy)) or [Check(
         "none", "Credwatch", "unverifiable",
         "Nothing here can check this credential: no signed file, badge, code or checkable number.")]
-    rows = [record(credential, check, document=document, actor=actor) for check in checks]
-    chosen = rows[rules.decisive([r.outcome for r in rows])]
-    set_standing(credential, chosen, policy)
-    if commit:
-        db.session.commit()
-    return chosen
+    chosen = rules.decisive([c.outcome for c in checks])
+    rows = [record(credential, check, document=document, actor=actor,
+                   extra=evidence if i == chosen else None) for i, check in enumerate(checks)]
+    set_standing(credential, rows[chosen], policy)
+    db.session.commit()
+    return rows[chosen]
 
 
 def checks_for_upload(credential: Credential, stream, filename: str | None, actor: User | None = None) -> Verification:
@@ -114,19 +114,17 @@ def checks_for_upload(credential: Credential, stream, filename: str | None, acto
     from portal.services import documents
 
     stored = documents.store(stream)
-    result = verify(credential, path=stored.path, actor=actor, commit=False)
-    result.evidence = {**(result.evidence or {}), "file": {"sha256": stored.sha256, "size": stored.size,
-                                                            "name": documents.safe_name(filename)}}
-    db.session.commit()
-    return result
+    return verify(credential, path=stored.path, actor=actor, evidence={"file": {
+        "sha256": stored.sha256, "size": stored.size, "name": documents.safe_name(filename)}})
 
 
 def record(credential: Credential, check: Check, document: Document | None = None, actor: User | None = None,
-           import_id: int | None = None) -> Verification:
+           import_id: int | None = None, extra: dict[str, Any] | None = None) -> Verification:
     row = Verification(
         credential_id=credential.id, document_id=document.id if document else None, import_id=import_id,
         method=check.method, source=check.source[:200], outcome=check.outcome, detail=check.detail,
-        evidence=audit.jsonable({**check.evidence, **({"fields": check.fields} if check.fields else {})}),
+        evidence=audit.jsonable({**check.evidence, **({"fields": check.fields} if check.fields else {}),
+                                 **(extra or {})}),
         checked_at=utcnow(), checked_by_id=actor.id if actor else None,
     )
     db.session.add(row)
