@@ -3,7 +3,8 @@
     python bench/ocr.py [FOLDER ...] [--limit N] [--repeat R]
 
 For every scanned PDF (``scan_pdf``) and phone photo (``image``) in the
-labelled FOLDERs (default ../shared/corpus/dev), one run measures, on the same
+labelled FOLDERs (paths or corpus names, as for bench/extract.py; default
+``$CREDWATCH_CORPUS`` or dev), one run measures, on the same
 page images and back to back (the order alternates between pairs, so drift in
 the machine's load falls on both sides):
 
@@ -26,10 +27,10 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -38,12 +39,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ["OMP_THREAD_LIMIT"] = "1"
 
+from bench.extract import corpus_folder, pct  # noqa: E402
 from intake.pipeline import extract_document  # noqa: E402
 from intake.readers import open_pdf, render_pdf_page  # noqa: E402
 from intake.sniff import PDF, sniff  # noqa: E402
 
 TARGETS = {"scan_pdf": 1.1, "image": 1.4}
-DEFAULT_FOLDER = ROOT / ".." / "shared" / "corpus" / "dev"
 
 
 def _cpu() -> tuple[float, float]:
@@ -102,14 +103,9 @@ def cli_start() -> tuple[float, int]:
     return cpu1 - cpu0, len(execs) if strace else -1
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, max(0, round(q * (len(values) - 1))))]
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("folders", nargs="*", default=[str(DEFAULT_FOLDER)])
+    ap.add_argument("folders", nargs="*", help="paths, or dev / val (default $CREDWATCH_CORPUS or dev)")
     ap.add_argument("--limit", type=int, default=0, help="at most N documents per kind and folder")
     ap.add_argument("--repeat", type=int, default=1, help="pairs per document")
     ap.add_argument("--kinds", default="scan_pdf,image")
@@ -117,7 +113,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     kinds = args.kinds.split(",")
     docs: list[tuple[str, Path]] = []
-    for folder in map(Path, args.folders):
+    folders = [corpus_folder(name) for name in args.folders or [None]]
+    for folder in folders:
         labels = json.loads((folder / "labels.json").read_text())
         for kind in kinds:
             chosen = [lb for lb in labels if lb["kind"] == kind]
@@ -138,7 +135,7 @@ def main(argv=None) -> int:
             if args.verbose:
                 print(f"  {path.name:<10} {kind:<8} pipeline {pc:6.2f} s  tesseract {fc:6.2f} s  "
                       f"ratio {pc / fc:5.2f}  rotations {result.get('rotations')}")
-    print(f"{len(docs)} documents x {args.repeat} from {', '.join(args.folders)}")
+    print(f"{len(docs)} documents x {args.repeat} from {', '.join(map(str, folders))}")
     print(f"{'kind':<9} {'pages':>5} {'ours s/pg':>9} {'tess s/pg':>9} {'median':>7} {'total':>6} "
           f"{'p95':>5} {'wall':>5} {'target':>7}   (CPU ratios ours / plain tesseract)")
     for kind, r in rows.items():

@@ -31,12 +31,12 @@ def _formats():
 
 def read_codes(image: Image.Image, page: int) -> list[dict]:
     """Every code on ``image`` (page ``page``), with its bbox in fractions of the image."""
-    import cv2
     import numpy as np
     import zxingcpp
     gray = np.asarray(image.convert("L"))
     scale = DECODE_SIDE / max(gray.shape)
-    if scale < 1:
+    if scale < 1:   # (OpenCV only for a big page: a picture in a born-digital PDF is decoded as it is)
+        import cv2
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     height, width = gray.shape
     found = []

@@ -1,9 +1,11 @@
 """Finding and parsing dates in text, with one day/month decision per document.
 
 ``find_dates(text)`` returns every date-shaped mention with its character
-span; ``DateOrder.decide(mentions, locale)`` settles day/month order once per
+span; ``decide_order(mentions, locale)`` settles day/month order once per
 document (a numeric part over 12 decides, then dots mean day first, then the
-issuer's locale); ``Mention.resolve(order)`` gives the ``datetime.date``.
+issuer's locale), and ``decide_document_order`` does so for the field readers
+with more evidence and a reason; ``Mention.resolve(order)`` gives the
+``datetime.date``.
 Month-only dates resolve to the month's last day when ``end_of_month``.
 """
 from __future__ import annotations
@@ -13,6 +15,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+
+from .datafile import load_data
 
 MONTHS = {
     "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
@@ -28,7 +32,6 @@ MONTHS = {
 }
 _MON = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _ORD = r"(?:st|nd|rd|th)?"
-_Y4 = r"((?:19|20)\d{2})"
 
 PATTERNS = [
     # kind, regex; groups are named y, m, d (m may be a month name)
@@ -99,14 +102,23 @@ def find_dates(text: str) -> list[Mention]:
     return sorted(found, key=lambda f: f.start)
 
 
+def _one_way(numeric: list[Mention]) -> tuple[str, Mention] | None:
+    """The order the first numeric date that reads only one way (25/03/2024) is in, and that date."""
+    for m in numeric:
+        a, b = int(m.parts["a"]), int(m.parts["b"])
+        if a > 12 >= b:
+            return "DMY", m
+        if b > 12 >= a:
+            return "MDY", m
+    return None
+
+
 def decide_order(mentions: list[Mention], locale: str | None) -> tuple[str, bool]:
     """("MDY" | "DMY", settled_by_content) for the numeric dates of one document."""
     numeric = [m for m in mentions if m.kind == "numeric"]
-    for m in numeric:
-        if int(m.parts["a"]) > 12 >= int(m.parts["b"]):
-            return "DMY", True
-        if int(m.parts["b"]) > 12 >= int(m.parts["a"]):
-            return "MDY", True
+    settled = _one_way(numeric)
+    if settled:
+        return settled[0], True
     if any(m.parts["sep"] == "." for m in numeric):
         return "DMY", False
     if locale in ("UK", "EU"):
@@ -148,7 +160,7 @@ class OrderDecision:
     by_locale: bool            # True when only a locale guess decided it (the dates stay unconfirmed)
 
 
-def _swappable(m: Mention) -> bool:
+def swappable(m: Mention) -> bool:
     """A numeric date that reads as two different real dates depending on the order."""
     if m.kind != "numeric":
         return False
@@ -173,9 +185,7 @@ def _whole_period(start: dt.date, end: dt.date, validity_months: int | None) -> 
 
 @lru_cache(maxsize=1)
 def _locale_cues() -> dict[str, list[tuple[str, re.Pattern]]]:
-    import yaml
-    from pathlib import Path
-    data = yaml.safe_load((Path(__file__).resolve().parent / "data" / "locale_cues.yaml").read_text(encoding="utf-8"))
+    data = load_data("locale_cues.yaml")
     return {order: [(name, re.compile(rx, re.IGNORECASE if name != "postcodes" else 0)) for name, rx in cues.items()]
             for order, cues in (("DMY", data["day_first"]), ("MDY", data["month_first"]))}
 
@@ -214,16 +224,15 @@ def decide_document_order(mentions: list[Mention], pairs: list[tuple[Mention, Me
     numeric = [m for m in mentions if m.kind == "numeric"]
     if not numeric:
         return None
-    for m in numeric:
-        a, b = int(m.parts["a"]), int(m.parts["b"])
-        if a > 12 >= b:
-            return OrderDecision("DMY", f"{m.text.strip()} on the page can only be day first.", False)
-        if b > 12 >= a:
-            return OrderDecision("MDY", f"{m.text.strip()} on the page can only be month first.", False)
+    settled = _one_way(numeric)
+    if settled:
+        order, m = settled
+        return OrderDecision(order, f"{m.text.strip()} on the page can only be "
+                             + ("day first." if order == "DMY" else "month first."), False)
     fits = {order: [p for p in pairs if _both_swap_free(p, order)
                     and _whole_period(p[0].resolve(order, False), p[1].resolve(order, True), validity_months)]
             for order in ("DMY", "MDY")}
-    if any(_swappable(x) for p in pairs for x in p) and bool(fits["DMY"]) != bool(fits["MDY"]):
+    if any(swappable(x) for p in pairs for x in p) and bool(fits["DMY"]) != bool(fits["MDY"]):
         order = "DMY" if fits["DMY"] else "MDY"
         return OrderDecision(order, "Only " + ("day first" if order == "DMY" else "month first")
                              + " makes the expiry a whole validity period after the issue date.", False)
@@ -245,8 +254,3 @@ def decide_document_order(mentions: list[Mention], pairs: list[tuple[Mention, Me
 
 def _both_swap_free(pair: tuple[Mention, Mention], order: str) -> bool:
     return all(m.resolve(order, True) is not None for m in pair)
-
-
-def ambiguous_under(order: str, mention: Mention) -> bool:
-    """Whether ``mention`` would read as another date in the other order."""
-    return _swappable(mention)

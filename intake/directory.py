@@ -18,10 +18,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
-import yaml
 from rapidfuzz import fuzz
+
+from .datafile import load_data
 
 CATEGORIES = ("license", "certification", "training")
 RENEWAL_MECHANISMS = ("course", "exam", "ce", "application", "none")
@@ -116,8 +116,7 @@ def _validate(raw: dict) -> Directory:
 @lru_cache(maxsize=1)
 def load_directory() -> Directory:
     """The issuer directory from ``intake/data/issuers.yaml``, parsed once."""
-    text = resources.files("intake").joinpath("data/issuers.yaml").read_text("utf-8")
-    return _validate(yaml.safe_load(text))
+    return _validate(load_data("issuers.yaml"))
 
 
 def _issuer_names(i: Issuer) -> list[str]:

@@ -44,9 +44,6 @@ class FieldResult:
     source: str = ""
     cap: float = 0.99       # the most confidence this value can earn (agreement cannot lift it)
 
-
-OCR_ID_CAP = 0.85
-
 POSITION = {"inline": 0.94, "right": 0.94, "below": 0.9, "right_far": 0.75, "sentence": 0.88}
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 from .. import dates as D
+from ..directory import load_directory
 from ..layout import Token
 from .candidates import Candidate, FieldResult, _best, ocr_factor
 from .vocabulary import RANGE_WORDS
-
 
 # Locale-only readings of an ambiguous date stay below the review threshold (0.75 in the portal).
 LOCALE_ONLY_CAP = 0.7
@@ -57,7 +57,7 @@ def read_dates(doc) -> dict[str, FieldResult]:
     doc.ambiguous_dates = []
     for name, res, cands in (("issue_date", issue, issue_c), ("expiry_date", expiry, expiry_c)):
         mention = _mention_of(res, cands) or (_mention_of(issue, issue_c) if res.source == "validity" else None)
-        if decision and decision.by_locale and mention is not None and D.ambiguous_under(order, mention):
+        if decision and decision.by_locale and mention is not None and D.swappable(mention):
             doc.ambiguous_dates.append(name)
             res.confidence = round(min(res.confidence, LOCALE_ONLY_CAP), 3)
             res.cap = min(res.cap, LOCALE_ONLY_CAP)
@@ -85,7 +85,6 @@ def _decide_order(doc, mentions, roles, text: str, validity) -> D.OrderDecision 
 
 
 def _type_validity(doc) -> int | None:
-    from ..directory import load_directory
     code = doc.credential_type()[1]
     ctype = load_directory().credential_type(code) if code else None
     return ctype.validity_months if ctype else None

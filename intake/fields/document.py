@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..directory import Issuer
 from ..layout import Layout, Token
-from .candidates import FieldResult
+from .candidates import Candidate, FieldResult, ocr_factor
 from .credential_type import read_credential_type
 from .date_roles import read_dates
 from .holder import read_holder
@@ -66,6 +66,17 @@ class DocumentFields:
     def holder_tokens(self) -> set[int]:
         """ids of the holder's tokens (the holder is read first if need be)."""
         return {id(t) for t in self.holder().tokens}
+
+    def hint_candidates(self, field: str, parse, base: float) -> list[Candidate]:
+        """Values ``parse`` finds among the words inside the boxes learned for ``field``
+        (where a reviewer's correction stood), scored ``base`` times their OCR factor."""
+        cands = []
+        for h in self.hints:
+            if h["field"] == field and h.get("bbox"):
+                got = parse(self.tokens_in_bbox(h))
+                if got:
+                    cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "hint_bbox"))
+        return cands
 
     def tokens_in_bbox(self, hint: dict) -> list[Token]:
         x0, top, x1, bottom = hint["bbox"]

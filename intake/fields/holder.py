@@ -12,7 +12,7 @@ from .vocabulary import (
     NAME_PARTICLES,
     NAME_STOP,
     NOT_NAMES,
-    SIGNATORY_WORDS,
+    SIGNATURE_WORDS,
     SUFFIXES,
     TITLE_WORDS,
 )
@@ -98,12 +98,7 @@ def _trimmed(toks: list[Token]):
 
 
 def read_holder(doc) -> FieldResult:
-    cands: list[Candidate] = []
-    for h in doc.hints:
-        if h["field"] == "holder_name" and h.get("bbox"):
-            got = parse_name(doc.tokens_in_bbox(h))
-            if got:
-                cands.append(Candidate(got[0], got[1], 0.9 * ocr_factor(got[1]), "hint_bbox"))
+    cands = doc.hint_candidates("holder_name", parse_name, 0.9)
     for m in doc.ex.matches("holder_name"):
         if m.phrase in ("name",) and m.first > 0 and m.line.tokens[m.first - 1].seg == m.line.tokens[m.first].seg:
             continue   # "... name" inside a sentence
@@ -115,7 +110,7 @@ def read_holder(doc) -> FieldResult:
                 break
     for m in doc.ex.matches("intro"):
         line = m.line
-        rest = [t for t in line.tokens[m.last + 1:]]
+        rest = line.tokens[m.last + 1:]
         got = parse_name(rest) if rest else None
         if not got:
             for nxt in doc.layout.lines[line.number + 1: line.number + 4]:
@@ -199,5 +194,3 @@ def _near_signature(doc, toks: list[Token]) -> bool:
 def _fold_word(text: str) -> str:
     return fold_token(text.strip(".,:;"))
 
-
-SIGNATURE_WORDS = {"signature", "signed", "authorised", "authorized", "sig"}

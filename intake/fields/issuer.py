@@ -7,13 +7,18 @@ from functools import lru_cache
 from urllib.parse import urlparse
 
 from ..directory import Issuer, find_credential_type, find_issuer, fold, load_directory
-from ..layout import Line, fold_token
+from ..layout import Line, Token, fold_token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, _best, ocr_factor
 from .names import name_likeness
 from .vocabulary import (
-    COMPANY_WORDS, CONNECTOR_WORDS, GRANTING_WORDS, PROVIDER_WORDS, SUBUNIT_WORDS,
+    COMPANY_WORDS,
+    CONNECTOR_WORDS,
+    GRANTING_WORDS,
+    ORG_WORDS,
+    PROVIDER_WORDS,
+    SUBUNIT_WORDS,
+    TITLE_WORDS,
 )
-from .vocabulary import ORG_WORDS, TITLE_WORDS
 
 _SHAREDSUFFIXES = {"gov", "co", "org", "ac", "com", "net", "edu", "uk"}   # second levels many bodies share
 

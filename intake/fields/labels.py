@@ -200,7 +200,7 @@ class Extractor:
         line, out = m.line, []
         seg = line.tokens[m.last].seg
         rest = [t for t in line.tokens[m.last + 1:] if t.seg == seg]
-        while rest and (rest[0].norm in FILLER or rest[0].norm == "" ):
+        while rest and (rest[0].norm in FILLER or rest[0].norm == ""):
             rest = rest[1:]
         rest = self._until_label(rest)
         if rest and len(rest) == 1 and _junk_or_short(rest[0]):
@@ -208,8 +208,6 @@ class Extractor:
         colon = line.tokens[m.last].text.endswith(":") or (m.last + 1 < len(line.tokens) and line.tokens[m.last + 1].text in (":", "#"))
         if rest:
             out.append((rest, "inline" if colon or m.first == 0 or line.tokens[m.first - 1].seg != seg else "sentence"))
-            if len(out[0][0]) and out[0][1] == "sentence":
-                pass
         segs = line.segments()
         idx = next((k for k, s in enumerate(segs) if s[0].seg == seg), None)
         if not rest and idx is not None and idx + 1 < len(segs):

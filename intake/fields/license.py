@@ -55,7 +55,7 @@ def parse_license(tokens: list[Token]) -> tuple[str, list[Token]] | None:
 
 
 def _gap_small(a: Token, b: Token) -> bool:
-    return (b.word.x0 - a.word.x1) < 2.5 * max(a.word.height, 1e-6) * (1 if a.word.page else 1)
+    return (b.word.x0 - a.word.x1) < 2.5 * max(a.word.height, 1e-6)
 
 
 # Characters OCR confuses between letters and digits, both ways.
@@ -152,12 +152,7 @@ OCR_ID_CAP = 0.85
 
 def read_license(doc) -> FieldResult:
     issuer = doc.issuer_entry
-    cands: list[Candidate] = []
-    for h in doc.hints:
-        if h["field"] == "license_number" and h.get("bbox"):
-            got = parse_license(doc.tokens_in_bbox(h))
-            if got:
-                cands.append(Candidate(got[0], got[1], 0.88 * ocr_factor(got[1]), "hint_bbox"))
+    cands = doc.hint_candidates("license_number", parse_license, 0.88)
     for m in doc.ex.matches("license_number"):
         for toks, pos in doc.ex.values_for(m):
             got = parse_license(toks)

@@ -1,11 +1,9 @@
 """The readers' vocabulary, loaded once from intake/data/vocabulary.yaml (named data, not inline lists)."""
 from __future__ import annotations
 
-from pathlib import Path
+from ..datafile import load_data
 
-import yaml
-
-_DATA = yaml.safe_load((Path(__file__).resolve().parent.parent / "data" / "vocabulary.yaml").read_text(encoding="utf-8"))
+_DATA = load_data("vocabulary.yaml")
 
 LICENSE_LABELS: list[str] = _DATA['license_labels']
 WEAK_LICENSE_LABELS: list[str] = _DATA['weak_license_labels']
@@ -19,6 +17,7 @@ PERIOD_LABELS: list[str] = _DATA['period_labels']
 RANGE_WORDS: set[str] = set(_DATA['range_words'])
 FILLER: set[str] = set(_DATA['filler'])
 SIGNATORY_WORDS: set[str] = set(_DATA['signatory_words'])
+SIGNATURE_WORDS: set[str] = set(_DATA['signature_words'])
 NAME_STOP: set[str] = set(_DATA['name_stop'])
 NAME_PARTICLES: set[str] = set(_DATA['name_particles'])
 GENERIC_ADDRESSEES: set[str] = set(_DATA['generic_addressees'])

@@ -3,7 +3,16 @@ import datetime as dt
 
 import pytest
 
-from intake.dates import decide_order, expand_year, find_dates, parse_date
+import intake
+from intake.dates import (
+    decide_document_order,
+    decide_order,
+    expand_year,
+    find_dates,
+    locale_from_text,
+    parse_date,
+)
+from tests.intake.conftest import make_pdf
 
 
 @pytest.mark.parametrize("text, locale, expected", [
@@ -49,13 +58,6 @@ def test_expand_year_window():
 
 
 # --- one order per document, and why (issue 11) ---------------------------------------
-
-import pytest  # noqa: E402
-
-import intake  # noqa: E402
-from intake.dates import decide_document_order, find_dates, locale_from_text  # noqa: E402
-from tests.intake.conftest import make_pdf  # noqa: E402
-
 
 def _pair(issued: str, expires: str):
     mentions = find_dates(f"Issued {issued} Expires {expires}")

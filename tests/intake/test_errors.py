@@ -49,7 +49,7 @@ def test_a_pages_tree_that_contains_itself_is_unreadable(tmp_path):
         offsets.append(len(out))
         out += f"{i} 0 obj\n{obj}\nendobj\n".encode()
     xref = len(out)
-    out += f"xref\n0 3\n0000000000 65535 f \n".encode() + b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += b"xref\n0 3\n0000000000 65535 f \n" + b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
     out += f"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     (tmp_path / "loop.pdf").write_bytes(bytes(out))
     assert code(tmp_path / "loop.pdf") == "unreadable"
