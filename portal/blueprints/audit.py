@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from flask import Blueprint, Response, request
 
@@ -53,8 +54,7 @@ def log():
         filters=filters,
         errors=errors,
         entity_types=audit_log.entity_types(),
-        changes=audit_log.changes,
-        describe=audit_log.describe,
+        describe=partial(audit_log.describe, names=audit_log.names_for(page.events)),
     )
 
 

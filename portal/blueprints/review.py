@@ -79,7 +79,7 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
         issuers=db.session.scalars(select(Issuer).order_by(Issuer.name)).all() if decidable else [],
         date_reading=date_reading.reading(document.latest_extraction.fields if document.latest_extraction else None),
         override_reason=request.form.get("override_reason", ""),
-        person=person, suggested=review.suggested_person(document) if document.state in review.DECIDABLE else None,
+        person=person, suggested=review.suggested_person(document) if decidable else None,
         warnings=review.warnings(document, values.get("license_number")),
         holder=review.claim_holder(document), labels=review.FIELD_LABELS, low=review.LOW_CONFIDENCE,
         can_preview=document_service.preview_path(document, 1).exists() or document_service.can_preview(document),

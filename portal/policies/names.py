@@ -30,15 +30,16 @@ class NameMatch:
     verdict: str  # MATCH | PROBABLE | MISMATCH
     reason: str   # one plain sentence
 
-    @property
-    def certain(self) -> bool:
-        return self.verdict == MATCH
+
+def without_accents(text: str) -> str:
+    """The letters without their accents ("Zoë Núñez" -> "Zoe Nunez")."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def fold(text: str) -> str:
     """Lower case without accents ("Zoë Núñez" -> "zoe nunez")."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return without_accents(text).casefold()
 
 
 def _words(text: str) -> list[str]:

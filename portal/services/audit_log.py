@@ -1,13 +1,15 @@
 """Reading the audit trail: filters and paging for the audit log page."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from itertools import islice
 
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import AuditEvent, CredentialType, Person
 
 
 @dataclass(frozen=True)
@@ -89,38 +91,47 @@ FIELD_WORDS = {"expires_on": "expiry", "expiry_date": "expiry", "issued_on": "is
 SKIPPED = {"read", "values", "corrections", "checks", "version"}
 
 
-def _word(value, names: dict) -> str:
+# Fields whose ids are shown as names, and the model each names.
+NAMED_FIELDS = {"person_id": Person, "credential_type_id": CredentialType}
+
+
+def _word(key: str, value, names: dict) -> str:
     from portal.policies.date_reading import as_date
 
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, str) and len(value) == 10 and as_date(value):
-        day = as_date(value)
+    day = as_date(value) if isinstance(value, str) and len(value) == 10 else None
+    if day:
         return f"{day.day} {day:%b %Y}"
     if value in (None, "", [], {}):
         return "nothing"
-    return names.get(value, str(value)) if isinstance(value, (int, str)) else str(value)
+    return names.get((key, value), str(value)) if isinstance(value, (int, str)) else str(value)
 
 
-def _names(event: AuditEvent) -> dict:
-    """Names for the ids an event mentions (people, types, credentials)."""
-    from portal.models import Credential, CredentialType, Person
-
+def names_for(events: Iterable[AuditEvent]) -> dict[tuple[str, int], str]:
+    """Names for the ids the events mention (people, types), one query per kind for all the events."""
+    wanted: dict[str, set[int]] = {key: set() for key in NAMED_FIELDS}
+    for event in events:
+        for side in (event.before or {}, event.after or {}):
+            for key, ids in wanted.items():
+                value = side.get(key)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    ids.add(value)
     found = {}
-    for side in (event.before or {}, event.after or {}):
-        for key, value in side.items():
-            if not isinstance(value, int) or isinstance(value, bool):
-                continue
-            model = {"person_id": Person, "credential_type_id": CredentialType}.get(key)
-            row = db.session.get(model, value) if model else None
-            if row is not None:
-                found[value] = getattr(row, "full_name", None) or row.name
+    for key, ids in wanted.items():
+        if ids:
+            model = NAMED_FIELDS[key]
+            for row in db.session.scalars(select(model).where(model.id.in_(ids))):
+                found[(key, row.id)] = getattr(row, "full_name", None) or row.name
     return found
 
 
-def describe(event: AuditEvent) -> str:
-    """One plain sentence: who did what, and what changed from what to what."""
-    names = _names(event)
+def describe(event: AuditEvent, names: dict[tuple[str, int], str] | None = None) -> str:
+    """One plain sentence: who did what, and what changed from what to what.
+
+    ``names``: from ``names_for`` over the page being shown (else this event's own are looked up).
+    """
+    names = names_for([event]) if names is None else names
     verb = event.action.split(".", 1)[-1].replace("_", " ")
     thing = event.entity_type.lower() if event.entity_type else "record"
     what = f"{event.actor_label} {verb} {thing}{' ' + event.entity_id if event.entity_id else ''}"
@@ -134,23 +145,26 @@ def describe(event: AuditEvent) -> str:
         elif key == "superseded":
             continue
         elif before is None:
-            parts.append(f"{label} {_word(after, names)}")
+            parts.append(f"{label} {_word(key, after, names)}")
         else:
-            parts.append(f"{label} from {_word(before, names)} to {_word(after, names)}")
+            parts.append(f"{label} from {_word(key, before, names)} to {_word(key, after, names)}")
     if (event.after or {}).get("override_reason"):
         parts.append(f"accepted because: {event.after['override_reason']}")
     return what + (": " + "; ".join(parts) if parts else "") + "."
 
 
+EXPORT_CHUNK = 500  # events described per batch of name look-ups
 EXPORT_HEADER = ("When (UTC)", "Who", "Action", "Entity", "Entity id", "What happened", "Reason", "Address")
 
 
 def export_rows(f: AuditFilter, limit: int = 100_000):
     events = db.session.scalars(_filtered(select(AuditEvent), f)
                                 .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit))
-    for e in events:
-        yield (e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.action, e.entity_type,
-               e.entity_id or "", describe(e), e.reason or "", e.ip_address or "")
+    while chunk := list(islice(events, EXPORT_CHUNK)):
+        names = names_for(chunk)
+        for e in chunk:
+            yield (e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.action, e.entity_type,
+                   e.entity_id or "", describe(e, names), e.reason or "", e.ip_address or "")
 
 
-__all__ = ["AuditFilter", "AuditPage", "changes", "describe", "entity_types", "export_rows", "search"]
+__all__ = ["AuditFilter", "AuditPage", "changes", "describe", "entity_types", "export_rows", "names_for", "search"]

@@ -1,11 +1,16 @@
 """The credential taxonomy, kept in step with intake's issuer directory."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from intake.directory import load_directory
+from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import CredentialType, Issuer
+from portal.models import CredentialType, Issuer, utcnow
+from portal.policies.names import without_accents
+from portal.routing import parse_id
 from portal.services import audit
 
 ISSUER_FIELDS = ("name", "aliases", "country", "locale", "renewal_url", "verification_url",
@@ -56,20 +61,12 @@ REVIEW_VALIDITY_MAX = 240  # months; anything longer is a typo
 
 def _code(text: str, taken) -> str:
     """A unique upper-case code from a name ("Forklift Operator" -> "FORKLIFT-OPERATOR")."""
-    import re
-
-    base = (re.sub(r"[^A-Za-z0-9]+", "-", fold_text(text)).strip("-").upper() or "TYPE")[:56]
+    base = (re.sub(r"[^A-Za-z0-9]+", "-", without_accents(text)).strip("-").upper() or "TYPE")[:56]
     code, n = base, 1
     while taken(code):
         n += 1
         code = f"{base}-{n}"
     return code
-
-
-def fold_text(text: str) -> str:
-    import unicodedata
-
-    return "".join(c for c in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(c))
 
 
 def create_type_for_review(document, reviewer, form) -> CredentialType:
@@ -78,16 +75,13 @@ def create_type_for_review(document, reviewer, form) -> CredentialType:
     fields (category, renewal, CE, jurisdiction) left for an admin to
     complete. The document is set to the new type.
     """
-    from portal.errors import Invalid
-    from portal.models import utcnow
-
     name = (form.get("type_name") or "").strip()[:200]
-    issuer_id = form.get("issuer_id")
+    issuer_id = parse_id(form.get("issuer_id"))
     issuer_name = (form.get("issuer_name") or "").strip()[:200]
     errors = {}
     if len(name) < 2:
         errors["type_name"] = "Name the credential type as the document does."
-    issuer = db.session.get(Issuer, int(issuer_id)) if str(issuer_id or "").isdigit() else None
+    issuer = db.session.get(Issuer, issuer_id) if issuer_id is not None else None
     if issuer is None and len(issuer_name) < 2:
         errors["issuer_name"] = "Choose the issuer, or name a new one."
     validity_text = (form.get("validity_months") or "").strip()
