@@ -58,11 +58,10 @@ def verify(credential_id: int):
             result = verification.verify(credential, actor=current_user)
     except (UploadRefused, Invalid) as refused:
         flash(f"{getattr(refused, 'message', None) or refused} Nothing was recorded.", "danger")
-        return redirect(url_for("registry.credential", credential_id=credential.id, _anchor="verification"))
     except SourceUnavailable as down:
         flash(f"The source could not be reached ({down}); the standing is unchanged. Try again later.", "warning")
-        return redirect(url_for("registry.credential", credential_id=credential.id, _anchor="verification"))
-    flash(f"Checked: {result.detail}", "danger" if result.outcome == "failed" else "success")
+    else:
+        flash(f"Checked: {result.detail}", "danger" if result.outcome == "failed" else "success")
     return redirect(url_for("registry.credential", credential_id=credential.id, _anchor="verification"))
 
 

@@ -34,6 +34,7 @@ from portal.services.verification.base import VERIFIERS, Check, SourceUnavailabl
 
 # The order verifiers run in when a policy names none: the file's own proof first.
 DEFAULT_METHODS = ("pdf_signature", "open_badge", "lookup", "code", "identifier")
+_LOOK_UP = object()  # set_standing's policy when the caller has not read it
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,10 @@ def record(credential: Credential, check: Check, document: Document | None = Non
 
 
 def set_standing(credential: Credential, verification: Verification,
-                 policy: VerificationPolicy | None = None) -> tuple[str | None, str]:
+                 policy: VerificationPolicy | None | object = _LOOK_UP) -> tuple[str | None, str]:
     """Move the credential's standing to ``verification``; returns (before, after) outcomes.
+
+    ``policy`` is the type's (None: it has none); looked up when not given.
 
     An inconclusive check (unverifiable) does not undo an earlier conclusive
     one: a source that cannot answer today says nothing new.
@@ -148,7 +151,8 @@ def set_standing(credential: Credential, verification: Verification,
 
         state.retry_at = utcnow() + RETRY_AFTER  # ask again later; the standing stays
         return before, before
-    policy = policy if policy is not None else policy_for(credential.credential_type_id)
+    if policy is _LOOK_UP:
+        policy = policy_for(credential.credential_type_id)
     due = rules.next_due(verification.checked_at.date(), policy.reverify_days if policy else None,
                          credential.expires_on)
     if state is None:

@@ -334,11 +334,16 @@ def status_of(doc: dict) -> str:
     return "active"
 
 
-def subject_name(doc: dict) -> str | None:
-    """The holder's name as the badge states it (a hashed e-mail names no one we can compare)."""
+def _subject(doc: dict) -> dict | None:
     subject = doc.get("credentialSubject")
     subject = subject[0] if isinstance(subject, list) and subject else subject
-    if isinstance(subject, dict) and isinstance(subject.get("name"), str):
+    return subject if isinstance(subject, dict) else None
+
+
+def subject_name(doc: dict) -> str | None:
+    """The holder's name as the badge states it (a hashed e-mail names no one we can compare)."""
+    subject = _subject(doc)
+    if subject and isinstance(subject.get("name"), str):
         return subject["name"]
     return None
 
@@ -352,15 +357,13 @@ def names_holder(name: str | None, holder: str) -> bool | None:
 
 
 def fields_of(doc: dict, claims: dict | None = None) -> dict[str, Any]:
-    subject = doc.get("credentialSubject")
-    subject = subject[0] if isinstance(subject, list) and subject else subject
-    achievement = (subject or {}).get("achievement") if isinstance(subject, dict) else None
+    achievement = (_subject(doc) or {}).get("achievement")
     badge = doc.get("badge") if isinstance(doc.get("badge"), dict) else {}
     issuer = doc.get("issuer")
     starts, ends = window(doc, claims)
     return {k: v for k, v in {
         "issuer": issuer.get("name") if isinstance(issuer, dict) else None,
-        "credential_type": (achievement or {}).get("name") if isinstance(achievement, dict) else badge.get("name"),
+        "credential_type": achievement.get("name") if isinstance(achievement, dict) else badge.get("name"),
         "holder_name": subject_name(doc),
         "issue_date": starts.date().isoformat() if starts else None,
         "expiry_date": ends.date().isoformat() if ends else None,
@@ -379,7 +382,7 @@ def _hosted(doc: dict) -> str:
     if not isinstance(hosted, dict) or hosted.get("revoked"):
         raise BadBadge("The issuer marks this badge as revoked." if isinstance(hosted, dict)
                        else "The issuer's copy is not a badge.")
-    if jcs({k: v for k, v in hosted.items()}) != jcs(doc):
+    if jcs(hosted) != jcs(doc):
         raise BadBadge("The issuer's copy of this badge differs from the file.")
     return url
 
@@ -395,8 +398,7 @@ def examine(text: str, holder: str) -> Check:
             doc, claims = _parse_json(text), None
             if not looks_like_badge(doc):
                 raise BadBadge("The file is JSON, but not a badge or verifiable credential.")
-            if (doc.get("verification") or {}).get("type", "").lower() == "hostedbadge" or \
-                    (doc.get("verification") or {}).get("type", "").lower() == "hosted":
+            if str((doc.get("verification") or {}).get("type", "")).lower() in ("hostedbadge", "hosted"):
                 did = _hosted(doc)
                 evidence["proof"] = "Open Badges 2.0 hosted assertion"
             else:

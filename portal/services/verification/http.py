@@ -58,7 +58,7 @@ def get(url: str, *, source: str | None = None, timeout: float | None = None, re
         hit = _cache.get(url)
         if hit and hit[0] > time.monotonic():
             return hit[1]
-    from portal.services.webhooks import _opener
+    from portal.services.webhooks import RefusedAddress, _opener
 
     opener = _opener(bool(_config("VERIFICATION_ALLOW_PRIVATE_NETWORKS", False)))
     timeout = timeout if timeout is not None else float(_config("VERIFICATION_HTTP_TIMEOUT", 5))
@@ -84,7 +84,7 @@ def get(url: str, *, source: str | None = None, timeout: float | None = None, re
                 raise Refused(f"{source} answered HTTP {error.code}") from error
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
-            if type(reason).__name__ == "RefusedAddress":
+            if isinstance(reason, RefusedAddress):
                 raise Refused(str(reason)) from error
             last = f"{type(reason).__name__}: {reason}"
         if attempt < retries:

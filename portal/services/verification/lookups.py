@@ -65,7 +65,7 @@ def check(subject: Subject) -> Check | None:
         answer = http.get_json(url, source=name, timeout=cfg.get("timeout"), retries=cfg.get("retries"),
                                per_minute=cfg.get("per_minute"))
     except http.Refused as refused:
-        return Check(METHOD, name, "failed" if "404" in str(refused) else "unverifiable",
-                     f"{name} does not know this licence number." if "404" in str(refused)
-                     else f"{name} refused the lookup: {refused}.", {"url": url})
+        if "404" in str(refused):
+            return Check(METHOD, name, "failed", f"{name} does not know this licence number.", {"url": url})
+        return Check(METHOD, name, "unverifiable", f"{name} refused the lookup: {refused}.", {"url": url})
     return ADAPTERS[cfg.get("adapter", "json_status")](name, answer, subject)

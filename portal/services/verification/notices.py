@@ -11,13 +11,12 @@ from portal.extensions import db
 from portal.models import Credential, Notification, ReminderPolicy, User, Verification
 from portal.models.reminders import DEFAULT_ESCALATION
 from portal.policies import notification_keys
+from portal.policies.reminders import ROLE_FOR_AUDIENCE
 from portal.policies.verification import STATUSES
 from portal.services import mailer, webhooks
 
 EVENT = "credential.verification_changed"
 MAIL_KIND = "verification"
-# Ladder audiences that are staff roles rather than people in the holder's line.
-ROLE_FOR_AUDIENCE = {"hr": "reviewer", "compliance": "compliance"}
 
 
 def audiences(credential_type_id: int) -> list[str]:

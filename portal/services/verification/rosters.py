@@ -21,7 +21,16 @@ from sqlalchemy import func, select
 
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import Credential, ExclusionMatch, Person, User, Verification, VerificationImport, utcnow
+from portal.models import (
+    Credential,
+    ExclusionMatch,
+    Person,
+    User,
+    Verification,
+    VerificationImport,
+    VerificationPolicy,
+    utcnow,
+)
 from portal.services import audit
 from portal.services.verification.base import Check
 
@@ -158,11 +167,16 @@ def _fingerprint(evidence: dict) -> str:
     return hashlib.sha256(json.dumps([evidence.get(k) for k in keys]).encode()).hexdigest()
 
 
-def _last_roster_fingerprint(credential_id: int, import_id: int) -> str | None:
-    last = db.session.scalar(select(Verification).where(
-        Verification.credential_id == credential_id, Verification.method == "roster",
-        Verification.import_id != import_id).order_by(Verification.id.desc()).limit(1))
-    return _fingerprint(last.evidence) if last else None
+def _last_roster_fingerprints(credential_ids: list[int], import_id: int) -> dict[int, str]:
+    """Per credential, the fingerprint of its last roster check before this import."""
+    found = {}
+    for start in range(0, len(credential_ids), 500):
+        latest = (select(func.max(Verification.id)).where(
+            Verification.credential_id.in_(credential_ids[start:start + 500]), Verification.method == "roster",
+            Verification.import_id != import_id).group_by(Verification.credential_id))
+        for last in db.session.scalars(select(Verification).where(Verification.id.in_(latest))):
+            found[last.credential_id] = _fingerprint(last.evidence)
+    return found
 
 
 def _apply_roster(record: VerificationImport, rows: list[dict], numbers: list[int], actor) -> list[dict]:
@@ -178,6 +192,8 @@ def _apply_roster(record: VerificationImport, rows: list[dict], numbers: list[in
         for credential in db.session.scalars(select(Credential).where(
                 Credential.state == "active", normalised.in_(chunk))):
             by_number.setdefault(_number(credential.license_number), []).append(credential)
+    previous = _last_roster_fingerprints([c.id for found in by_number.values() for c in found], record.id)
+    policies: dict[int, VerificationPolicy | None] = {}
     unmatched = []
     for row, number in zip(rows, numbers):
         credentials = by_number.get(_number(row.get("license_number")), [])
@@ -187,11 +203,14 @@ def _apply_roster(record: VerificationImport, rows: list[dict], numbers: list[in
             continue
         for credential in credentials:
             check = _roster_check(row, record.source, credential, number)
-            previous = _last_roster_fingerprint(credential.id, record.id)
             row_verification = verification.record(credential, check, actor=actor, import_id=record.id)
-            before, after = verification.set_standing(credential, row_verification)
+            type_id = credential.credential_type_id
+            if type_id not in policies:
+                policies[type_id] = verification.policy_for(type_id)
+            before, after = verification.set_standing(credential, row_verification, policies[type_id])
             record.matched += 1
-            changed = previous is not None and previous != _fingerprint(check.evidence)
+            last = previous.get(credential.id)
+            changed = last is not None and last != _fingerprint(check.evidence)
             if before != after:
                 record.alerts += 1
             elif changed:  # same outcome, but the board says something new (a discipline, a new status)

@@ -18,29 +18,23 @@ from portal.services.verification.base import SourceUnavailable
 RETRY_AFTER = timedelta(hours=6)
 
 
-def _due_clause(on: date, now: datetime):
+def _due(on: date | None, now: datetime | None):
+    """Active credentials whose check is due (or was never made and has a document)."""
+    on, now = on or today(), now or utcnow()
     never_checked = and_(VerificationState.credential_id.is_(None), Credential.source_document_id.is_not(None))
     due = and_(VerificationState.next_due <= on,
                or_(VerificationState.retry_at.is_(None), VerificationState.retry_at <= now))
     waiting_retry = VerificationState.retry_at <= now
-    return or_(never_checked, due, waiting_retry)
+    return (select(Credential.id).outerjoin(VerificationState, VerificationState.credential_id == Credential.id)
+            .where(Credential.state == "active", or_(never_checked, due, waiting_retry)))
 
 
 def due_ids(on: date | None = None, now: datetime | None = None, limit: int = 5000) -> list[int]:
-    """Active credentials whose check is due (or was never made and has a document)."""
-    on, now = on or today(), now or utcnow()
-    return list(db.session.scalars(
-        select(Credential.id)
-        .outerjoin(VerificationState, VerificationState.credential_id == Credential.id)
-        .where(Credential.state == "active", _due_clause(on, now))
-        .order_by(Credential.id).limit(limit)))
+    return list(db.session.scalars(_due(on, now).order_by(Credential.id).limit(limit)))
 
 
 def is_due(credential_id: int, on: date | None = None, now: datetime | None = None) -> bool:
-    return credential_id in set(db.session.scalars(
-        select(Credential.id).outerjoin(VerificationState, VerificationState.credential_id == Credential.id)
-        .where(Credential.id == credential_id, Credential.state == "active",
-               _due_clause(on or today(), now or utcnow()))))
+    return db.session.scalar(_due(on, now).where(Credential.id == credential_id)) is not None
 
 
 def reverify(credential_id: int, on: date | None = None, now: datetime | None = None) -> str:
