@@ -324,7 +324,7 @@ def finish_reading(document_id: int, result, hints_used: int = 0) -> Document | 
     data = result.to_dict()
     fields = {k: data.get(k) for k in ("issuer", "holder_name", "license_number", "credential_type",
                                        "issue_date", "expiry_date", "expiry_predicted", "issuer_code",
-                                       "credential_type_code", "rotations",
+                                       "credential_type_code", "rotations", "codes",  # QR/barcodes, for verification
                                        # how the dates were read, for the reviewer (intake.model.Extraction)
                                        "date_order", "date_order_reason", "ambiguous")}
     error = data.get("error") or None

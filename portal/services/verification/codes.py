@@ -17,7 +17,7 @@ def codes_of(subject: Subject) -> list[dict]:
     document = subject.document
     extraction = document.latest_extraction if document is not None else None
     fields = (extraction.fields or {}) if extraction is not None else {}
-    found = fields.get("codes") or getattr(extraction, "codes", None) or []
+    found = fields.get("codes") or []  # stored by documents.finish_reading
     return [c for c in found if isinstance(c, dict) and c.get("text")]
 
 
