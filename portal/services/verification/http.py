@@ -48,6 +48,15 @@ def _wait_for_rate_limit(source: str, per_minute: float) -> None:
         time.sleep(wait)
 
 
+def _remember(url: str, body: bytes, seconds: float) -> None:
+    """Cache ``body``; answers past their time are dropped, so a long-lived worker keeps only live ones."""
+    now = time.monotonic()
+    with _lock:
+        for stale in [key for key, (until, _) in _cache.items() if until <= now]:
+            del _cache[stale]
+        _cache[url] = (now + seconds, body)
+
+
 def get(url: str, *, source: str | None = None, timeout: float | None = None, retries: int | None = None,
         per_minute: float | None = None, cache_seconds: float = 0, headers: dict | None = None) -> bytes:
     parsed = urlparse(url)
@@ -75,7 +84,7 @@ def get(url: str, *, source: str | None = None, timeout: float | None = None, re
             if len(body) > MAX_BYTES:
                 raise Refused(f"{source} answered with more than {MAX_BYTES // 1024} KB")
             if cache_seconds:
-                _cache[url] = (time.monotonic() + cache_seconds, body)
+                _remember(url, body, cache_seconds)
             return body
         except urllib.error.HTTPError as error:
             if error.code == 429 or error.code >= 500:
