@@ -12,6 +12,8 @@ comparing the head (shown on the page) with one noted elsewhere.
 Links are added in the transaction that records the events. On PostgreSQL a
 transaction-scoped advisory lock makes writers take their turn, so two
 transactions never pick the same place; SQLite has one writer at a time.
+A transaction takes its turn and reads the head once: later flushes and bulk
+rows in it carry on from the head it keeps in ``session.info``.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import event, select, text
@@ -28,10 +32,16 @@ from portal.models import AuditEvent
 
 GENESIS = "0" * 64
 _LOCK_ID = 0x63726564  # "cred": the advisory lock for appending to the chain
+_HEAD = "audit_chain_head"  # session.info: (seq, hash) of this transaction's last link
+
+
+@lru_cache(maxsize=4)
+def _derived_key(secret: str) -> bytes:
+    return hmac.new(secret.encode(), b"credwatch.audit-chain.v1", hashlib.sha256).digest()
 
 
 def _key() -> bytes:
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), b"credwatch.audit-chain.v1", hashlib.sha256).digest()
+    return _derived_key(current_app.config["SECRET_KEY"])
 
 
 def _content(e: AuditEvent) -> bytes:
@@ -47,40 +57,56 @@ def link_hash(previous: str, e: AuditEvent) -> str:
     return hmac.new(_key(), previous.encode() + b"|" + _content(e), hashlib.sha256).hexdigest()
 
 
-def _head(session: Session) -> tuple[int, str]:
-    row = session.execute(select(AuditEvent.chain_seq, AuditEvent.chain_hash)
-                          .where(AuditEvent.chain_seq.is_not(None))
-                          .order_by(AuditEvent.chain_seq.desc()).limit(1)).first()
+def _take_turn(session: Session) -> tuple[int, str]:
+    """The head to link onto: this transaction's last link, or, at its
+    first event, the stored head, read once the turn is taken."""
+    head = session.info.get(_HEAD)
+    if head is not None:
+        return head
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+    with session.no_autoflush:
+        row = session.execute(select(AuditEvent.chain_seq, AuditEvent.chain_hash)
+                              .where(AuditEvent.chain_seq.is_not(None))
+                              .order_by(AuditEvent.chain_seq.desc()).limit(1)).first()
     return (row.chain_seq, row.chain_hash) if row else (0, GENESIS)
+
+
+def _link(session: Session, events) -> None:
+    """Give ``events`` (objects with the event's attributes) the next places."""
+    seq, previous = _take_turn(session)
+    for e in events:
+        seq += 1
+        e.chain_seq = seq
+        e.chain_hash = previous = link_hash(previous, e)
+    session.info[_HEAD] = (seq, previous)
 
 
 @event.listens_for(Session, "before_flush")
 def _link_new_events(session: Session, _context, _instances) -> None:
     new = [o for o in session.new if isinstance(o, AuditEvent) and o.chain_seq is None]
-    if not new:
-        return
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
-    with session.no_autoflush:
-        seq, previous = _head(session)
-    for e in new:
-        seq += 1
-        e.chain_seq = seq
-        e.chain_hash = link_hash(previous, e)
-        previous = e.chain_hash
+    if new:
+        _link(session, new)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_head(session: Session, transaction) -> None:
+    # Committed, rolled back or a savepoint ended (not a flush's own inner
+    # transaction): the next event reads the head again, so a rolled-back
+    # savepoint's links are not built on.
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_HEAD, None)
 
 
 def link_rows(session: Session, rows: list[dict]) -> list[dict]:
-    """Chain rows about to go in with one Core INSERT (after an ORM-recorded
-    event in the same transaction, which took the turn)."""
-    seq, previous = _head(session)
+    """Chain rows about to go in with one Core INSERT, in this transaction."""
     for row in rows:
         row.setdefault("reason", None)
         row.setdefault("request_id", None)
-        seq += 1
-        row["chain_seq"] = seq
-        row["chain_hash"] = previous = link_hash(previous, AuditEvent(**{**row, "chain_seq": seq}))
+    events = [SimpleNamespace(**row) for row in rows]
+    _link(session, events)
+    for row, e in zip(rows, events):
+        row["chain_seq"], row["chain_hash"] = e.chain_seq, e.chain_hash
     return rows
 
 

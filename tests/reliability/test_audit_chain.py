@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from portal.extensions import db
 from portal.models import AuditEvent
-from portal.services import audit
+from portal.services import audit, people_sync
 from portal.services.audit_chain import verify
 
 
@@ -41,6 +41,26 @@ def test_an_untouched_trail_holds(app, org):
     assert seqs == sorted(seqs) and seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     report = verify()
     assert report.ok and report.checked == len(seqs) and report.unchained == 0
+
+
+def test_one_transactions_flushes_bulk_rows_and_rolled_back_savepoint_make_one_chain(app, org):
+    audit.record("person.note", org.employee, after={"i": 0})
+    db.session.flush()
+    people_sync.record_many([("person.note", "Person", org.employee.id, None, {"i": i}) for i in (1, 2, 3)], "test")
+    savepoint = db.session.begin_nested()
+    audit.record("person.note", org.employee, after={"i": "rolled back"})
+    db.session.flush()
+    savepoint.rollback()
+    audit.record("person.note", org.employee, after={"i": 4})
+    db.session.commit()
+    audit.record("person.note", org.employee, after={"i": 5})
+    db.session.commit()
+    notes = db.session.query(AuditEvent).filter_by(action="person.note").order_by(AuditEvent.chain_seq).all()
+    assert [e.after["i"] for e in notes] == [0, 1, 2, 3, 4, 5]
+    seqs = [e.chain_seq for e in db.session.query(AuditEvent).order_by(AuditEvent.chain_seq)]
+    assert seqs == list(range(1, len(seqs) + 1))
+    report = verify()
+    assert report.ok and report.checked == len(seqs)
 
 
 def test_an_edited_event_is_the_first_broken_link(app, org):
