@@ -51,9 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     if app.config["RATELIMIT_STORAGE_URI"].startswith("credwatch-sql://"):
-        import portal.rate_limits  # noqa: F401  (registers the credwatch-sql:// store)
+        import portal.rate_limits  # registers the credwatch-sql:// store
 
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"url": app.config["SQLALCHEMY_DATABASE_URI"]}
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = portal.rate_limits.storage_options(app)
     limiter.init_app(app)
     hops = int(app.config["TRUSTED_PROXIES"])
     if hops:

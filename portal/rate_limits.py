@@ -7,14 +7,18 @@ count and when the window ends), so every worker and every instance on the
 same database agrees. With ``REDIS_URL`` the Redis store is used instead.
 
 Registered with ``limits`` under the scheme ``credwatch-sql://``; the
-database URL comes in the storage options.
+storage options hand it the app's own engine (``storage_options``), so the
+counters use its connection pool and its SQLite or PostgreSQL settings (WAL
+and ``synchronous=NORMAL``, the busy timeout, ``jit=off``), not a second
+pool per worker with the driver's defaults (on SQLite that cost a pre-ping
+and a full sync on every hit).
 """
 from __future__ import annotations
 
 import time
 
 from limits.storage import Storage
-from sqlalchemy import case, create_engine, delete, select
+from sqlalchemy import case, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.models.rate_limits import rate_limit_counters as counters
@@ -25,9 +29,7 @@ class SQLStorage(Storage):
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
-        url = options.pop("url")
-        self.engine = create_engine(url, pool_pre_ping=True, **({"connect_args": {"timeout": 30}}
-                                                                 if url.startswith("sqlite") else {}))
+        self.engine = options.pop("engine")
 
     @property
     def base_exceptions(self):
@@ -82,4 +84,12 @@ class SQLStorage(Storage):
             conn.execute(delete(counters).where(counters.c.key == key))
 
 
-__all__ = ["SQLStorage"]
+def storage_options(app) -> dict:
+    """``RATELIMIT_STORAGE_OPTIONS`` for ``credwatch-sql://``: the app's engine."""
+    from portal.extensions import db
+
+    with app.app_context():
+        return {"engine": db.engine}
+
+
+__all__ = ["SQLStorage", "storage_options"]
