@@ -17,10 +17,8 @@ from jobs.queue import huey
 @with_app_context
 def refresh_compliance_snapshot() -> int:
     from portal.database import refresh_planner_statistics
-    from portal.extensions import db
     from portal.services.compliance_snapshot import refresh_everyone
 
     rows = refresh_everyone()
-    db.session.commit()
-    refresh_planner_statistics()
+    refresh_planner_statistics()  # commits, then analyses every table once
     return rows

@@ -12,8 +12,6 @@ never pays.
 """
 from __future__ import annotations
 
-from typing import Iterable
-
 from flask import Flask
 from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, event, select
 from sqlalchemy.orm import Session
@@ -62,20 +60,22 @@ BULK_ROWS_FOR_STATISTICS = 500
 SQLITE_ANALYSIS_LIMIT = 2000
 
 
-def refresh_planner_statistics(tables: Iterable[str] = ()) -> None:
-    """ANALYZE (these tables, or all), so the query planner knows table sizes
-    and index selectivity.
+def refresh_planner_statistics() -> None:
+    """Commit, then ANALYZE every table, so the query planner knows table
+    sizes and index selectivity.
 
     Without statistics SQLite walks ``(state, expires_on)`` for every active
     credential where the person index answers in a fraction of the time, and
     a reminder batch reads the whole registry. Bulk writes (imports, API
-    bulk upserts, the demo seed) call this through ``note_bulk_write`` when
-    they commit; the nightly job runs it for everything.
+    bulk upserts, snapshot refreshes) analyse the tables they wrote when they
+    commit (``note_bulk_write``); the nightly job and the demo seed run this
+    for everything.
     """
     from portal.extensions import db
 
+    db.session().info.pop("bulk_writes", None)  # analysed below with the rest, once
     db.session.commit()
-    _analyse(db.engine, sorted(tables))
+    _analyse(db.engine, [])
 
 
 def _analyse(engine, tables: list[str]) -> None:
