@@ -60,9 +60,9 @@ def seed(today: date, seed_value: int = 2026) -> dict[str, int]:
         importlib.import_module(name).seed(ctx)
         db.session.flush()
     db.session.commit()
-    # The seed's commits kept the snapshot; the organisation's roll-ups are
-    # built once here, as the nightly job would.
-    compliance_rollup.rebuild()
+    # The seed's commits kept the snapshot and each person's roll-up; the
+    # department and organisation tallies are summed once here, as the nightly job would.
+    compliance_rollup.rebuild_tallies()
     db.session.commit()
     refresh_planner_statistics()
     return counts()
