@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cached_property
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -258,11 +259,16 @@ class PolicyFacts:
     escalation: tuple[Mapping, ...]
     allow_digest: bool
 
-    def governs(self, type_id: int) -> bool:
+    def governs(self, type_id: int | None) -> bool:
         return type_id in self.type_ids if self.type_ids is not None else type_id not in self.excluded
 
-    def ladders(self) -> dict[str, list[Step]]:
+    @cached_property
+    def _ladders(self) -> dict[str, list[Step]]:
         return ladder(self.offsets, self.grace_days, self.escalation)
+
+    def ladders(self) -> dict[str, list[Step]]:
+        """Each audience's steps (built once per policy: the sender asks per row)."""
+        return self._ladders
 
 
 @dataclass(frozen=True)
@@ -404,8 +410,9 @@ def _recipients(audience: str, holder: PersonFacts, facts: ScanFacts):
             yield staff.person_id, staff.email, keys.user_token(staff.user_id)
 
 
-def _policy_for(facts: ScanFacts, type_id: int) -> PolicyFacts | None:
-    return next((p for p in facts.policies if p.governs(type_id)), None)
+def policy_for(policies: Iterable[PolicyFacts], type_id: int | None) -> PolicyFacts | None:
+    """The policy that governs a credential type (``policies`` overrides first, the default last)."""
+    return next((p for p in policies if p.governs(type_id)), None)
 
 
 def has_open_document(documents: Iterable[OpenDocumentFacts], person_id: int, type_id: int,
@@ -587,5 +594,5 @@ __all__ = [
     "when_phrase", "windows",
     "CredentialFacts", "OpenDocumentFacts", "PersonFacts", "Pick", "PolicyFacts", "RequiredFacts", "ScanFacts",
     "StaffFacts", "WrittenFacts", "credential_notice_unwanted", "has_open_document", "missing_notice_unwanted",
-    "newer_on_record", "pick",
+    "newer_on_record", "pick", "policy_for",
 ]

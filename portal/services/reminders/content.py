@@ -29,7 +29,7 @@ from portal.models import (
 from portal.models.documents import OPEN_STATES
 from portal.policies import reminders as rules
 from portal.services import mailer
-from portal.services.reminders.facts import PolicyScope, policy_scopes
+from portal.services.reminders import facts
 
 RS = RequirementSnapshot
 RENEWED = aliased(Credential, name="renewed")
@@ -44,26 +44,23 @@ class Loaded:
     credentials: dict[int, Credential] = field(default_factory=dict)
     types: dict[int, CredentialType] = field(default_factory=dict)
     issuers: dict[int, Issuer] = field(default_factory=dict)
-    scopes: list[PolicyScope] = field(default_factory=list)
-    # (person, type) -> [(credential id, expires_on)] of active records
-    held: dict[tuple[int, int], list[tuple[int, date | None]]] = field(default_factory=dict)
-    # open documents: (person, type it is for or renews) and credential ids being renewed
-    open_for_type: set[tuple[int, int]] = field(default_factory=set)
-    open_for_credential: set[tuple[int, int]] = field(default_factory=set)
+    policies: list[rules.PolicyFacts] = field(default_factory=list)
+    # (person, type) -> the holders' active records
+    held: dict[tuple[int, int], list[rules.CredentialFacts]] = field(default_factory=dict)
+    # person -> the holders' documents waiting for review
+    documents: dict[int, list[rules.OpenDocumentFacts]] = field(default_factory=dict)
     snapshot_expiry: dict[int, date] = field(default_factory=dict)
 
-    def scope_for(self, type_id: int | None) -> PolicyScope:
-        return next((s for s in self.scopes if s.type_ids and type_id in s.type_ids), self.scopes[-1])
+    def policy_for(self, type_id: int | None) -> rules.PolicyFacts:
+        return rules.policy_for(self.policies, type_id) or self.policies[-1]
 
     def has_open_document(self, credential: Credential) -> bool:
-        return ((credential.person_id, credential.id) in self.open_for_credential
-                or (credential.person_id, credential.credential_type_id) in self.open_for_type)
+        return rules.has_open_document(self.documents.get(credential.person_id, ()), credential.person_id,
+                                       credential.credential_type_id, credential.id)
 
     def newer_on_record(self, credential: Credential) -> bool:
-        """A later active record of the same type (a renewal not yet marked superseded)."""
-        held = [rules.CredentialFacts(other_id, credential.person_id, credential.credential_type_id, "active", expires)
-                for other_id, expires in self.held.get((credential.person_id, credential.credential_type_id), ())]
-        return rules.newer_on_record(_credential_facts(credential), held)
+        return rules.newer_on_record(
+            _credential_facts(credential), self.held.get((credential.person_id, credential.credential_type_id), ()))
 
 
 def preload(rows: list[Notification], batch: mailer.Batch) -> Loaded:
@@ -82,24 +79,20 @@ def preload(rows: list[Notification], batch: mailer.Batch) -> Loaded:
     issuer_ids = {t.issuer_id for t in loaded.types.values() if t.issuer_id}
     if issuer_ids:
         loaded.issuers = {i.id: i for i in db.session.scalars(select(Issuer).where(Issuer.id.in_(issuer_ids)))}
-    loaded.scopes = policy_scopes()
+    loaded.policies = facts.policies()
     holder_ids = {r.person_id for r in rows if r.person_id}
     if holder_ids:
         for cid, pid, tid, expires in db.session.execute(
                 select(Credential.id, Credential.person_id, Credential.credential_type_id, Credential.expires_on)
                 .where(Credential.person_id.in_(holder_ids), Credential.state == "active")):
-            loaded.held.setdefault((pid, tid), []).append((cid, expires))
+            loaded.held.setdefault((pid, tid), []).append(rules.CredentialFacts(cid, pid, tid, "active", expires))
         renewed = RENEWED
         for pid, tid, renews_id, renewed_tid in db.session.execute(
                 select(Document.person_id, Document.credential_type_id, Document.renews_credential_id,
                        renewed.credential_type_id)
                 .outerjoin(renewed, renewed.id == Document.renews_credential_id)
                 .where(Document.person_id.in_(holder_ids), Document.state.in_(OPEN_STATES))):
-            if renews_id:
-                loaded.open_for_credential.add((pid, renews_id))
-            for type_id in (tid, renewed_tid):
-                if type_id:
-                    loaded.open_for_type.add((pid, type_id))
+            loaded.documents.setdefault(pid, []).append(rules.OpenDocumentFacts(pid, tid, renews_id, renewed_tid))
     undated = [c.id for c in loaded.credentials.values() if c.expires_on is None]
     if undated:
         loaded.snapshot_expiry = dict(db.session.execute(
@@ -107,9 +100,9 @@ def preload(rows: list[Notification], batch: mailer.Batch) -> Loaded:
     return loaded
 
 
-def _step_for(notification: Notification, scope: PolicyScope) -> rules.Step:
+def _step_for(notification: Notification, policy: rules.PolicyFacts) -> rules.Step:
     audience, _, name = (notification.step or "employee:").partition(":")
-    for step in scope.ladders().get(audience, ()):
+    for step in policy.ladders().get(audience, ()):
         if step.name == name:
             return step
     return rules.Step(audience, 0, name)
@@ -130,8 +123,8 @@ def credential_context(notification: Notification, batch: mailer.Batch) -> dict[
     loaded = _loaded(notification, batch)
     credential = loaded.credentials[notification.credential_id]
     holder, ctype, issuer = _holder_and_type(notification, loaded)
-    scope = loaded.scope_for(notification.credential_type_id)
-    step = _step_for(notification, scope)
+    policy = loaded.policy_for(notification.credential_type_id)
+    step = _step_for(notification, policy)
     on = notification.due_on or today()
     expires = credential.expires_on or loaded.snapshot_expiry.get(credential.id)
     to_holder = step.audience == "employee"
@@ -145,8 +138,8 @@ def credential_context(notification: Notification, batch: mailer.Batch) -> dict[
         "license_number": credential.license_number,
         "expires_on": expires,
         "expired": expires is not None and expires < on,
-        "grace_days": scope.grace_days,
-        "grace_left": rules.grace_left(expires, on, scope.grace_days) if expires else None,
+        "grace_days": policy.grace_days,
+        "grace_left": rules.grace_left(expires, on, policy.grace_days) if expires else None,
         "when": rules.when_phrase(expires, on) if expires else "",
         "renewal_url": issuer.renewal_url if issuer else None,
         "credential_url": mailer.public_url("registry.credential", f"/credentials/{credential.id}",
@@ -156,7 +149,7 @@ def credential_context(notification: Notification, batch: mailer.Batch) -> dict[
     }
     if expires is not None:
         ctx["subject"] = rules.subject(step, ctx["type_name"], ctx["holder_name"], expires, on,
-                                       scope.grace_days)
+                                       policy.grace_days)
     if to_holder:
         from portal.services import renewal_links
 

@@ -1,13 +1,12 @@
 """What the reminder scan and the sender know about the organisation.
 
-``PolicyScope`` wraps a stored reminder policy for the SQL scan; ``load``
-reads the same facts as plain values (``portal.policies.reminders.ScanFacts``)
-for the pure rule, the dry run and the tests.
+``policies`` reads the stored reminder policies as plain
+``portal.policies.reminders.PolicyFacts`` (the scan, the sender and the rule
+share them; ``types_clause`` is a policy's types in SQL); ``load`` reads the
+rest of the organisation the same way (``ScanFacts``) for the pure rule, the
+dry run and the tests.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
-from functools import cached_property
 
 from flask import current_app
 from sqlalchemy import select
@@ -30,59 +29,36 @@ from portal.policies import reminders as rules
 RS = RequirementSnapshot
 
 
-@dataclass
-class PolicyScope:
-    """One reminder policy and the credential types it governs."""
-
-    row: ReminderPolicy | None
-    type_ids: list[int] | None  # None: every type not in ``excluded``
-    excluded: list[int]
-
-    @property
-    def offsets(self):
-        return self.row.offsets if self.row else DEFAULT_OFFSETS
-
-    @property
-    def grace_days(self) -> int:
-        return int(self.row.grace_days if self.row and self.row.grace_days is not None else 30)
-
-    @property
-    def escalation(self):
-        return self.row.escalation if self.row else DEFAULT_ESCALATION
-
-    @property
-    def allow_digest(self) -> bool:
-        return bool(self.row and self.row.allow_digest)
-
-    @cached_property
-    def _ladders(self) -> dict[str, list[rules.Step]]:
-        return rules.ladder(self.offsets, self.grace_days, self.escalation)
-
-    def ladders(self) -> dict[str, list[rules.Step]]:
-        return self._ladders
-
-    def types_clause(self, column):
-        # Always an IN list, even for "every other type": the leading column of
-        # the (type, date) indexes, so each step is an index range per type.
-        if self.type_ids is not None:
-            return column.in_(self.type_ids)
-        return column.in_(select(CredentialType.id).where(CredentialType.id.not_in(self.excluded))
-                          if self.excluded else select(CredentialType.id))
-
-    def as_facts(self) -> rules.PolicyFacts:
-        return rules.PolicyFacts(
-            type_ids=frozenset(self.type_ids) if self.type_ids is not None else None,
-            excluded=frozenset(self.excluded), offsets=tuple(int(o) for o in self.offsets or ()),
-            grace_days=self.grace_days, escalation=tuple(self.escalation or ()), allow_digest=self.allow_digest)
-
-
-def policy_scopes() -> list[PolicyScope]:
+def policies() -> list[rules.PolicyFacts]:
+    """The stored reminder policies as the rule reads them: each per-type
+    override, then the organisation default (built-in values when none is
+    stored) for every other type."""
     rows = list(db.session.scalars(select(ReminderPolicy)))
     overrides = [r for r in rows if r.credential_type_id is not None]
     default = next((r for r in rows if r.credential_type_id is None), None)
-    scopes = [PolicyScope(r, [r.credential_type_id], []) for r in overrides]
-    scopes.append(PolicyScope(default, None, [r.credential_type_id for r in overrides]))
-    return scopes
+    found = [_policy(r, frozenset({r.credential_type_id}), frozenset()) for r in overrides]
+    found.append(_policy(default, None, frozenset(r.credential_type_id for r in overrides)))
+    return found
+
+
+def _policy(row: ReminderPolicy | None, type_ids: frozenset[int] | None, excluded: frozenset[int]) -> rules.PolicyFacts:
+    return rules.PolicyFacts(
+        type_ids=type_ids, excluded=excluded,
+        offsets=tuple(int(o) for o in (row.offsets if row else DEFAULT_OFFSETS) or ()),
+        grace_days=int(row.grace_days if row and row.grace_days is not None else 30),
+        escalation=tuple((row.escalation if row else DEFAULT_ESCALATION) or ()),
+        allow_digest=bool(row and row.allow_digest))
+
+
+def types_clause(policy: rules.PolicyFacts, column):
+    """The credential types ``policy`` governs, as a clause on ``column``.
+
+    Always an IN list, even for "every other type": the leading column of
+    the (type, date) indexes, so each step is an index range per type."""
+    if policy.type_ids is not None:
+        return column.in_(sorted(policy.type_ids))
+    return column.in_(select(CredentialType.id).where(CredentialType.id.not_in(sorted(policy.excluded)))
+                      if policy.excluded else select(CredentialType.id))
 
 
 def catchup_days() -> int:
@@ -112,5 +88,5 @@ def load() -> rules.ScanFacts:
                  for d in db.session.scalars(select(Document).where(Document.state.in_(OPEN_STATES)))]
     written = [rules.WrittenFacts(n.id, n.unique_key, n.kind, n.step, n.person_id, n.credential_type_id, n.due_on)
                for n in db.session.scalars(select(Notification))]
-    return rules.ScanFacts([s.as_facts() for s in policy_scopes()], people, staff, required, credentials,
+    return rules.ScanFacts(policies(), people, staff, required, credentials,
                            documents, written, catchup_days())

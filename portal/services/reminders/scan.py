@@ -9,7 +9,7 @@ snapshot (``requirement_states``), other credentials a person holds from
 ``portal.policies.notification_keys``; a NOT EXISTS on it) makes a second
 scan of the same day add nothing. This is the documented bulk path for
 creating notifications (``mailer.queue_selected``); every other one goes
-through ``mailer.queue``.
+through ``mailer.queue`` / ``queue_many``.
 
 Who is told:
 - required credentials: the holder, their manager, HR (users with the
@@ -44,12 +44,11 @@ from portal.models import Credential, Document, Notification, Person, Requiremen
 from portal.models.documents import OPEN_STATES
 from portal.policies import notification_keys as keys
 from portal.policies import reminders as rules
+from portal.policies.reminders import SEEN_KIND
 from portal.services import mailer
 from portal.services.reminders import facts
-from portal.services.reminders.facts import PolicyScope, policy_scopes
 
 RS = RequirementSnapshot
-SEEN_KIND = rules.SEEN_KIND
 # Aliases made once: building them per query costs more than running the query.
 HOLDER = aliased(Person, name="holder")
 BOSS = aliased(Person, name="boss")
@@ -107,7 +106,7 @@ def _open_document_for(person_id, type_id, credential_id):
     ).correlate_except(Document, renewed)
 
 
-def _required_selection(scope: PolicyScope, window: rules.Window, on: date):
+def _required_selection(policy: rules.PolicyFacts, window: rules.Window, on: date):
     """Required credentials (snapshot) whose ``window.step`` is current on ``on``."""
     step = window.step
     holder = HOLDER
@@ -118,7 +117,7 @@ def _required_selection(scope: PolicyScope, window: rules.Window, on: date):
         holder.active, RS.credential_id.is_not(None),
         RS.lapses_on > on + timedelta(days=window.low + 1),
         RS.lapses_on <= on + timedelta(days=window.high + 1),
-        scope.types_clause(RS.credential_type_id), *where, _not_yet_written(key),
+        facts.types_clause(policy, RS.credential_type_id), *where, _not_yet_written(key),
     )
     if step.audience == "employee":
         query = query.where(~RS.pending)
@@ -130,7 +129,7 @@ def _required_selection(scope: PolicyScope, window: rules.Window, on: date):
     return query, columns
 
 
-def _optional_selection(scope: PolicyScope, window: rules.Window, on: date):
+def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: date):
     """Credentials nobody requires of the holder: the holder's own reminders."""
     step = window.step
     holder, newer = HOLDER, NEWER
@@ -140,7 +139,7 @@ def _optional_selection(scope: PolicyScope, window: rules.Window, on: date):
         Credential.state == "active",
         Credential.expires_on > on + timedelta(days=window.low),
         Credential.expires_on <= on + timedelta(days=window.high),
-        scope.types_clause(Credential.credential_type_id),
+        facts.types_clause(policy, Credential.credential_type_id),
         holder.active, holder.email.is_not(None),
         ~exists().where(RS.person_id == Credential.person_id,
                         RS.credential_type_id == Credential.credential_type_id),
@@ -153,7 +152,7 @@ def _optional_selection(scope: PolicyScope, window: rules.Window, on: date):
         _not_yet_written(key),
     )
     state = literal("pending")
-    if scope.allow_digest:
+    if policy.allow_digest:
         state = case((holder.notification_channel == "digest", literal("skipped")), else_=literal("pending"))
     columns = dict(
         unique_key=key, kind=literal("reminder"), step=literal(step.label), person_id=Credential.person_id,
@@ -241,12 +240,12 @@ def _missing_selection(audience: str, days: int, on: date):
 def selections(on: date):
     """Every (audience, query, columns) the scan runs for ``on``, in ``rules.pick``'s order."""
     found = []
-    for scope in policy_scopes():
-        for audience, steps in scope.ladders().items():
+    for policy in facts.policies():
+        for audience, steps in policy.ladders().items():
             for window in rules.windows(steps, facts.catchup_days()):
-                found.append((audience, *_required_selection(scope, window, on)))
+                found.append((audience, *_required_selection(policy, window, on)))
                 if audience == "employee":
-                    found.append((audience, *_optional_selection(scope, window, on)))
+                    found.append((audience, *_optional_selection(policy, window, on)))
     found.append(("employee", *_seen_selection(on)))
     for audience, days in rules.MISSING_LADDER:
         found.append((audience, *_missing_selection(audience, days, on)))
