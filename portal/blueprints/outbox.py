@@ -11,16 +11,17 @@ from sqlalchemy import func, or_, select
 from portal.extensions import db
 from portal.models import Notification, Person
 from portal.navigation import nav_item
+from portal.policies.reminders import SEEN_KIND
 from portal.rendering import render
 from portal.security import role_required
 from portal.services import mailer
-from portal.services.reminders import SEEN_KIND
 from portal.services.scoping import get_person_or_404
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 nav_item("Outbox", "outbox.index", ("admin",), order=80)
 nav_item("Email problems", "outbox.failing", ("reviewer",), order=60)
 
+# The filter's choices, in the order the page lists them.
 STATE_FILTERS = ("sent", "pending", "retry", "sending", "delivering", "unknown", "failed", "skipped")
 
 
@@ -48,7 +49,7 @@ def index():
     counts = dict(db.session.execute(select(Notification.state, func.count())
                                      .where(Notification.kind != SEEN_KIND).group_by(Notification.state)).all())
     return render("outbox/index.html", block="outbox_list", rows=rows, state=state, q=q, page=page,
-                  pages=max((total + size - 1) // size, 1), total=total, counts=counts,
+                  pages=max((total + size - 1) // size, 1), total=total, counts=counts, states=STATE_FILTERS,
                   failing=_failing_people(), smtp=current_app.config.get("SMTP_HOST"))
 
 
@@ -77,7 +78,7 @@ def message(notification_id: int):
         attachments = [(part.get_filename(), part.get_content_type(), len(part.get_payload(decode=True) or b""))
                        for part in msg.iter_attachments()]
     return render("outbox/message.html", notification=notification, msg=msg, text=text,
-                  attachments=attachments or [])
+                  attachments=attachments or [], resendable=mailer.RESENDABLE_STATES)
 
 
 @bp.post("/<int:notification_id>/resend")

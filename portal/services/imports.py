@@ -29,6 +29,7 @@ from typing import Any, Iterable, Sequence
 from flask import current_app
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import selectinload
 
 from intake.dates import decide_order, find_dates
 from portal.database import note_bulk_write
@@ -818,31 +819,26 @@ def request_uploads(credential_ids: Iterable[int], actor) -> int:
     ids = list(credential_ids)
     if not ids:
         return 0
-    made = 0
     credentials = db.session.scalars(
-        select(Credential).where(Credential.id.in_(ids), Credential.source == "import",
-                                 Credential.verified.is_(False))
+        select(Credential).options(selectinload(Credential.person), selectinload(Credential.credential_type))
+        .where(Credential.id.in_(ids), Credential.source == "import", Credential.verified.is_(False))
     ).all()
-    wanted = {notification_keys.upload_request(c.id) for c in credentials}
-    existing = set(db.session.scalars(select(Notification.unique_key).where(Notification.unique_key.in_(wanted)))) \
-        if wanted else set()
-    for credential in credentials:
-        key = notification_keys.upload_request(credential.id)
-        person = credential.person
-        if key in existing or not person.email or not person.active:
-            continue
-        notification = mailer.queue(Notification(
-            unique_key=key, kind="request", step="upload", person_id=person.id,
-            credential_id=credential.id, credential_type_id=credential.credential_type_id,
+    made = mailer.queue_many(
+        Notification(
+            unique_key=notification_keys.upload_request(credential.id), kind="request", step="upload",
+            person_id=person.id, credential_id=credential.id, credential_type_id=credential.credential_type_id,
             recipient_person_id=person.id, recipient_email=person.email, due_on=credential.expires_on,
             subject=f"Please upload your {credential.credential_type.name} certificate",
             context={"reason": "imported", "credential_type": credential.credential_type.name},
-        ))
+        )
+        for credential in credentials
+        for person in (credential.person,) if person.email and person.active)
+    for notification in made:
         audit.record("notification.requested", notification,
-                     after={"credential_id": credential.id, "person_id": person.id, "kind": "request"}, actor=actor)
-        made += 1
+                     after={"credential_id": notification.credential_id, "person_id": notification.person_id,
+                            "kind": "request"}, actor=actor)
     db.session.commit()
-    return made
+    return len(made)
 
 
 # --- exports ----------------------------------------------------------------

@@ -19,7 +19,8 @@ Create a ``Notification`` row and hand it to ``queue``::
 ``queue`` adds the row to the caller's session (nothing is committed here);
 once the caller commits, a ``jobs.reminders.send_notification`` task is
 enqueued for it. If the ``unique_key`` already exists, ``queue`` returns the
-existing row and adds nothing. ``send_pending()`` sends every due row now
+existing row and adds nothing. ``queue_many`` does the same for many rows
+with one lookup (the daily scan's own bulk path is ``queue_selected``). ``send_pending()`` sends every due row now
 (the periodic sender calls it; the CLI and demo too).
 
 Templates: ``templates/email/<kind>.html`` and ``.txt`` are rendered with
@@ -105,15 +106,41 @@ def queue(notification: Notification) -> Notification:
     )
     if existing is not None:
         return existing
-    notification.state = notification.state or "pending"
-    notification.attempts = notification.attempts or 0
-    notification.next_attempt_at = notification.next_attempt_at or utcnow()
-    if notification.context is None:
-        notification.context = {}
-    db.session.add(notification)
-    db.session.flush()
-    db.session.info.setdefault(_PENDING_KEY, []).append(notification.id)
+    _add([notification])
     return notification
+
+
+def queue_many(notifications) -> list[Notification]:
+    """``queue`` for many rows at once (a run of digests, an import's upload
+    requests): one lookup of their keys and one flush, however many rows.
+    Returns the rows added; a key already stored (or repeated) adds nothing."""
+    wanted = list(notifications)
+    if not wanted:
+        return []
+    stored = set(db.session.scalars(select(Notification.unique_key).where(
+        Notification.unique_key.in_({n.unique_key for n in wanted}))))
+    added = []
+    for notification in wanted:
+        if notification.unique_key not in stored:
+            stored.add(notification.unique_key)
+            added.append(notification)
+    _add(added)
+    return added
+
+
+def _add(notifications: list[Notification]) -> None:
+    if not notifications:
+        return
+    now = utcnow()
+    for notification in notifications:
+        notification.state = notification.state or "pending"
+        notification.attempts = notification.attempts or 0
+        notification.next_attempt_at = notification.next_attempt_at or now
+        if notification.context is None:
+            notification.context = {}
+        db.session.add(notification)
+    db.session.flush()
+    db.session.info.setdefault(_PENDING_KEY, []).extend(n.id for n in notifications)
 
 
 def enqueue(notification_ids) -> None:
@@ -580,6 +607,9 @@ def deliver(notification: Notification, msg: Message, smtp: SmtpSession) -> str:
     """Hand the message to SMTP (over the batch's shared ``smtp`` session) or
     the outbox; returns the channel used."""
     if current_app.config.get("SMTP_HOST"):
+        # Committed before the server sees the message: if this worker dies
+        # now, the row is settled as "unknown", never sent again blindly.
+        _store([{"id": notification.id, "state": "delivering", "claimed_at": utcnow()}])
         smtp.send(msg, notification.recipient_email)
         return "smtp"
     write_to_outbox(notification, msg)
@@ -707,10 +737,6 @@ def _send_one(row: Notification, batch: Batch, renderer: _Renderer, smtp: SmtpSe
         rendered = render(row, batch, renderer)
         outcome["subject"] = rendered.subject[:300]
         msg = build_message(row, rendered, batch)
-        if current_app.config.get("SMTP_HOST"):
-            # Committed before the server sees the message: if this worker
-            # dies now, the row is settled as "unknown", never sent again blindly.
-            _store([{"id": row.id, "state": "delivering", "claimed_at": utcnow()}])
         deliver(row, msg, smtp)
     except OutcomeUnknown as error:
         outcome.update(state="unknown", last_error=str(error)[:2000])
@@ -841,6 +867,6 @@ def send_pending(now: datetime | None = None, limit: int | None = 1000) -> dict[
 __all__ = [
     "Batch", "MAIL_TYPES", "OutcomeUnknown", "resend", "settle_interrupted", "MailType", "PermanentFailure", "init_app", "mail_type", "queue_selected", "register",
     "TemporaryFailure", "build_message", "claim", "claim_batch", "clear_address_failing", "deliver", "due_ids",
-    "enqueue", "mark_address_failing", "message_id", "outbox_path", "public_url", "queue", "render",
+    "enqueue", "mark_address_failing", "message_id", "outbox_path", "public_url", "queue", "queue_many", "render",
     "send", "send_pending",
 ]

@@ -9,18 +9,9 @@
 
 Their mail types are registered by name in ``portal.services.mail_types``.
 """
+# What callers use from the package (the CLI, the jobs, the demo, tests).
 from portal.services.reminders.digests import run_weekly_digests
-from portal.services.reminders.events import emit_webhooks
-from portal.services.reminders.scan import SEEN_KIND, ScanResult, close_missing_episodes, scan
-from portal.services.reminders.schedule import (
-    DIGEST_ACTION,
-    SCAN_ACTION,
-    run_daily,
-    run_scheduled_digests,
-    run_scheduled_scan,
-)
+from portal.services.reminders.scan import scan
+from portal.services.reminders.schedule import SCAN_ACTION, run_daily, run_scheduled_digests, run_scheduled_scan
 
-__all__ = [
-    "DIGEST_ACTION", "SCAN_ACTION", "SEEN_KIND", "ScanResult", "close_missing_episodes", "emit_webhooks", "run_daily",
-    "run_scheduled_digests", "run_scheduled_scan", "run_weekly_digests", "scan",
-]
+__all__ = ["SCAN_ACTION", "run_daily", "run_scheduled_digests", "run_scheduled_scan", "run_weekly_digests", "scan"]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from portal.database import settled_ids
 from portal.extensions import db
@@ -63,7 +63,7 @@ def run_weekly_digests(on: date | None = None) -> int:
     optional reminders. Idempotent per ISO week. Returns digests written."""
     on = on or today()
     week = week_key(on)
-    written = 0
+    digests = []
     managers = db.session.execute(
         select(Person).where(Person.active, Person.email.is_not(None),
                              exists().where(aliased(Person, name="report").manager_id == Person.id))
@@ -71,45 +71,50 @@ def run_weekly_digests(on: date | None = None) -> int:
     for manager in managers:
         line = settled_ids(select(Person.id).where(Person.id.in_(reporting_line_ids(manager.id))))
         data = _digest_rows(line, on)
-        written += _queue_digest(keys.digest(week, "manager", keys.person_token(manager.id)), manager.id, manager.email,
-                                 "manager", data, on, f"Your team’s credentials — week {week[-2:]}")
-    for user in db.session.scalars(select(User).where(User.active)):
+        digests.append(_digest(keys.digest(week, "manager", keys.person_token(manager.id)), manager.id,
+                               manager.email, "manager", data, on, f"Your team’s credentials — week {week[-2:]}"))
+    org_data = None  # the same for every HR reviewer and compliance officer: read once
+    for user in db.session.scalars(select(User).options(selectinload(User.person)).where(User.active)):
         if not user.has_role("reviewer", "compliance"):
             continue
         person = user.person
         if person is not None and not person.active:
             continue
-        data = _digest_rows(None, on)
-        data["failing_addresses"] = db.session.scalar(
-            select(func.count(Person.id)).where(Person.email_failing_since.is_not(None), Person.active))
-        written += _queue_digest(keys.digest(week, "org", keys.user_token(user.id)), user.person_id,
-                                 (person.email if person and person.email else user.email), "org", data, on,
-                                 f"Organisation credentials — week {week[-2:]}")
-    for person in db.session.scalars(select(Person).where(
-            Person.active, Person.notification_channel == "digest", Person.email.is_not(None))):
-        held = db.session.execute(
-            select(CredentialType.name, Credential.expires_on)
-            .join(CredentialType, CredentialType.id == Credential.credential_type_id)
-            .where(Credential.person_id == person.id, Credential.state == "active",
-                   Credential.expires_on <= on + timedelta(days=90))
-            .order_by(Credential.expires_on)).all()
-        if not held:
-            continue
-        data = {"own": [{"type_name": n, "expires_on": e.isoformat()} for n, e in held]}
-        written += _queue_digest(keys.digest(week, "own", keys.person_token(person.id)), person.id, person.email, "own", data, on,
-                                 "Your credentials this week")
+        if org_data is None:
+            org_data = _digest_rows(None, on)
+            org_data["failing_addresses"] = db.session.scalar(
+                select(func.count(Person.id)).where(Person.email_failing_since.is_not(None), Person.active))
+        digests.append(_digest(keys.digest(week, "org", keys.user_token(user.id)), user.person_id,
+                               (person.email if person and person.email else user.email), "org", org_data, on,
+                               f"Organisation credentials — week {week[-2:]}"))
+    chose_digest = list(db.session.scalars(select(Person).where(
+        Person.active, Person.notification_channel == "digest", Person.email.is_not(None))))
+    held: dict[int, list[dict[str, str]]] = {}
+    if chose_digest:
+        for person_id, name, expires_on in db.session.execute(
+                select(Credential.person_id, CredentialType.name, Credential.expires_on)
+                .join(CredentialType, CredentialType.id == Credential.credential_type_id)
+                .where(Credential.person_id.in_([p.id for p in chose_digest]), Credential.state == "active",
+                       Credential.expires_on <= on + timedelta(days=90))
+                .order_by(Credential.person_id, Credential.expires_on)):
+            held.setdefault(person_id, []).append({"type_name": name, "expires_on": expires_on.isoformat()})
+    for person in chose_digest:
+        if person.id in held:
+            digests.append(_digest(keys.digest(week, "own", keys.person_token(person.id)), person.id, person.email,
+                                   "own", {"own": held[person.id]}, on, "Your credentials this week"))
+    written = len(mailer.queue_many(d for d in digests if d is not None))
     db.session.commit()
     return written
 
 
-def _queue_digest(key, person_id, email, audience, data, on, subject) -> int:
+def _digest(key, person_id, email, audience, data, on, subject) -> Notification | None:
+    """The digest's row, or None when there is nothing to send (or nobody to send it to)."""
     if not email:
-        return 0
+        return None
     if audience != "own" and not data.get("upcoming") and not data.get("open"):
-        return 0
-    notification = Notification(
+        return None
+    return Notification(
         unique_key=key, kind="digest", step=f"{audience}:weekly", person_id=person_id,
         recipient_person_id=person_id, recipient_email=email, due_on=on, subject=subject,
         context=dict(data, audience=audience, as_of=on.isoformat()),
     )
-    return 1 if mailer.queue(notification) is notification else 0
