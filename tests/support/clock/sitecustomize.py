@@ -19,3 +19,4 @@ if _offset:
 
     _traveller = time_machine.travel(time.time() + float(_offset), tick=True)
     _traveller.start()
+    time.time()  # time-machine ticks from the first reading: take it now, so every process agrees
