@@ -55,6 +55,12 @@ STUCK_AFTER = timedelta(minutes=10)
 # A queued row whose task never arrived (queue flushed, crash between commit
 # and enqueue) is enqueued again after this long.
 LOST_IN_QUEUE_AFTER = timedelta(minutes=15)
+# An interrupted reading is put back on the queue's schedule this far ahead,
+# not on the queue itself: an idle worker of the consumer that is exiting
+# would take it at once (RedisHuey's BRPOP is served as the push lands) and
+# die with it. By then that consumer is gone and the next one's scheduler
+# moves it to the queue.
+REQUEUE_INTERRUPTED_DELAY = 10
 PREVIEW_PAGES = 3
 CHUNK = 1024 * 1024
 
@@ -239,10 +245,13 @@ def _forget_if_unused(stored: StoredFile) -> None:
         stored.path.unlink(missing_ok=True)
 
 
-def enqueue(document_id: int) -> None:
+def enqueue(document_id: int, delay: int | None = None) -> None:
     from jobs.documents import extract_document
 
-    extract_document(document_id)
+    if delay:
+        extract_document.schedule(args=(document_id,), delay=delay)
+    else:
+        extract_document(document_id)
 
 
 # --------------------------------------------------------------------------- the job
@@ -458,13 +467,13 @@ def sweep(now=None) -> dict[str, list[int]]:
 
 
 def requeue_interrupted(document_id: int) -> bool:
-    """reading -> queued (and enqueued) for a reading its consumer interrupted."""
+    """reading -> queued (and scheduled) for a reading its consumer interrupted."""
     now = utcnow()
     moved = _move(document_id, "reading", state="queued", queued_at=now, started_at=None,
                   last_error_code="interrupted", last_error="The consumer stopped while reading this document.")
     db.session.commit()
     if moved:
-        enqueue(document_id)
+        enqueue(document_id, delay=REQUEUE_INTERRUPTED_DELAY)
     return moved
 
 

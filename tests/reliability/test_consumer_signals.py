@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import io
-import os
 import signal
-
-import pytest
 
 from portal.extensions import db
 from portal.models import Document
@@ -48,9 +45,4 @@ def test_an_interrupted_reading_is_queued_again_and_read_by_the_next_consumer(ap
     consumer.signal(signal.SIGTERM)
     assert _state(document.id) == "queued", consumer.log()[-2000:]
     _start(consumer)
-    if os.environ.get("REDIS_URL") and not wait_until(lambda: _state(document.id) == "needs_review", timeout=60):
-        # Known gap: with RedisHuey the task re-enqueued by the exiting consumer
-        # does not reach the next one (the row is "queued"; the sweeper's
-        # lost-in-queue pass enqueues it again after 15 minutes).
-        pytest.xfail("re-enqueue from an exiting RedisHuey consumer is lost")
     assert wait_until(lambda: _state(document.id) == "needs_review", timeout=90), consumer.log()[-2000:]
