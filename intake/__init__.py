@@ -47,6 +47,10 @@ Public API (stable; the portal calls these):
     ``render_page`` into the PNG file ``target`` in the isolated child process
     (same limits); raises ``IntakeError`` when that fails or times out.
 
+``tesseract_version() -> str``
+    "tesseract 5.3.0" for the Tesseract this process runs (one process per
+    call); raises ``IntakeError("ocr_unavailable")`` when there is none.
+
 ``load_directory()``, ``find_issuer(text)``, ``find_credential_type(text)``
     The issuer directory (``intake/data/issuers.yaml``), loaded once.
 
@@ -60,6 +64,7 @@ from .errors import IntakeError
 from .hints import hints_from_correction
 from .isolate import extract_isolated, hints_isolated, render_isolated
 from .model import Evidence, Extraction
+from .ocr import tesseract_version
 from .render import render_page
 from .sniff import sniff
 
@@ -73,4 +78,5 @@ def extract(path, hints: list[dict] | None = None) -> Extraction:
 __all__ = [
     "extract", "extract_isolated", "sniff", "render_page", "hints_from_correction", "hints_isolated", "render_isolated", "Extraction",
     "Evidence", "IntakeError", "load_directory", "find_issuer", "find_credential_type",
+    "tesseract_version",
 ]

@@ -44,6 +44,16 @@ def _tesseract():
     return pytesseract
 
 
+def tesseract_version() -> str:
+    """The version line of the Tesseract this process would run (one
+    ``tesseract --version``); raises ``IntakeError("ocr_unavailable")``."""
+    pytesseract = _tesseract()
+    try:
+        return f"tesseract {pytesseract.get_tesseract_version()}"
+    except (pytesseract.TesseractNotFoundError, OSError, RuntimeError) as exc:
+        raise IntakeError("ocr_unavailable") from exc
+
+
 def _run(pytesseract, path: str, config: str, timeout: float, what: str = "data"):
     try:
         if what == "osd":

@@ -1,4 +1,4 @@
-"""Housekeeping tasks: the consumer's heartbeat for /healthz."""
+"""Housekeeping tasks: the consumer's heartbeat (alive, and its Tesseract) for /healthz."""
 from __future__ import annotations
 
 import os
@@ -13,9 +13,10 @@ from jobs.queue import huey
 @huey.periodic_task(crontab(minute="*"))
 @with_app_context
 def heartbeat() -> None:
-    from portal.services.heartbeat import beat
+    from portal.services.heartbeat import beat, ocr_version
 
-    beat(f"{socket.gethostname()}:{os.getpid()}")
+    # The consumer runs the readings, so its Tesseract is the one that counts.
+    beat(f"{socket.gethostname()}:{os.getpid()}", ocr_version())
 
 
 @huey.on_startup()

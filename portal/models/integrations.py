@@ -91,10 +91,13 @@ class ImportMapping(Base):
 
 
 class WorkerHeartbeat(Base):
-    """Last time a job consumer proved it was alive (for /healthz)."""
+    """Last time a job consumer proved it was alive, and the Tesseract it
+    reads with (for /healthz: the web process has no OCR of its own to check)."""
 
     __tablename__ = "worker_heartbeats"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     worker: Mapped[str] = mapped_column(String(200), unique=True)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "tesseract 5.3.0", or None when the consumer found no Tesseract.
+    ocr_version: Mapped[Optional[str]] = mapped_column(String(100))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select, text
@@ -41,15 +41,24 @@ def check_queue() -> dict:
 
 
 def check_ocr() -> dict:
-    binary = shutil.which("tesseract")
-    if binary is None:
-        return {"ok": False, "detail": "tesseract not found on PATH"}
+    """The Tesseract of the consumers that reported lately (their heartbeat
+    carries it): the web process does no OCR, and starts no process to ask."""
+    since = utcnow() - timedelta(seconds=current_app.config["HEALTH_CONSUMER_STALE_SECONDS"])
     try:
-        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
-        version = (out.stdout or out.stderr).splitlines()[0]
-    except (OSError, subprocess.SubprocessError, IndexError):
-        return {"ok": False, "detail": "tesseract did not answer"}
-    return {"ok": True, "version": version}
+        reports = db.session.execute(
+            select(WorkerHeartbeat.worker, WorkerHeartbeat.ocr_version).where(WorkerHeartbeat.seen_at >= since)
+        ).all()
+    except Exception as exc:
+        db.session.rollback()
+        return {"ok": False, "error": exc.__class__.__name__}
+    if not reports:
+        return {"ok": False, "version": None, "detail": "no consumer has reported its Tesseract lately"}
+    without = sorted(worker for worker, version in reports if not version)
+    versions = sorted({version for _, version in reports if version})
+    report = {"ok": not without, "version": versions[0] if versions else None}
+    if without:
+        report["detail"] = "no Tesseract on consumer " + ", ".join(without)
+    return report
 
 
 def check_storage() -> dict:
