@@ -17,7 +17,10 @@ def _document(document_id):
 
 
 def test_a_slow_page_fails_its_preview_in_the_real_consumer_while_writes_go_on(app, org, consumer):
-    consumer.start(CREDWATCH_PREVIEW_TIMEOUT="3")
+    # A drawing that held the write lock would hold it until this timeout ends,
+    # so a write waiting well under it shows that drawing holds no lock; the
+    # margin leaves room for a loaded machine (a write here refreshes compliance).
+    consumer.start(CREDWATCH_PREVIEW_TIMEOUT="8")
     assert consumer.wait_for_log("consumer started", timeout=60), consumer.log()
     document = documents.upload(io.BytesIO(slow_pdf()), "slow.pdf", org.employee, org.employee_user)
     # While the consumer reads and draws it, every write here goes through at once.
@@ -32,7 +35,7 @@ def test_a_slow_page_fails_its_preview_in_the_real_consumer_while_writes_go_on(a
     done = _document(document.id)
     assert done.state == "needs_review", consumer.log()[-2000:]
     assert done.preview_state == "failed", consumer.log()[-2000:]
-    assert slowest < 2.0
+    assert slowest < 5.0
     assert done.latest_extraction.fields["holder_name"] == "Erin Employee"
 
 
