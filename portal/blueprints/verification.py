@@ -33,7 +33,8 @@ def verification_standing(credential):
 
 @bp.app_template_global()
 def verification_standings(credentials):
-    return verification.standings([c.id for c in credentials])
+    """Standings by credential id, for credentials or their ids (the team matrix has ids only)."""
+    return verification.standings([c if isinstance(c, int) else c.id for c in credentials])
 
 
 @bp.app_template_global()

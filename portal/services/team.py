@@ -21,6 +21,7 @@ from portal.routing import db_id
 from portal.models import CredentialType, Department, Person, PersonCompliance, RequirementSnapshot, User, today
 from portal.policies.access import sees_everyone
 from portal.policies.compliance import SEVERITY, RequirementState, Status, Summary
+from portal.policies.verification import STATUSES as VERIFICATION_STATUSES
 from portal.services import compliance_rollup
 from portal.services.compliance_snapshot import (
     severity_expression,
@@ -29,6 +30,7 @@ from portal.services.compliance_snapshot import (
     valid_expression,
 )
 from portal.services.scoping import can_see_person, reporting_line_ids
+from portal.services.verification import status_clause
 
 PAGE_SIZE = 50
 SORTS = {
@@ -188,6 +190,7 @@ class MatrixFilter:
     type_id: int | None = None
     sort: str = "name"
     page: int = 1
+    verification: str | None = None  # a standing (portal.policies.verification.STATUSES) of the held credential
 
     @classmethod
     def from_args(cls, args) -> "MatrixFilter":
@@ -197,8 +200,11 @@ class MatrixFilter:
         sort = args.get("sort") or "name"
         if sort not in SORTS:
             sort = "name"
+        verification = args.get("verification") or None
+        if verification not in VERIFICATION_STATUSES:
+            verification = None
         return cls(state=state, type_id=args.get("type", type=db_id), sort=sort,
-                   page=max(1, args.get("page", 1, type=int) or 1))
+                   page=max(1, args.get("page", 1, type=int) or 1), verification=verification)
 
 
 @dataclass
@@ -213,6 +219,10 @@ class Matrix:
     page: int
     pages: int
     headline: Headline
+
+    def held_credential_ids(self) -> list[int]:
+        """The credentials this page's cells hold (for reading their verification standings at once)."""
+        return [s.credential_id for row in self.rows for s in row.cells.values() if s.credential_id is not None]
 
 
 # --------------------------------------------------------------------------- reading the snapshot
@@ -313,11 +323,14 @@ def build_matrix(scope: TeamScope, flt: MatrixFilter, on: date | None = None,
     row_filter = [in_scope(scope)]
     if flt.type_id is not None:
         row_filter.append(RS.credential_type_id == flt.type_id)
+    if flt.verification is not None:  # rows whose held credential has that standing
+        row_filter.append(status_clause(flt.verification, on, credential_id=RS.credential_id))
+        row_filter.append(RS.credential_id.is_not(None))
     tally = scope_tally(scope, on)
     # The roll-up knows how many people have a row (in each state); by type
     # it does not, and sorting by urgency needs every person's rows anyway.
     known = None
-    if tally is not None and flt.type_id is None and flt.sort in ("name", "department"):
+    if tally is not None and flt.type_id is None and flt.verification is None and flt.sort in ("name", "department"):
         known = tally["people_in_state"][flt.state] if flt.state else tally["people_with_requirements"]
     rolled_up = [PersonCompliance.worst_rank.is_not(None)]
     if scope.department is not None:

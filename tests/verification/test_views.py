@@ -96,3 +96,27 @@ def test_the_person_page_shows_each_requirement_standing(reviewer_client, org, h
     verification.verify(held)
     page = reviewer_client.get(f"/people/{org.employee.id}").get_data(as_text=True)
     assert "verification-unverifiable" in page
+
+
+def _matrix(client, url) -> str:
+    page = client.get(url).get_data(as_text=True)
+    start = page.find('id="matrix"')
+    return "" if start < 0 else page[start:page.index("</table>", start)]
+
+
+def test_the_team_page_filters_by_the_standing_of_the_held_credential(compliance_client, org, held,
+                                                                     stored_document, signed):
+    from tests.support import factories
+
+    stored_document(held, signed)
+    verification.verify(held)  # integrity only: nobody trusted yet
+    factories.credential(org.manager, org.bls)  # held, never checked; the director holds none
+    db.session.commit()
+
+    intact = _matrix(compliance_client, "/team?verification=integrity_only")
+    assert "Erin Employee" in intact and "Max Manager" not in intact
+    assert "verification-integrity_only" in intact  # the cell says which credential matched
+    unchecked = _matrix(compliance_client, "/team?verification=not_checked")
+    assert "Max Manager" in unchecked and "Erin Employee" not in unchecked
+    assert "Dee Director" not in unchecked  # missing is not a held credential left unchecked
+    assert "Dee Director" in _matrix(compliance_client, "/team")

@@ -198,13 +198,17 @@ def standings(credential_ids: list[int], on: date | None = None) -> dict[int, St
     return result
 
 
-def status_clause(status: str, on: date | None = None):
-    """A WHERE clause on Credential for one standing (the SQL twin of ``rules.status``)."""
+def status_clause(status: str, on: date | None = None, credential_id=None):
+    """A WHERE clause for one standing (the SQL twin of ``rules.status``).
+
+    ``credential_id`` is the column naming the credential (default
+    ``Credential.id``; the team matrix passes its snapshot rows' column).
+    """
     from sqlalchemy import and_, exists, not_, or_
 
     on = on or today()
     row = VerificationState
-    linked = row.credential_id == Credential.id
+    linked = row.credential_id == (Credential.id if credential_id is None else credential_id)
     due = and_(row.outcome != "failed", row.next_due.is_not(None), row.next_due <= on)
     if status == "not_checked":
         return not_(exists().where(linked))
