@@ -19,7 +19,7 @@ run: setup
 	@$(BIN)/flask demo accounts
 	@$(BIN)/flask demo certificates
 	@echo "Portal: http://localhost:$${PORT:-5000}   (Ctrl-C stops the portal and the consumer)"
-	@PORT=$${PORT:-5000} $(BIN)/honcho start -f Procfile
+	@PORT=$${PORT:-5000} PORTAL_PORT=$${PORT:-5000} $(BIN)/honcho start -f Procfile
 
 test: system-test venv assets
 	@scripts/run-tests.sh

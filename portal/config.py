@@ -79,7 +79,9 @@ def defaults(instance_path: str) -> dict:
         "MAIL_SEND_LEASE_SECONDS": 600,
         "RENEWAL_LINK_MAX_AGE_DAYS": 45,
         # Links in email; by default the port the portal runs on (PORT=5101 make run).
-        "PUBLIC_BASE_URL": f"http://localhost:{os.environ.get('PORT') or 5000}",
+        # PORTAL_PORT first: honcho gives each process its own PORT (the
+        # worker, which renders most emails, gets the web's + 100).
+        "PUBLIC_BASE_URL": f"http://localhost:{os.environ.get('PORTAL_PORT') or os.environ.get('PORT') or 5000}",
         "HEALTH_CONSUMER_STALE_SECONDS": 180,
         # /healthz says "degraded" when the upload folder has less free space.
         "HEALTH_MIN_FREE_BYTES": 200 * 1024 * 1024,

@@ -62,7 +62,7 @@ def facts(values: dict[str, Any], document: Document | None = None, today: date 
             person.id, ctype.id, renews, document.id if document is not None else None)]
     return Facts(
         today=today or utcnow().date(),
-        holder_name=str(values.get("holder_name") or ""),
+        holder_name=_holder_name(values, document),
         person_given=person.first_name if person else "",
         person_surname=person.last_name if person else "",
         person_former_names=tuple(person.former_names or ()) if person else (),
@@ -78,6 +78,16 @@ def facts(values: dict[str, Any], document: Document | None = None, today: date 
                                               person.id if person else None, ctype),
         ambiguous_dates=_ambiguous(document, values),
     )
+
+
+def _holder_name(values: dict[str, Any], document: Document | None) -> str:
+    """The name as entered, or as read when the reviewer emptied the field:
+    clearing the name must not clear the check that it is the person's."""
+    entered = str(values.get("holder_name") or "").strip()
+    if entered or document is None:
+        return entered
+    extraction = document.latest_extraction
+    return str((extraction.fields or {}).get("holder_name") or "") if extraction and not extraction.error_code else ""
 
 
 def _ambiguous(document: Document | None, values: dict[str, Any]):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -195,11 +196,23 @@ def test_email_links_follow_the_port_the_portal_runs_on(monkeypatch, tmp_path):
     assert defaults(str(tmp_path))["PUBLIC_BASE_URL"] == "http://localhost:5000"
 
 
-def test_a_reviewer_reads_a_sentence_not_the_parser_error(app, org, login):
+def test_the_job_consumer_links_to_the_portals_port_not_its_own(monkeypatch, tmp_path):
+    """Under `make run` honcho hands the worker PORT=web's + 100; it renders most emails."""
+    from portal.config import defaults
+
+    monkeypatch.setenv("PORT", "5201")
+    monkeypatch.setenv("PORTAL_PORT", "5101")
+    assert defaults(str(tmp_path))["PUBLIC_BASE_URL"] == "http://localhost:5101"
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "PORTAL_PORT=$${PORT:-5000} $(BIN)/honcho start" in makefile
+
+
+@pytest.mark.parametrize("where", ["/review/{id}", "/review?state=failed"], ids=["review page", "queue list"])
+def test_a_reviewer_reads_a_sentence_not_the_parser_error(app, org, login, where):
     document = factories.document(org.employee, state="failed", last_error_code="unreadable",
                                   last_error="PDFium: Data format error")
     db.session.commit()
-    page = login(org.reviewer_user).get(f"/review/{document.id}").get_data(as_text=True)
+    page = login(org.reviewer_user).get(where.format(id=document.id)).get_data(as_text=True)
     assert "The file is damaged or truncated and cannot be read." in page and "PDFium" not in page
 
 
@@ -209,3 +222,11 @@ def test_demo_certificates_are_written_for_the_walk_through(app, runner):
     names = sorted(line.rsplit("/", 1)[-1] for line in result.output.split())
     assert names == ["acls-expired-other-person.png", "acls-renewal-sam-rivera.pdf",
                      "confined-space-unknown-type.pdf", "ils-uk-numeric-dates.pdf"]
+
+
+def test_emptying_the_name_does_not_clear_the_holder_check(app, org, frozen):
+    document = _document(org, holder_name="Marcus Webb")
+    with pytest.raises(Invalid) as stopped:
+        review.confirm(document, org.reviewer_user, _form(document, holder_name=""), document.version)
+    assert "Marcus Webb, not Erin Employee" in stopped.value.errors["holder_name"]
+    assert db.session.scalar(select(Credential)) is None

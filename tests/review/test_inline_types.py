@@ -59,3 +59,32 @@ def test_an_employee_cannot_add_types(app, org, employee_client):
     document = _unknown_document(org)
     assert employee_client.post(f"/review/{document.id}/types", data={
         "type_name": "X type", "issuer_name": "Y issuer"}).status_code in (403, 404)
+
+
+def _type_badge(page: str) -> str:
+    """The badge beside the "Credential type" label."""
+    label = re.search(r'for="r-credential_type_id"><span>Credential type</span>(.*?)</label>', page, re.S)
+    return " ".join(label.group(1).split())
+
+
+def test_no_percentage_beside_an_empty_type_proposal(app, org, login):
+    document = _unknown_document(org)
+    document.latest_extraction.confidence = {"credential_type": 0.9}  # sure of the name, none in the catalogue
+    db.session.commit()
+    badge = _type_badge(login(org.reviewer_user).get(f"/review/{document.id}").get_data(as_text=True))
+    assert "Not in the catalogue" in badge and "%" not in badge
+
+
+def test_a_type_a_reviewer_taught_says_who_and_when(app, org, login):
+    from portal.models import LearnedTypeName
+
+    document = _unknown_document(org)
+    document.latest_extraction.confidence = {"credential_type": 0.9}
+    document.credential_type_id = org.bls.id
+    db.session.add(LearnedTypeName(issuer_key="name:harbour safety ltd", read_name="confined space entry",
+                                   credential_type_id=org.bls.id, created_by_id=org.reviewer_user.id))
+    db.session.commit()
+    badge = _type_badge(login(org.reviewer_user).get(f"/review/{document.id}").get_data(as_text=True))
+    assert badge.startswith(f"<span class=\"badge conf-pill text-bg-light border\">Taught by "
+                            f"{org.reviewer_user.display_name} on 1 June 2026")
+    assert "%" not in badge
