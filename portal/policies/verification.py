@@ -94,6 +94,11 @@ def dea_valid(number: str) -> bool:
     return (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10 == d[6]
 
 
+def compact_number(text: str | None) -> str:
+    """A number as its check compares it: no spaces or dashes, upper case ("2b7q-44kd" -> "2B7Q44KD")."""
+    return re.sub(r"[\s-]", "", text or "").upper()
+
+
 def matches_pattern(number: str, patterns: list[str]) -> bool | None:
     """Whether a licence number has one of its issuer's shapes (None: the issuer gave none)."""
     usable = [p for p in patterns or [] if isinstance(p, str) and p]

@@ -120,3 +120,10 @@ def test_the_team_page_filters_by_the_standing_of_the_held_credential(compliance
     assert "Max Manager" in unchecked and "Erin Employee" not in unchecked
     assert "Dee Director" not in unchecked  # missing is not a held credential left unchecked
     assert "Dee Director" in _matrix(compliance_client, "/team")
+
+
+def test_the_employees_own_page_shows_each_credentials_standing(employee_client, held, stored_document, signed):
+    stored_document(held, signed)
+    verification.verify(held)
+    page = employee_client.get("/me").get_data(as_text=True)
+    assert "verification-integrity_only" in page and "Integrity only" in page

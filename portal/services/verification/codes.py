@@ -1,13 +1,17 @@
 """Codes on the document: the QR or barcode payloads intake read.
 
-A verification URL or badge URL is kept as a "check at source" link. Reading
-a code proves nothing about the credential by itself, so the outcome is
-``unverifiable``: the link is the evidence a person can follow.
+A verification URL or badge URL is kept as a "check at source" link. A code
+that is not a link (an AHA eCard code, a card number) is checked for shape
+against the issuer's number formats and compared with the credential's
+number; the issuer's own verification page is then the place to check it.
+Reading a code proves nothing about the credential by itself, so the outcome
+is ``unverifiable``: the link is the evidence a person can follow.
 """
 from __future__ import annotations
 
 from urllib.parse import urlparse
 
+from portal.policies import verification as rules
 from portal.services.verification.base import Check, Subject, verifier
 
 METHOD = "code"
@@ -23,8 +27,33 @@ def codes_of(subject: Subject) -> list[dict]:
 
 def _link(code: dict) -> str | None:
     url = code.get("url") or code.get("text")
-    parsed = urlparse(str(url))
-    return str(url) if parsed.scheme in ("http", "https") and parsed.netloc else None
+    return str(url) if is_web_address(url) else None
+
+
+def is_web_address(url) -> bool:
+    parsed = urlparse(str(url or ""))
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def _shape(code: dict, subject: Subject) -> dict:
+    """What a code that is not a link says: its shape by the issuer's formats, and the credential's number."""
+    issuer = subject.credential.credential_type.issuer
+    text = rules.compact_number(str(code["text"]))
+    number = rules.compact_number(subject.credential.license_number)
+    return {"text": text, "format": code.get("format"),
+            "issuer_shape": rules.matches_pattern(text, issuer.license_number_patterns),
+            "names_number": bool(number) and number in text}
+
+
+def _sentence(shapes: list[dict], issuer_name: str) -> str:
+    if any(s["names_number"] for s in shapes):
+        return f"The document's code carries the credential's number: check it on {issuer_name}'s page."
+    if any(s["issuer_shape"] for s in shapes):
+        return (f"The document's code has the shape of {issuer_name}'s numbers, but is not the credential's number: "
+                "check both at the source.")
+    if any(s["issuer_shape"] is False for s in shapes):
+        return f"The document carries a code that has no shape {issuer_name} uses, and no link to check it."
+    return "The document carries a code but no link to check it."
 
 
 @verifier(METHOD)
@@ -37,5 +66,10 @@ def check(subject: Subject) -> Check | None:
     if links:
         return Check(METHOD, urlparse(links[0]).netloc, "unverifiable",
                      "The document carries a verification link: check it at the source.", evidence)
-    return Check(METHOD, "document code", "unverifiable", "The document carries a code but no link to check it.",
-                 evidence)
+    issuer = subject.credential.credential_type.issuer
+    shapes = [_shape(code, subject) for code in found[:10]]
+    evidence["shapes"] = shapes
+    if is_web_address(issuer.verification_url) and any(s["issuer_shape"] or s["names_number"] for s in shapes):
+        evidence["links"] = [issuer.verification_url]  # a code of theirs is checked on their page
+    return Check(METHOD, f"{issuer.name} code" if evidence["links"] else "document code", "unverifiable",
+                 _sentence(shapes, issuer.name), evidence)

@@ -14,7 +14,7 @@ METHOD = "identifier"
 
 
 def _number(subject: Subject) -> str:
-    return re.sub(r"[\s-]", "", subject.credential.license_number or "")
+    return rules.compact_number(subject.credential.license_number)
 
 
 def _kind(subject: Subject) -> str | None:
