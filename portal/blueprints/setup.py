@@ -3,42 +3,29 @@ reminder and escalation policies, the credential taxonomy, and the policy
 set as YAML. ``admin.setup`` (/admin) is the administrator's landing page."""
 from __future__ import annotations
 
-from datetime import date
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from portal.errors import Invalid
-from portal.routing import db_id
 from portal.extensions import db
-from portal.models import (
-    Assignment,
-    CredentialType,
-    Issuer,
-    JobRole,
-    Person,
-    Project,
-    ReminderPolicy,
-    Requirement,
-    today,
-)
+from portal.models import Assignment, CredentialType, Issuer, Project, ReminderPolicy, Requirement, today
 from portal.models.taxonomy import CATEGORIES, RENEWAL_MECHANISMS
 from portal.navigation import nav_item
 from portal.policies.policy_set import escalation_text
 from portal.rendering import render
+from portal.routing import db_id
 from portal.security import role_required
 from portal.services import policy_set as policy_set_service
 from portal.services import recommendations
 from portal.services import setup as setup_service
+from portal.services import setup_lists
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 SETUP_ROLES = ("admin", "compliance")
 nav_item("Setup", "admin.setup", SETUP_ROLES, order=80)
 MAX_POLICY_FILE = 512 * 1024
 
-# Other areas' admin pages, shown on the overview when they are installed.
+# Other areas' admin pages, shown on the overview to the roles they are for.
 OTHER_SECTIONS = (
     ("account.users", "Users", "Logins, roles and set-password links.", ("admin",)),
     ("integrations.tokens", "API tokens", "Tokens for HRIS, staffing and contract systems to use the JSON API.",
@@ -85,54 +72,18 @@ def _done(message: str, endpoint: str, **values):
 @bp.get("")
 @role_required(*SETUP_ROLES)
 def setup():
-    counts = {
-        "role_requirements": db.session.scalar(select(func.count(Requirement.id)).where(
-            Requirement.job_role_id.is_not(None))),
-        "project_requirements": db.session.scalar(select(func.count(Requirement.id)).where(
-            Requirement.project_id.is_not(None))),
-        "projects": db.session.scalar(select(func.count(Project.id)).where(Project.active)),
-        "assignments": db.session.scalar(select(func.count(Assignment.id)).where(
-            (Assignment.ends_on.is_(None)) | (Assignment.ends_on >= today()))),
-        "policies": db.session.scalar(select(func.count(ReminderPolicy.id))),
-        "types": db.session.scalar(select(func.count(CredentialType.id))),
-        "issuers": db.session.scalar(select(func.count(Issuer.id))),
-        "suggestions": len(recommendations.learned_validity()),
-    }
     others = [(endpoint, label, text) for endpoint, label, text, roles in OTHER_SECTIONS
-              if endpoint in current_app.view_functions and current_user.has_role(*roles)]
-    return render("setup/overview.html", counts=counts, others=others)
+              if current_user.has_role(*roles)]
+    return render("setup/overview.html", counts=setup_lists.overview_counts(), others=others)
 
 
 # --------------------------------------------------------------------------- requirements
 
 
-def _choices():
-    return {
-        "types": db.session.scalars(select(CredentialType).options(selectinload(CredentialType.issuer))
-                                    .order_by(CredentialType.name)).all(),
-        "roles": db.session.scalars(select(JobRole).order_by(JobRole.name)).all(),
-        "projects": db.session.scalars(select(Project).order_by(Project.name)).all(),
-    }
-
-
 def _requirements_page(values=None, errors=None, status=200):
-    reqs = db.session.scalars(
-        select(Requirement).options(selectinload(Requirement.credential_type),
-                                    selectinload(Requirement.job_role), selectinload(Requirement.project))
-    ).all()
-    by_role: dict = {}
-    by_project: dict = {}
-    for req in reqs:
-        if req.job_role_id is not None:
-            by_role.setdefault(req.job_role, []).append(req)
-        else:
-            by_project.setdefault(req.project, []).append(req)
-    by_role = sorted(((k, sorted(v, key=lambda r: r.credential_type.name)) for k, v in by_role.items()),
-                     key=lambda kv: kv[0].name)
-    by_project = sorted(((k, sorted(v, key=lambda r: r.credential_type.name)) for k, v in by_project.items()),
-                        key=lambda kv: kv[0].name)
+    by_role, by_project = setup_lists.requirements_by_owner()
     return render("setup/requirements.html", by_role=by_role, by_project=by_project,
-                  values=values or {}, errors=errors or {}, status=status, **_choices())
+                  values=values or {}, errors=errors or {}, status=status, **setup_lists.requirement_choices())
 
 
 @bp.get("/requirements")
@@ -182,13 +133,7 @@ def projects():
 
 
 def _projects_page(values=None, errors=None, status=200):
-    rows = db.session.execute(
-        select(Project, func.count(Assignment.id))
-        .outerjoin(Assignment, Assignment.project_id == Project.id)
-        .group_by(Project.id)
-        .order_by(Project.active.desc(), Project.name)
-    ).all()
-    return render("setup/projects.html", rows=rows, values=values or {}, errors=errors or {}, status=status)
+    return render("setup/projects.html", rows=setup_lists.projects_with_assignment_counts(), values=values or {}, errors=errors or {}, status=status)
 
 
 @bp.post("/projects")
@@ -203,15 +148,8 @@ def create_project():
 
 def _project_page(project, values=None, errors=None, assignment_values=None, assignment_errors=None,
                   status=200):
-    assignments = db.session.scalars(
-        select(Assignment).options(selectinload(Assignment.person))
-        .where(Assignment.project_id == project.id).order_by(Assignment.starts_on)
-    ).all()
-    people = db.session.execute(
-        select(Person.id, Person.first_name, Person.last_name, Person.employee_id)
-        .where(Person.active).order_by(Person.last_name, Person.first_name)
-    ).all()
-    return render("setup/project.html", project=project, assignments=assignments, people=people,
+    return render("setup/project.html", project=project, assignments=setup_lists.project_assignments(project),
+                  people=setup_lists.assignable_people(),
                   values=values or _project_values(project), errors=errors or {},
                   assignment_values=assignment_values or {"starts_on": today().isoformat()},
                   assignment_errors=assignment_errors or {}, status=status, today=today())
@@ -239,7 +177,6 @@ def update_project(project_id: int):
     try:
         setup_service.save_project(project, request.form)
     except Invalid as exc:
-        db.session.rollback()
         return _project_page(project, values=request.form, errors=exc.errors, status=422)
     return _done("Project saved.", "admin.project", project_id=project.id)
 
@@ -263,7 +200,6 @@ def update_assignment(assignment_id: int):
     try:
         setup_service.update_assignment(assignment, request.form)
     except Invalid as exc:
-        db.session.rollback()
         flash("; ".join(exc.errors.values()), "error")
         return redirect(url_for("admin.project", project_id=assignment.project_id))
     return _done("Assignment saved.", "admin.project", project_id=assignment.project_id)
@@ -297,14 +233,7 @@ def _policy_values(policy: ReminderPolicy | None) -> dict:
 @bp.get("/policies")
 @role_required(*SETUP_ROLES)
 def policies():
-    rows = db.session.scalars(
-        select(ReminderPolicy).options(selectinload(ReminderPolicy.credential_type))
-    ).all()
-    default = next((p for p in rows if p.credential_type_id is None), None)
-    overrides = sorted((p for p in rows if p.credential_type_id is not None),
-                       key=lambda p: p.credential_type.name)
-    taken = {p.credential_type_id for p in overrides}
-    types = [t for t in _choices()["types"] if t.id not in taken]
+    default, overrides, types = setup_lists.policies_overview()
     return render("setup/policies.html", default=default, overrides=overrides, types=types,
                   escalation_text=escalation_text)
 
@@ -321,19 +250,17 @@ def policy(key: str):
         return redirect(url_for("admin.policy", key=type_id))
     if key == "default":
         ctype = None
-        row = db.session.scalar(select(ReminderPolicy).where(ReminderPolicy.credential_type_id.is_(None)))
     else:
         if not key.isdigit():
             abort(404)
         ctype = _get(CredentialType, int(key))
-        row = db.session.scalar(select(ReminderPolicy).where(ReminderPolicy.credential_type_id == ctype.id))
+    row = setup_lists.policy_for(ctype.id if ctype else None)
     values, errors, status = _policy_values(row), {}, 200
     if request.method == "POST":
         try:
             setup_service.save_policy(row, ctype.id if ctype else None, request.form)
         except Invalid as exc:
-            db.session.rollback()
-            values, errors, status = request.form, exc.errors, 422
+                values, errors, status = request.form, exc.errors, 422
         else:
             return _done("Policy saved; the people it covers were re-evaluated.", "admin.policies")
     return render("setup/policy.html", ctype=ctype, row=row, values=values, errors=errors, status=status)
@@ -342,7 +269,7 @@ def policy(key: str):
 @bp.post("/policies/<int:type_id>/delete")
 @role_required(*SETUP_ROLES)
 def delete_policy(type_id: int):
-    row = db.session.scalar(select(ReminderPolicy).where(ReminderPolicy.credential_type_id == type_id))
+    row = setup_lists.policy_for(type_id)
     if row is None:
         abort(404)
     setup_service.delete_policy(row)
@@ -355,11 +282,8 @@ def delete_policy(type_id: int):
 @bp.get("/taxonomy")
 @role_required(*SETUP_ROLES)
 def taxonomy():
-    issuers = db.session.scalars(
-        select(Issuer).options(selectinload(Issuer.credential_types)).order_by(Issuer.name)
-    ).all()
-    suggestions = recommendations.learned_validity()
-    return render("setup/taxonomy.html", issuers=issuers, suggestions=suggestions)
+    return render("setup/taxonomy.html", issuers=setup_lists.issuers_with_types(),
+                  suggestions=recommendations.learned_validity())
 
 
 def _type_values(ctype: CredentialType | None) -> dict:
@@ -379,14 +303,12 @@ def credential_type(key: str):
         try:
             saved = setup_service.save_credential_type(ctype, request.form)
         except Invalid as exc:
-            db.session.rollback()
-            values, errors, status = request.form, exc.errors, 422
+                values, errors, status = request.form, exc.errors, 422
         else:
             return _done(f"{saved.name} saved.", "admin.taxonomy", _anchor=f"type-{saved.id}")
     suggestion = recommendations.learned_validity([ctype.id]).get(ctype.id) if ctype else None
-    issuers = db.session.scalars(select(Issuer).order_by(Issuer.name)).all()
     return render("setup/credential_type.html", ctype=ctype, values=values, errors=errors, status=status,
-                  issuers=issuers, categories=CATEGORIES, mechanisms=RENEWAL_MECHANISMS, suggestion=suggestion)
+                  issuers=setup_lists.issuers(), categories=CATEGORIES, mechanisms=RENEWAL_MECHANISMS, suggestion=suggestion)
 
 
 @bp.post("/taxonomy/types/<int:type_id>/learned-validity")
@@ -416,8 +338,7 @@ def issuer(key: str):
         try:
             saved = setup_service.save_issuer(row, request.form)
         except Invalid as exc:
-            db.session.rollback()
-            values, errors, status = request.form, exc.errors, 422
+                values, errors, status = request.form, exc.errors, 422
         else:
             return _done(f"{saved.name} saved.", "admin.taxonomy", _anchor=f"issuer-{saved.id}")
     return render("setup/issuer.html", issuer=row, values=values, errors=errors, status=status)
@@ -436,7 +357,7 @@ def policy_set():
 @role_required(*SETUP_ROLES)
 def export_policy_set():
     response = Response(policy_set_service.export_yaml(), mimetype="application/yaml")
-    response.headers["Content-Disposition"] = f'attachment; filename="policy-set-{date.today().isoformat()}.yaml"'
+    response.headers["Content-Disposition"] = f'attachment; filename="policy-set-{today().isoformat()}.yaml"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

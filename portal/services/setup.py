@@ -29,7 +29,7 @@ from portal.models import (
 )
 from portal.models.taxonomy import CATEGORIES, RENEWAL_MECHANISMS
 from portal.policies.policy_set import parse_escalation_text, parse_int_list, policy_errors
-from portal.services import audit
+from portal.services import audit, setup_lists
 
 
 # --------------------------------------------------------------------------- re-evaluation
@@ -337,10 +337,7 @@ def save_policy(policy: ReminderPolicy | None, credential_type_id: int | None,
     if policy is None:
         if credential_type_id is not None and db.session.get(CredentialType, credential_type_id) is None:
             raise Invalid.each({"credential_type_id": "Choose a credential type."})
-        existing = db.session.scalar(select(ReminderPolicy).where(
-            ReminderPolicy.credential_type_id.is_(None) if credential_type_id is None
-            else ReminderPolicy.credential_type_id == credential_type_id))
-        if existing is not None:
+        if setup_lists.policy_for(credential_type_id) is not None:
             raise Invalid.each({"credential_type_id": "That credential type already has its own policy."})
     return _write_policy(policy, credential_type_id, parsed)
 
