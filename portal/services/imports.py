@@ -193,13 +193,14 @@ def max_rows() -> int:
     return int(current_app.config.get("IMPORT_MAX_ROWS", MAX_ROWS_DEFAULT))
 
 
-def read_table(upload: Upload) -> Table:
+def read_table(upload: Upload, limit: int | None = None) -> Table:
+    """The file's header and rows; Invalid past ``limit`` rows (default: the import limit)."""
     if upload.format == "xlsx":
         raw_rows = _xlsx_rows(upload.path)
     else:
         raw_rows = _csv_rows(upload.path)
     header_at, headers = None, []
-    limit = max_rows()
+    limit = limit or max_rows()
     rows, numbers = [], []
     for number, row in raw_rows:
         if header_at is None:

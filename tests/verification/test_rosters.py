@@ -92,11 +92,32 @@ def test_bad_roster_files_are_refused_with_a_reason(nurse, text, name, message):
 
 
 def test_a_file_with_too_many_rows_is_refused(app, nurse):
-    app.config["IMPORT_MAX_ROWS"] = 1000
+    app.config["VERIFICATION_IMPORT_MAX_ROWS"] = 1000
     text = ROSTER_HEADER + "".join(f"RN{i:06d},A,B,Active,,No,OH\n" for i in range(100_000))
     with pytest.raises(Invalid) as refused:
         _import(text, "roster")
     assert "more than 1,000 rows" in refused.value.message
+
+
+def test_an_exclusion_list_of_100000_rows_is_imported_with_its_matches_and_near_misses(nurse, org):
+    """The monthly LEIE has about 80,000 rows: more than a people import may have, and each is
+    compared only with the people whose names start alike (misspelt on both words still found)."""
+    import random
+    import string
+
+    rng = random.Random(14)
+    filler = ["".join(rng.choice(string.ascii_uppercase) for _ in range(8)) for _ in range(2 * 99_997)]
+    rows = [f"{filler[2 * i]},{filler[2 * i + 1]},,,,,,,,,,OH,,1128a1,20250105,00000000,,\n" for i in range(99_997)]
+    rows[40_000:40_000] = ["EMPLOYEE,ERIN,,,NURSE,,,,19800101,,,OH,,1128a1,20250105,00000000,,\n",
+                           "OUTSIDR,OSKAR,,,,,,,,,,OH,,1128a1,20250105,00000000,,\n",  # both words misspelt
+                           "MANAGR,MAXX,,,,,,,,,,OH,,1128a1,20250105,00000000,,\n"]
+
+    result = _import(LEIE_HEADER + "".join(rows), "exclusion")
+
+    assert (result.record.rows, result.record.matched, result.record.alerts) == (100_000, 1, 1)
+    assert [m.person_id for m in db.session.query(ExclusionMatch)] == [org.employee.id]
+    assert {n["person_id"]: n["row"] for n in result.near_misses} == {org.outsider.id: 40_003,
+                                                                        org.manager.id: 40_004}
 
 
 def test_the_person_page_shows_staff_an_exclusion_match(nurse, org, login):

@@ -38,6 +38,9 @@ ROSTER_SOURCE = "Board roster (e-Notify)"
 EXCLUSION_SOURCE = "OIG LEIE exclusion list"
 # A name this close (token sort ratio) is the same person; between the floors, a near miss to review.
 MATCH_SCORE, NEAR_MISS_SCORE = 92, 80
+# The monthly OIG LEIE list alone has about 80,000 rows; a row limit sized for
+# people imports (IMPORT_MAX_ROWS) would refuse it.
+MAX_ROWS_DEFAULT = 250_000
 # Roster statuses that mean the licence is in good standing.
 GOOD_STANDING = ("active", "clear", "current", "unencumbered", "valid")
 
@@ -104,7 +107,10 @@ def _read(kind: str, stored_path, filename: str) -> tuple[list[str], list[list[A
 
     upload = imports.Upload(id="verification", kind=kind, filename=filename, user_id=0, path=stored_path,
                             created_at="")
-    table = imports.read_table(upload)  # a file it cannot read raises Invalid(..., field="file")
+    from flask import current_app
+
+    limit = int(current_app.config.get("VERIFICATION_IMPORT_MAX_ROWS", MAX_ROWS_DEFAULT))
+    table = imports.read_table(upload, limit)  # a file it cannot read raises Invalid(..., field="file")
     return table.headers, table.rows, table.row_numbers
 
 
@@ -221,14 +227,39 @@ def _apply_roster(record: VerificationImport, rows: list[dict], numbers: list[in
 
 # --- exclusions --------------------------------------------------------------
 
-def _people_index() -> tuple[dict[int, str], dict[str, set[int]]]:
+def name_blocks(name: str) -> set[str]:
+    """The two-letter starts of a name's words: a listing is compared only with people sharing one.
+
+    Comparing each of a list's ~80,000 rows with every person grows with the
+    headcount (minutes for a few thousand people). Two names alike enough to
+    score NEAR_MISS_SCORE by token sort ratio keep, in practice, the start of
+    at least one word ("Jon Smyth" / "John Smith" share "jo" and "sm").
+    """
+    return {word[:2] for word in name.split()}
+
+
+@dataclass
+class PeopleIndex:
+    names: dict[int, str]  # person id -> normalised "first last"
+    blocks: dict[str, list[int]]  # name_blocks key -> person ids
+    npis: dict[str, set[int]]  # a number held on an active credential -> person ids
+
+    def candidates(self, listed: str) -> dict[int, str]:
+        return {pid: self.names[pid] for key in name_blocks(listed) for pid in self.blocks.get(key, ())}
+
+
+def _people_index() -> PeopleIndex:
     names = {pid: _norm(f"{first} {last}") for pid, first, last in db.session.execute(
         select(Person.id, Person.first_name, Person.last_name).where(Person.active))}
+    blocks: dict[str, list[int]] = {}
+    for pid, name in names.items():
+        for key in name_blocks(name):
+            blocks.setdefault(key, []).append(pid)
     npis: dict[str, set[int]] = {}
     for pid, number in db.session.execute(select(Credential.person_id, Credential.license_number).where(
             Credential.state == "active", Credential.license_number.is_not(None))):
         npis.setdefault(_number(number), set()).add(pid)
-    return names, npis
+    return PeopleIndex(names, blocks, npis)
 
 
 def _apply_exclusions(record: VerificationImport, rows: list[dict], numbers: list[int], actor) -> list[dict]:
@@ -237,7 +268,7 @@ def _apply_exclusions(record: VerificationImport, rows: list[dict], numbers: lis
     from portal.services import verification
     from portal.services.verification import notices
 
-    names, npis = _people_index()
+    people = _people_index()
     open_matches = {(m.person_id, m.fingerprint) for m in db.session.scalars(
         select(ExclusionMatch).where(ExclusionMatch.cleared_at.is_(None)))}
     near_misses = []
@@ -248,8 +279,8 @@ def _apply_exclusions(record: VerificationImport, rows: list[dict], numbers: lis
         if not listed:
             continue
         npi = _number(row.get("npi"))
-        by_npi = npis.get(npi, set()) if npi and npi.strip("0") else set()
-        candidates = process.extract(listed, names, scorer=fuzz.token_sort_ratio, limit=3,
+        by_npi = people.npis.get(npi, set()) if npi and npi.strip("0") else set()
+        candidates = process.extract(listed, people.candidates(listed), scorer=fuzz.token_sort_ratio, limit=3,
                                      score_cutoff=NEAR_MISS_SCORE)
         hits = {pid: 100.0 for pid in by_npi}
         for _, score, pid in candidates:
@@ -259,6 +290,8 @@ def _apply_exclusions(record: VerificationImport, rows: list[dict], numbers: lis
                 near_misses.append({"row": number, "message": f"{listed.title()} is close to a person "
                                     f"here ({round(score)}%): check by hand.", "person_id": pid,
                                     "score": round(score)})
+        if not hits:
+            continue
         evidence_row = {k: str(v) for k, v in row.items() if v not in (None, "")}
         fingerprint = hashlib.sha256(json.dumps(evidence_row, sort_keys=True).encode()).hexdigest()
         for pid, score in hits.items():
