@@ -50,7 +50,12 @@ def learn_from_review(document_id: int) -> None:
 @huey.lock_task("documents-sweep")
 @with_app_context
 def sweep_documents() -> None:
-    """Re-enqueue documents a dead worker left "reading" (or a lost task left "queued")."""
+    """Re-enqueue documents a dead worker left "reading" (or a lost task left
+    "queued"), and readings that failed for want of OCR once this consumer's
+    own Tesseract answers."""
     from portal.services import documents
+    from portal.services.heartbeat import ocr_version
 
     documents.sweep()
+    if ocr_version():
+        documents.retry_failed_readings()

@@ -9,6 +9,8 @@ owns the job's state::
                                  |                    \\-> failed ("could not read")
                                  \\-- worker died: sweep() puts it back to queued
                                      (after MAX_ATTEMPTS: failed, still reviewable)
+    failed for want of OCR (ocr_unavailable, timeout) --retry_failed_readings-->
+        queued, once a consumer's own Tesseract answers (MAX_ATTEMPTS in all)
 
 Every transition is a conditional UPDATE on the current state, so a task
 delivered twice, or a sweeper racing a slow worker, changes the row once.
@@ -61,6 +63,9 @@ LOST_IN_QUEUE_AFTER = timedelta(minutes=15)
 # die with it. By then that consumer is gone and the next one's scheduler
 # moves it to the queue.
 REQUEUE_INTERRUPTED_DELAY = 10
+# Failures that say nothing about the file: no Tesseract on the consumer,
+# or OCR too slow (a busy machine). Read again once OCR works.
+RETRY_WHEN_OCR_WORKS = ("ocr_unavailable", "timeout")
 PREVIEW_PAGES = 3
 CHUNK = 1024 * 1024
 
@@ -464,6 +469,31 @@ def sweep(now=None) -> dict[str, list[int]]:
     for document_id in recovered + requeued:
         enqueue(document_id)
     return {"recovered": recovered, "failed": gave_up, "requeued": requeued}
+
+
+def retry_failed_readings(now=None) -> list[int]:
+    """failed -> queued (and enqueued) for readings that failed for want of
+    OCR, while a document has readings left (MAX_ATTEMPTS in all). Call it
+    where a consumer's own Tesseract answers; each retry is audited and the
+    failed reading's Extraction row stays."""
+    now = now or utcnow()
+    retryable = (Document.last_error_code.in_(RETRY_WHEN_OCR_WORKS), Document.attempts < MAX_ATTEMPTS)
+    candidates = db.session.scalars(select(Document).where(Document.state == "failed", *retryable)).all()
+    retried = []
+    for document in candidates:
+        code, reading = document.last_error_code, document.attempts + 1
+        note = (f"Read again (reading {reading} of {MAX_ATTEMPTS}) now that text recognition works; "
+                f"the last reading failed: {document.last_error}")
+        if _move(document.id, "failed", *retryable, state="queued", queued_at=now, started_at=None,
+                 finished_at=None, last_error=note[:2000]):
+            audit.record("document.retried", document, actor="system",
+                         before={"state": "failed", "error_code": code},
+                         after={"state": "queued", "reading": reading, "of": MAX_ATTEMPTS})
+            retried.append(document.id)
+    db.session.commit()
+    for document_id in retried:
+        enqueue(document_id)
+    return retried
 
 
 def requeue_interrupted(document_id: int) -> bool:
