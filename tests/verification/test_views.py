@@ -127,3 +127,13 @@ def test_the_employees_own_page_shows_each_credentials_standing(employee_client,
     verification.verify(held)
     page = employee_client.get("/me").get_data(as_text=True)
     assert "verification-integrity_only" in page and "Integrity only" in page
+
+
+def test_the_audit_export_names_each_check_and_what_it_found(compliance_client, held, stored_document, signed):
+    stored_document(held, signed)
+    row = verification.verify(held)
+
+    export = compliance_client.get("/admin/audit/export.csv").get_data(as_text=True)
+
+    line = next(line for line in export.splitlines() if "credential.verification" in line)
+    assert f"check {row.id}" in line and row.detail in line

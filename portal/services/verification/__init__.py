@@ -161,9 +161,10 @@ def set_standing(credential: Credential, verification: Verification,
     state.outcome, state.method = verification.outcome, verification.method
     state.verification_id, state.checked_at = verification.id, verification.checked_at
     state.next_due, state.retry_at = due, None
+    # The check's id and sentence, so the audit export leads to its evidence (the verifications CSV).
     audit.record("credential.verification", credential, before={"verification": before},
                  after={"verification": verification.outcome, "method": verification.method,
-                        "source": verification.source})
+                        "source": verification.source, "check": verification.id, "detail": verification.detail})
     if before != verification.outcome:
         notices.verification_changed(credential, verification, before)
         requirements.standing_changed(credential.person_id)
