@@ -79,7 +79,7 @@ def main() -> None:
             for kind, data in files:
                 label = f"{kind}-{attempt}"
                 upload = imports.save_upload(io.BytesIO(data.encode()), f"{kind}.csv", kind, admin)
-                mapping = imports.suggest_mapping(kind, imports.read_table(upload).headers)
+                mapping = imports.suggest_mapping(kind, upload.table().headers)
                 preview, *preview_s = timed(f"{label}-preview", imports.preview, upload, mapping)
                 applied, *apply_s = timed(f"{label}-apply", imports.apply, upload, mapping, admin)
                 rows.append((label, len(preview.rows), preview_s, apply_s, applied.preview.counts))

@@ -15,7 +15,7 @@ from portal.navigation import nav_item
 from portal.policies.access import ADMIN_ROLES
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import api_tokens, exports, imports, webhooks
+from portal.services import api_tokens, exports, imports, spreadsheets, webhooks
 
 bp = Blueprint("integrations", __name__, url_prefix="/admin/integrations")
 nav_item("Integrations", "integrations.imports_page", ADMIN_ROLES, order=85)
@@ -172,7 +172,7 @@ def imports_page():
                 return redirect(url_for(".import_map", import_id=upload.id))
     imported = imports.unverified_imported(limit=200)
     return render("integrations/imports.html", kinds=imports.KINDS, kind=kind, errors=errors,
-                  imported=imported, max_rows=imports.max_rows(), status=422 if errors else 200)
+                  imported=imported, max_rows=spreadsheets.max_rows(), status=422 if errors else 200)
 
 
 def _mapping_from(form, kind: str) -> dict[str, str]:
@@ -188,7 +188,7 @@ def import_map(import_id: str):
     """Map columns and preview every row (nothing is written here)."""
     upload = _own_upload(import_id)
     try:
-        table = imports.read_table(upload)
+        table = upload.table()
     except Invalid as error:
         imports.discard(upload)
         flash(error.message, "error")
@@ -221,7 +221,7 @@ def import_map(import_id: str):
 def import_preview_csv(import_id: str):
     upload = _own_upload(import_id)
     mapping = _mapping_from(request.args, upload.kind)
-    table = imports.read_table(upload)
+    table = upload.table()
     if imports.check_mapping(upload.kind, table.headers, mapping):
         abort(400)
     result = imports.preview(upload, mapping, _accepted(request.args))
@@ -235,7 +235,7 @@ def import_preview_csv(import_id: str):
 def import_apply(import_id: str):
     upload = _own_upload(import_id)
     mapping = _mapping_from(request.form, upload.kind)
-    table = imports.read_table(upload)
+    table = upload.table()
     if imports.check_mapping(upload.kind, table.headers, mapping):
         abort(400)
     applied = imports.apply(upload, mapping, current_user, _accepted(request.form))

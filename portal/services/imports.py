@@ -1,24 +1,22 @@
 """Spreadsheet imports: people (HRIS export), assignments, legacy credentials.
 
 upload -> map columns -> preview (every row's outcome, nothing written) ->
-apply (one transaction; rows with errors are skipped and listed).
+apply (one transaction; rows with errors are skipped and listed). The file is
+read by ``spreadsheets``; people and assignments are planned and written by
+``people_sync``, credentials by ``credentials_sync``.
 
 The uploaded file waits in ``<instance>/imports/<id>`` between steps, next to
 a small JSON file naming its owner; the id is random and only its owner (the
-same user, with the id in their session) may use it. Values are read, never
-formulas (openpyxl ``data_only``/``read_only``). Dates in text use intake's
+same user, with the id in their session) may use it. Dates in text use intake's
 rules (``intake.dates``): one day/month order per column, decided by the
 values themselves, and a column whose order nothing settles is flagged.
 """
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import json
 import re
 import secrets
-from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,30 +25,17 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from flask import current_app
-from rapidfuzz import fuzz, process
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from intake.dates import decide_order, find_dates
-from portal.database import note_bulk_write
 from portal.errors import Invalid
 from portal.extensions import db
-from portal.models import (
-    Credential,
-    CredentialType,
-    ImportMapping,
-    Notification,
-    Person,
-    utcnow,
-)
+from portal.models import Credential, ImportMapping, Notification, Person, utcnow
 from portal.policies import notification_keys
-from portal.services import audit, checks, exports, mailer, people_sync
+from portal.services import audit, credentials_sync, exports, mailer, people_sync, spreadsheets
 from portal.services.people_sync import Outcome, SyncResult
-
-MAX_ROWS_DEFAULT = 50_000
-FUZZY_ACCEPT = 90     # a name match this close is proposed for a human to accept
-FUZZY_FLOOR = 75      # below this, no proposal
-NAME_RE = re.compile(r"[^a-z0-9]+")
+from portal.services.spreadsheets import Table, name_key
 
 
 @dataclass(frozen=True)
@@ -129,16 +114,15 @@ class Upload:
     path: Path
     created_at: str
 
-    @property
-    def format(self) -> str:
-        return "xlsx" if self.filename.lower().endswith((".xlsx", ".xlsm")) else "csv"
+    def table(self) -> Table:
+        return spreadsheets.read_table(self.path, self.filename)
 
 
 def save_upload(stream, filename: str, kind: str, user) -> Upload:
     if kind not in KINDS:
         raise Invalid("Choose what the file holds.", "kind")
     name = (filename or "").strip()
-    if not name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+    if not name.lower().endswith(spreadsheets.EXTENSIONS):
         raise Invalid("Upload a CSV or an Excel workbook (.xlsx).", "file")
     import_id = secrets.token_urlsafe(24)
     path = _folder() / import_id
@@ -158,7 +142,7 @@ def save_upload(stream, filename: str, kind: str, user) -> Upload:
     meta = {"kind": kind, "filename": name[:200], "user_id": user.id, "created_at": utcnow().isoformat()}
     (_folder() / f"{import_id}.json").write_text(json.dumps(meta))
     upload = Upload(import_id, kind, meta["filename"], user.id, path, meta["created_at"])
-    read_table(upload)  # refuse a broken or oversized file now, not at preview
+    upload.table()  # refuse a broken or oversized file now, not at preview
     return upload
 
 
@@ -180,96 +164,7 @@ def discard(upload: Upload) -> None:
     (_folder() / f"{upload.id}.json").unlink(missing_ok=True)
 
 
-# --- reading ----------------------------------------------------------------
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[list[Any]]          # values as read: str, date, number, bool or None
-    row_numbers: list[int]         # the spreadsheet's own row numbers, for messages
-
-
-def max_rows() -> int:
-    return int(current_app.config.get("IMPORT_MAX_ROWS", MAX_ROWS_DEFAULT))
-
-
-def read_table(upload: Upload, limit: int | None = None) -> Table:
-    """The file's header and rows; Invalid past ``limit`` rows (default: the import limit)."""
-    if upload.format == "xlsx":
-        raw_rows = _xlsx_rows(upload.path)
-    else:
-        raw_rows = _csv_rows(upload.path)
-    header_at, headers = None, []
-    limit = limit or max_rows()
-    rows, numbers = [], []
-    for number, row in raw_rows:
-        if header_at is None:
-            if any(v not in (None, "") for v in row):
-                header_at = number
-                headers = [str(v).strip() if v is not None else "" for v in row]
-            continue
-        if all(v in (None, "") for v in row):
-            continue
-        if len(rows) >= limit:
-            raise Invalid(f"The file has more than {limit:,} rows. Split it into smaller files.", "file")
-        rows.append(list(row) + [None] * (len(headers) - len(row)))
-        numbers.append(number)
-    if not headers:
-        raise Invalid("The file has no header row.", "file")
-    return Table(headers, rows, numbers)
-
-
-def _csv_rows(path: Path):
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise Invalid("This is not a text CSV file.", "file")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        for number, row in enumerate(reader, start=1):
-            yield number, [cell.strip() for cell in row]
-    except csv.Error as error:
-        raise Invalid(f"The CSV could not be read: {error}.", "file") from None
-
-
-def _xlsx_rows(path: Path):
-    from openpyxl import load_workbook
-
-    with open(path, "rb") as handle:  # a file object: openpyxl checks names' extensions
-        try:
-            # data_only: the values Excel last computed, never the formulas;
-            # read_only: streams rows, so 50,000 rows stay cheap.
-            workbook = load_workbook(handle, read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for damaged files
-            raise Invalid("The file could not be read as an Excel workbook (.xlsx). "
-                          "Save it again from Excel, or export it as CSV.", "file") from error
-        try:
-            sheet = workbook.worksheets[0]
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, [v.strip() if isinstance(v, str) else v for v in row]
-        except Invalid:
-            raise
-        except Exception as error:
-            raise Invalid("The workbook is damaged and could not be read to the end.", "file") from error
-        finally:
-            workbook.close()
-
-
 # --- mapping ----------------------------------------------------------------
-
-def _norm(text: str) -> str:
-    return NAME_RE.sub(" ", (text or "").lower()).strip()
-
 
 def fields_for(kind: str) -> tuple[Field, ...]:
     return KINDS[kind]["fields"]
@@ -288,9 +183,9 @@ def suggest_mapping(kind: str, headers: Sequence[str]) -> dict[str, str]:
     for f in fields_for(kind):
         if f.name in mapping:
             continue
-        candidates = {_norm(f.name), _norm(f.label), *(_norm(s) for s in f.synonyms)}
+        candidates = {name_key(f.name), name_key(f.label), *(name_key(s) for s in f.synonyms)}
         for header in headers:
-            if header not in taken and _norm(header) in candidates:
+            if header not in taken and name_key(header) in candidates:
                 mapping[f.name] = header
                 taken.add(header)
                 break
@@ -504,7 +399,8 @@ def _merge(rows: list[Row], outcomes: list[Outcome]) -> list[RowResult]:
     for row, outcome in zip(rows, outcomes):
         errors = row.errors + outcome.errors
         merged.append(RowResult(row.number, outcome.key, "error" if errors else outcome.action,
-                                outcome.changes if not errors else {}, errors, row.warnings + outcome.warnings))
+                                outcome.changes if not errors else {}, errors, row.warnings + outcome.warnings,
+                                outcome.match))
     return merged
 
 
@@ -515,7 +411,7 @@ def _usable(rows: list[Row]) -> list[Row]:
 def _run(kind: str, rows: list[Row], actor, accepted: set[int], write: bool) -> tuple[list[RowResult], Any]:
     """Plan (and with ``write`` apply) the rows; one code path for both."""
     if kind == "credentials":
-        return plan_credentials(rows, accepted, actor=actor, write=write)
+        return _merge(rows, credentials_sync.plan_credentials(rows, accepted, actor=actor, write=write)), None
     usable = _usable(rows)
     outcomes_by_row: dict[int, Outcome] = {}
     if kind == "people":
@@ -541,7 +437,7 @@ def _row_key(kind: str, row: Row) -> str:
     rec = row.record
     if kind == "assignments":
         return f"{rec.get('project') or '?'}/{rec.get('employee_id') or '?'}"
-    return rec.get("employee_id") or rec.get("email") or rec.get("full_name") or ""
+    return credentials_sync.given_key(rec)
 
 
 @contextmanager
@@ -566,8 +462,7 @@ def _collector_paused():
 def preview(upload: Upload, mapping: dict[str, str], accepted: set[int] | None = None) -> Preview:
     """Every row's outcome. Reads only: nothing is added to the session."""
     with _collector_paused():
-        table = read_table(upload)
-        rows = records(upload.kind, table, mapping)
+        rows = records(upload.kind, upload.table(), mapping)
         results, _ = _run(upload.kind, rows, None, accepted or set(), write=False)
     db.session.rollback()  # belt and braces: a preview leaves nothing behind
     return Preview(upload.kind, results)
@@ -587,8 +482,7 @@ def apply(upload: Upload, mapping: dict[str, str], user, accepted: set[int] | No
     """
     try:
         with _collector_paused():
-            table = read_table(upload)
-            rows = records(upload.kind, table, mapping)
+            rows = records(upload.kind, upload.table(), mapping)
             results, _ = _run(upload.kind, rows, user, accepted or set(), write=True)
             remember_mapping(upload.kind, mapping, user)
             result = Preview(upload.kind, results)
@@ -600,207 +494,6 @@ def apply(upload: Upload, mapping: dict[str, str], user, accepted: set[int] | No
         raise
     counts = result.counts
     return Applied(result, counts["create"], counts["update"])
-
-
-# --- credentials ------------------------------------------------------------
-
-CREDENTIAL_FIELDS = ("license_number", "issued_on", "expires_on", "notes")
-
-
-class _People:
-    """Find the person a credential row belongs to: employee id, email, then name."""
-
-    def __init__(self):
-        rows = db.session.execute(select(Person.id, Person.employee_id, Person.email,
-                                         Person.first_name, Person.last_name)).all()
-        self.by_eid = {eid.casefold(): pid for pid, eid, *_ in rows}
-        self.by_email = {email.lower(): pid for pid, _, email, *_ in rows if email}
-        self.names = {pid: f"{first} {last}" for pid, _, _, first, last in rows}
-        self.eids = {pid: eid for pid, eid, *_ in rows}
-        self.name_keys = {pid: _norm(n) for pid, n in self.names.items()}
-        self.exact_names: dict[str, list[int]] = defaultdict(list)
-        for pid, key in self.name_keys.items():
-            self.exact_names[key].append(pid)
-
-    def find(self, record: dict[str, Any]) -> tuple[int | None, str | None, dict | None]:
-        """(person id, error, fuzzy proposal)."""
-        eid, email = record.get("employee_id"), (record.get("email") or "").lower() or None
-        if eid:
-            pid = self.by_eid.get(eid.casefold())
-            if pid is None:
-                return None, f"no person with employee id {eid}", None
-            return pid, None, None
-        if email:
-            pid = self.by_email.get(email)
-            if pid is not None:
-                return pid, None, None
-        name = record.get("full_name") or " ".join(
-            p for p in (record.get("first_name"), record.get("last_name")) if p)
-        if not name:
-            return None, "no employee id, known email or name to find the person", None
-        key = _norm(name)
-        exact = self.exact_names.get(key, [])
-        if len(exact) == 1:
-            return exact[0], None, None
-        if len(exact) > 1:
-            return None, f"{len(exact)} people are called {name}; add their employee id", None
-        best = process.extract(key, self.name_keys, scorer=fuzz.token_sort_ratio, limit=2,
-                               score_cutoff=FUZZY_FLOOR)
-        if not best:
-            return None, f"nobody called {name!r}" + (f" or with email {email}" if email else ""), None
-        _, score, pid = best[0]
-        if len(best) > 1 and best[1][1] == score:
-            return None, f"{name!r} matches several people equally; add their employee id", None
-        return None, None, {"person_id": pid, "name": self.names[pid], "employee_id": self.eids[pid],
-                            "score": round(score), "given": name}
-
-
-class _Types:
-    def __init__(self):
-        types = list(db.session.scalars(select(CredentialType)))
-        self.by_key: dict[str, CredentialType] = {}
-        for t in types:
-            for key in (t.code, t.name, *(t.aliases or [])):
-                self.by_key.setdefault(_norm(str(key)), t)
-
-    def find(self, text: str | None) -> tuple[CredentialType | None, str | None]:
-        if not text:
-            return None, "the credential is missing"
-        found = self.by_key.get(_norm(text))
-        if found:
-            return found, None
-        best = process.extractOne(_norm(text), list(self.by_key), scorer=fuzz.token_set_ratio, score_cutoff=92)
-        if best:
-            return self.by_key[best[0]], None
-        return None, f"unknown credential {text!r} (add it to the taxonomy, or use its code)"
-
-
-def plan_credentials(rows: list[Row], accepted: set[int], actor=None, write: bool = False):
-    """Rows of legacy credential records: create (imported, unverified), update
-    an earlier unverified record, or leave a verified one alone."""
-    people, types = _People(), _Types()
-    wanted: list[tuple[Row, int, CredentialType]] = []
-    results: dict[int, RowResult] = {}
-    for row in rows:
-        result = RowResult(row.number, _row_key("credentials", row), "error", errors=list(row.errors),
-                           warnings=list(row.warnings))
-        results[row.number] = result
-        ctype, type_error = types.find(row.record.get("credential_type"))
-        pid, person_error, proposal = people.find(row.record)
-        if type_error:
-            result.errors.append(type_error)
-        if person_error:
-            result.errors.append(person_error)
-        if proposal is not None:
-            result.match = proposal
-            if row.number in accepted:
-                pid = proposal["person_id"]
-            else:
-                result.action = "confirm" if not result.errors else "error"
-                continue
-        if result.errors:
-            continue
-        result.key = people.eids[pid]
-        wanted.append((row, pid, ctype))
-    existing = _active_credentials(sorted({pid for _, pid, _ in wanted}))
-    seen: dict[tuple[int, int], int] = {}
-    to_create: list[dict[str, Any]] = []
-    to_update: list[dict[str, Any]] = []
-    written: set[int] = set()  # people whose credentials this apply writes
-    events: list[tuple] = []
-    for row, pid, ctype in wanted:
-        result = results[row.number]
-        key = (pid, ctype.id)
-        if key in seen:
-            result.errors.append(f"same person and credential as row {seen[key]}")
-            continue
-        seen[key] = row.number
-        values = {name: row.record.get(name) for name in CREDENTIAL_FIELDS}
-        if values["expires_on"] and values["issued_on"] and values["expires_on"] < values["issued_on"]:
-            result.errors.append("expires before it was issued")
-            continue
-        if values["license_number"] and len(values["license_number"]) > 120:
-            result.errors.append("license number is longer than 120 characters")
-            continue
-        current = existing.get(key)
-        result.warnings += checks.import_warnings(values, ctype, current)  # the review's checks, as warnings
-        if current is None:
-            result.action = "create"
-            result.changes = {k: (None, v) for k, v in values.items() if v is not None}
-            if write:
-                written.add(pid)
-                to_create.append({"person_id": pid, "credential_type_id": ctype.id, "source": "import",
-                                  "verified": False, "state": "active", "expiry_predicted": False,
-                                  "version": 1, **values})
-        elif current["verified"]:
-            result.action = "unchanged"
-            result.warnings.append("a record confirmed from a document already exists; the spreadsheet does not override it")
-        else:
-            result.changes = {k: (current[k], v) for k, v in values.items() if current[k] != v}
-            result.action = "update" if result.changes else "unchanged"
-            if write and result.changes:
-                to_update.append({"id": current["id"], **{k: a for k, (_, a) in result.changes.items()}})
-                written.add(pid)
-                events.append(("credential.updated", "Credential", current["id"],
-                                {k: b for k, (b, _) in result.changes.items()},
-                                {k: a for k, (_, a) in result.changes.items()}))
-    if write and to_update:
-        people_sync._bulk_update(Credential, to_update)
-        people_sync.record_many(events, actor)
-        for row in to_update:
-            held = db.session.identity_map.get(db.session.identity_key(Credential, row["id"]))
-            if held is not None:
-                db.session.expire(held)
-    if write and to_create:
-        _insert_credentials(to_create, actor)
-    if written:
-        # Bulk statements bypass the compliance snapshot's session hook.
-        from portal.services.compliance_snapshot import refresh_people
-
-        refresh_people(sorted(written))
-    for result in results.values():
-        if result.errors:
-            result.action, result.changes = "error", {}
-    return [results[r.number] for r in rows], None
-
-
-ACTIVE_COLUMNS = ("id", "person_id", "credential_type_id", "verified", *CREDENTIAL_FIELDS)
-
-
-def _active_credentials(person_ids: list[int]) -> dict[tuple[int, int], dict[str, Any]]:
-    """(person id, type id) -> the active record's fields, as plain columns."""
-    found: dict[tuple[int, int], dict[str, Any]] = {}
-    columns = [getattr(Credential, name) for name in ACTIVE_COLUMNS]
-    for chunk in people_sync._chunks(person_ids):
-        # The state is checked here, not in SQL: given "state = 'active'" and a
-        # long IN list, SQLite walks the (state, expires_on) index through every
-        # active record in the registry, once per chunk.
-        for row in db.session.execute(select(Credential.state, *columns).where(Credential.person_id.in_(chunk))
-                                      .order_by(Credential.id.desc())):
-            if row[0] == "active":
-                found[(row[2], row[3])] = dict(zip(ACTIVE_COLUMNS, row[1:]))  # the oldest wins
-    return found
-
-
-def _insert_credentials(rows: list[dict[str, Any]], actor) -> None:
-    """Insert imported credentials and their audit events in bulk.
-
-    Tens of thousands of rows through the ORM unit of work take minutes, and
-    INSERT ... RETURNING in parameter order falls back to one statement per
-    row on SQLite: one executemany, then the new ids read back by (person,
-    type) — each pair had no active record before, so the active one is new.
-    """
-    now = utcnow()
-    for row in rows:
-        row["created_at"] = row["updated_at"] = now
-    db.session.execute(insert(Credential), rows)
-    note_bulk_write(Credential.__tablename__, len(rows))
-    new = {key: found["id"] for key, found in _active_credentials(sorted({row["person_id"] for row in rows})).items()}
-    people_sync.record_many([
-        ("credential.imported", "Credential", new[(row["person_id"], row["credential_type_id"])], None,
-         {"person_id": row["person_id"], "credential_type_id": row["credential_type_id"],
-          **{k: row[k] for k in CREDENTIAL_FIELDS}, "source": "import", "verified": False})
-        for row in rows], actor)
 
 
 # --- "please upload your certificate" ----------------------------------------

@@ -57,6 +57,7 @@ class Outcome:
     changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field -> (before, after)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    match: dict[str, Any] | None = None   # a close name match proposed for a human to accept
 
     def fail(self, message: str) -> None:
         self.errors.append(message)
@@ -100,7 +101,7 @@ class SyncResult:
         return [o for o in self.outcomes if o.action == "error"]
 
 
-def _chunks(values: Sequence, size: int = CHUNK):
+def chunks(values: Sequence, size: int = CHUNK):
     for start in range(0, len(values), size):
         yield values[start:start + size]
 
@@ -115,7 +116,7 @@ def _clean_text(value: Any) -> str | None:
 def _fetch_by(model, column, keys: Iterable[Any]) -> dict[Any, Any]:
     keys = list(dict.fromkeys(k for k in keys if k is not None))
     found = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         for row in db.session.scalars(select(model).where(column.in_(chunk))):
             found[getattr(row, column.key)] = row
     return found
@@ -186,7 +187,7 @@ def _current_people(employee_ids: Iterable[str]) -> dict[str, tuple[int, dict[st
     manager = aliased(Person)
     found = {}
     eids = list(dict.fromkeys(e for e in employee_ids if e))
-    for chunk in _chunks(eids):
+    for chunk in chunks(eids):
         for row in db.session.execute(
             select(Person.id, Person.employee_id, Person.first_name, Person.last_name, Person.email,
                    JobRole.code, Department.name, manager.employee_id, Person.location, Person.active,
@@ -424,8 +425,8 @@ def apply_people(records: Sequence[dict[str, Any]], actor, on: date | None = Non
     # constraint never sees two owners.
     moving = [{"id": ids[plan.outcomes[i].key], "email": None} for i, _ in updates
               if plan.outcomes[i].changes.get("email", (None,))[0] is not None]
-    _bulk_update(Person, moving)
-    _bulk_update(Person, [_person_columns(plan.outcomes[i].changes, catalogue, id=ids[plan.outcomes[i].key])
+    bulk_update(Person, moving)
+    bulk_update(Person, [_person_columns(plan.outcomes[i].changes, catalogue, id=ids[plan.outcomes[i].key])
                           for i, _ in updates])
     if creates:
         now = utcnow()
@@ -438,7 +439,7 @@ def apply_people(records: Sequence[dict[str, Any]], actor, on: date | None = Non
             ids[eid] = pid
 
     # Pass 2: manager links, now that every person in the payload exists.
-    _bulk_update(Person, [{"id": ids[plan.outcomes[i].key], "manager_id": ids[w["manager"]] if w["manager"] else None}
+    bulk_update(Person, [{"id": ids[plan.outcomes[i].key], "manager_id": ids[w["manager"]] if w["manager"] else None}
                           for i, w in plan.targets.items() if "manager" in plan.outcomes[i].changes])
 
     events = []
@@ -482,7 +483,7 @@ def _person_columns(changes: dict[str, tuple[Any, Any]], catalogue: _Catalogue, 
     return columns
 
 
-def _bulk_update(model, rows: list[dict[str, Any]]) -> None:
+def bulk_update(model, rows: list[dict[str, Any]]) -> None:
     """UPDATE by primary key, one executemany per set of columns."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -663,7 +664,7 @@ def plan_assignments(records: Sequence[dict[str, Any]]):
     people = _fetch_by(Person, Person.employee_id, [_clean_text(r.get("employee_id")) for r in records])
     existing: dict[tuple, Assignment] = {}
     project_ids = [p.id for p in projects.values()]
-    for chunk in _chunks(project_ids):
+    for chunk in chunks(project_ids):
         for a in db.session.scalars(select(Assignment).where(Assignment.project_id.in_(chunk))):
             existing[(a.project_id, a.person_id, a.starts_on)] = a
     outcomes, targets, seen = [], {}, {}

@@ -86,7 +86,7 @@ def test_applying_the_same_file_twice_changes_nothing(admin_client):
 def test_ambiguous_dates_are_flagged(app, org):
     csv = "Emp ID,Given name,Surname,Hire date\nA1,Ann,One,03/04/2025\nA2,Bob,Two,05/06/2024\n"
     upload = imports.save_upload(io.BytesIO(csv.encode()), "x.csv", "people", org.admin_user)
-    result = imports.preview(upload, imports.suggest_mapping("people", imports.read_table(upload).headers))
+    result = imports.preview(upload, imports.suggest_mapping("people", upload.table().headers))
     assert all(any("settles" in w for w in row.warnings) for row in result.rows)
 
 
@@ -145,7 +145,7 @@ def _xlsx(rows) -> bytes:
 def test_xlsx_formulas_are_never_evaluated_or_stored(app, org):
     data = _xlsx([["Emp ID", "Given name", "Surname"], ["F1", "=1+1", "Plain"], ["F2", "Real", "Name"]])
     upload = imports.save_upload(io.BytesIO(data), "f.xlsx", "people", org.admin_user)
-    result = imports.preview(upload, imports.suggest_mapping("people", imports.read_table(upload).headers))
+    result = imports.preview(upload, imports.suggest_mapping("people", upload.table().headers))
     # openpyxl (data_only) gives no cached value for a formula it did not
     # compute, so the name is missing and the new person is refused.
     assert result.rows[0].action == "error"
@@ -155,7 +155,7 @@ def test_xlsx_formulas_are_never_evaluated_or_stored(app, org):
 def test_csv_formula_cells_are_refused(app, org):
     csv = 'Emp ID,Given name,Surname\nX1,"=HYPERLINK(""http://evil"")",Smith\n'
     upload = imports.save_upload(io.BytesIO(csv.encode()), "x.csv", "people", org.admin_user)
-    result = imports.preview(upload, imports.suggest_mapping("people", imports.read_table(upload).headers))
+    result = imports.preview(upload, imports.suggest_mapping("people", upload.table().headers))
     assert result.rows[0].action == "error" and "formula" in result.rows[0].errors[0]
 
 
@@ -208,14 +208,14 @@ def test_verified_records_are_not_overridden(app, org):
     db.session.commit()
     csv = f"Staff ID,Certification,License number\n{org.employee.employee_id},AHA-BLS,FAKE\n"
     upload = imports.save_upload(io.BytesIO(csv.encode()), "c.csv", "credentials", org.admin_user)
-    mapping = imports.suggest_mapping("credentials", imports.read_table(upload).headers)
+    mapping = imports.suggest_mapping("credentials", upload.table().headers)
     imports.apply(upload, mapping, org.admin_user)
     assert [c.license_number for c in db.session.scalars(select(Credential))] == ["REAL"]
 
 
 def test_a_failing_apply_writes_nothing(app, org, monkeypatch):
     upload = imports.save_upload(io.BytesIO(PEOPLE_CSV.encode()), "h.csv", "people", org.admin_user)
-    mapping = imports.suggest_mapping("people", imports.read_table(upload).headers)
+    mapping = imports.suggest_mapping("people", upload.table().headers)
     before = _counts()
     calls = {"n": 0}
     real_record = imports.audit.record
@@ -248,7 +248,7 @@ def test_upload_requests_make_one_notification_per_imported_credential(app, org,
 def test_fifty_thousand_rows_can_be_previewed(app, org):
     csv = "Emp ID,Given name,Surname\n" + "".join(f"B{i:05d},First{i},Last{i}\n" for i in range(50_000))
     upload = imports.save_upload(io.BytesIO(csv.encode()), "big.csv", "people", org.admin_user)
-    result = imports.preview(upload, imports.suggest_mapping("people", imports.read_table(upload).headers))
+    result = imports.preview(upload, imports.suggest_mapping("people", upload.table().headers))
     assert len(result.rows) == 50_000 and result.counts["create"] == 50_000
 
 

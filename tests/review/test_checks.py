@@ -147,7 +147,7 @@ def test_an_import_row_gets_the_checks_that_apply_as_warnings(app, org, frozen):
     csv = ("Staff ID,Certification,License number,Issue date,Expiry date\n"
            f"{org.employee.employee_id},AHA-BLS,12345,2025-03-01,2035-03-01\n")
     upload = imports.save_upload(io.BytesIO(csv.encode()), "c.csv", "credentials", org.admin_user)
-    mapping = imports.suggest_mapping("credentials", imports.read_table(upload).headers)
+    mapping = imports.suggest_mapping("credentials", upload.table().headers)
     [row] = imports.preview(upload, mapping).rows
     assert any("does not look like a number" in w for w in row.warnings)
     assert any("further out than a BLS Provider lasts" in w for w in row.warnings)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import IO, Any
 
+from flask import current_app
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
@@ -31,7 +32,8 @@ from portal.models import (
     VerificationPolicy,
     utcnow,
 )
-from portal.services import audit
+from portal.services import audit, spreadsheets
+from portal.services.spreadsheets import name_key
 from portal.services.verification.base import Check
 
 ROSTER_SOURCE = "Board roster (e-Notify)"
@@ -77,10 +79,6 @@ class Result:
     near_misses: list[dict]
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", (text or "").lower()).strip()
-
-
 def _number(text: Any) -> str:
     return re.sub(r"[\s.-]", "", str(text or "")).upper()
 
@@ -89,9 +87,9 @@ def map_columns(kind: str, headers: list[str]) -> dict[str, int]:
     """Column index per field; Invalid naming what is missing (and what was found)."""
     found: dict[str, int] = {}
     for index, header in enumerate(headers):
-        key = _norm(header)
+        key = name_key(header)
         for name, synonyms in COLUMNS[kind].items():
-            if name not in found and key in {_norm(s) for s in synonyms}:
+            if name not in found and key in {name_key(s) for s in synonyms}:
                 found[name] = index
     missing = [n for n in REQUIRED[kind] if n not in found]
     if kind == "roster" and "full_name" not in found and "last_name" not in found:
@@ -102,15 +100,9 @@ def map_columns(kind: str, headers: list[str]) -> dict[str, int]:
     return found
 
 
-def _read(kind: str, stored_path, filename: str) -> tuple[list[str], list[list[Any]], list[int]]:
-    from portal.services import imports
-
-    upload = imports.Upload(id="verification", kind=kind, filename=filename, user_id=0, path=stored_path,
-                            created_at="")
-    from flask import current_app
-
+def _read(stored_path, filename: str) -> tuple[list[str], list[list[Any]], list[int]]:
     limit = int(current_app.config.get("VERIFICATION_IMPORT_MAX_ROWS", MAX_ROWS_DEFAULT))
-    table = imports.read_table(upload, limit)  # a file it cannot read raises Invalid(..., field="file")
+    table = spreadsheets.read_table(stored_path, filename, limit)  # unreadable: Invalid(..., field="file")
     return table.headers, table.rows, table.row_numbers
 
 
@@ -122,13 +114,13 @@ def import_file(stream: IO[bytes], filename: str | None, kind: str, actor: User 
     if kind not in COLUMNS:
         raise Invalid("Choose what the file is: a roster or an exclusion list.", field="kind")
     name = documents.safe_name(filename)
-    if not name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+    if not name.lower().endswith(spreadsheets.EXTENSIONS):
         raise Invalid("Upload a CSV or an Excel workbook (.xlsx).", field="file")
     try:
         stored = documents.store(stream)
     except documents.UploadRefused as refused:
         raise Invalid(refused.message, field="file") from refused
-    headers, rows, numbers = _read(kind, stored.path, name)
+    headers, rows, numbers = _read(stored.path, name)
     columns = map_columns(kind, headers)
     record = VerificationImport(kind=kind, source=(source or (ROSTER_SOURCE if kind == "roster"
                                                                 else EXCLUSION_SOURCE))[:200],
@@ -155,7 +147,7 @@ def _roster_check(row: dict[str, Any], source: str, credential: Credential, numb
     disciplined = discipline.lower() not in ("", "no", "n", "none", "false", "0")
     good = status.lower() in GOOD_STANDING and not disciplined
     name = row.get("full_name") or " ".join(str(row.get(k) or "") for k in ("first_name", "last_name")).strip()
-    score = round(fuzz.token_sort_ratio(_norm(name), _norm(credential.person.full_name)))
+    score = round(fuzz.token_sort_ratio(name_key(name), name_key(credential.person.full_name)))
     evidence = {"row": number, "status": status, "discipline": discipline or "none",
                 "expires_on": str(row.get("expires_on") or ""), "name": name, "name_score": score,
                 "jurisdiction": str(row.get("jurisdiction") or "")}
@@ -249,7 +241,7 @@ class PeopleIndex:
 
 
 def _people_index() -> PeopleIndex:
-    names = {pid: _norm(f"{first} {last}") for pid, first, last in db.session.execute(
+    names = {pid: name_key(f"{first} {last}") for pid, first, last in db.session.execute(
         select(Person.id, Person.first_name, Person.last_name).where(Person.active))}
     blocks: dict[str, list[int]] = {}
     for pid, name in names.items():
@@ -275,7 +267,7 @@ def _apply_exclusions(record: VerificationImport, rows: list[dict], numbers: lis
     for row, number in zip(rows, numbers):
         if str(row.get("reinstated_on") or "").strip("0 "):
             continue  # reinstated: no longer excluded
-        listed = _norm(f"{row.get('first_name') or ''} {row.get('last_name') or ''}")
+        listed = name_key(f"{row.get('first_name') or ''} {row.get('last_name') or ''}")
         if not listed:
             continue
         npi = _number(row.get("npi"))
