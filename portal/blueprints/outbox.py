@@ -105,8 +105,13 @@ def message_html(notification_id: int):
         abort(404)
     response = make_response(part.get_content())
     response.headers["Content-Type"] = "text/html; charset=utf-8"
+    # Its own policy, not the portal's: email HTML carries inline styles (mail
+    # clients drop <style> and stylesheets), and the preview shows it as sent.
+    # That is safe here: sandboxed (no scripts, forms or same origin), nothing
+    # loads from anywhere, and only the Outbox page may frame it.
     response.headers["Content-Security-Policy"] = (
-        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'")
+        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
 

@@ -35,20 +35,15 @@
     var pct = el("span", "small text-secondary", "0%");
     head.appendChild(pct);
     item.appendChild(head);
-    var bar = el("div", "progress mt-2");
-    bar.setAttribute("role", "progressbar");
+    // A native <progress> draws its own bar: no width to set as a style.
+    var bar = el("progress", "upload-progress mt-2");
+    bar.max = 100;
+    bar.value = 0;
     bar.setAttribute("aria-label", "Upload progress for " + name);
-    bar.setAttribute("aria-valuemin", "0");
-    bar.setAttribute("aria-valuemax", "100");
-    bar.setAttribute("aria-valuenow", "0");
-    var fill = el("div", "progress-bar");
-    fill.style.width = "0%";
-    bar.appendChild(fill);
     item.appendChild(bar);
     item.setProgress = function (value) {
       var v = Math.round(value);
-      fill.style.width = v + "%";
-      bar.setAttribute("aria-valuenow", String(v));
+      bar.value = v;
       pct.textContent = v < 100 ? v + "%" : "Sent";
     };
     return item;
