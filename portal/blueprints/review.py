@@ -40,7 +40,7 @@ def queue():
     return render("review/queue.html", block="queue_results", filters=filters, result=page,
                   states=review.QUEUE_STATES, departments=departments, types=types,
                   low_confidence=review.is_low_confidence, min_confidence=review.min_confidence,
-                  read_error=review.read_error_sentence)
+                  read_error=review.read_error_sentence, decidable=review.DECIDABLE)
 
 
 @bp.post("/<int:document_id>/claim")
@@ -75,6 +75,7 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
     return render(
         "review/document.html", status=status, document=document, extraction=document.latest_extraction,
         values=values, errors=errors or {}, reject_errors=reject_errors or {}, reason=reason, types=types,
+        decidable=decidable,
         outcome=outcome, overridden=set(request.form.getlist("override")), type_errors=type_errors or {},
         taught=review.taught_type(document) if decidable else None, read_type_id=_read_type_id(document),
         read_error=review.read_error_sentence(document),
@@ -182,6 +183,24 @@ def warnings(document_id: int):
         return redirect(url_for("review.document", document_id=document.id))
     return render("review/document.html", block="review_warnings", document=document,
                   warnings=review.warnings(document, request.args.get("license_number")))
+
+
+@bp.post("/<int:document_id>/type-request")
+@role_required(*REVIEW_ROLES)
+def request_type(document_id: int):
+    """Park the document until an administrator adds the type it needs."""
+    document = get_document_or_404(document_id, current_user)
+    try:
+        review.request_type(document, current_user, request.form, _expected_version())
+    except Invalid as invalid:
+        return _page(document, type_errors=invalid.errors, status=422)
+    except review.ReviewConflict as conflict:
+        db.session.refresh(document)
+        flash(str(conflict), "danger")
+        return _page(document, status=409)
+    flash(f"{document.display_name} waits for “{document.type_request}”: administrators see the request "
+          "on the taxonomy page.", "success")
+    return _after_decision(document)
 
 
 @bp.post("/<int:document_id>/types")

@@ -16,7 +16,7 @@ from portal.rendering import render
 from portal.routing import db_id
 from portal.security import role_required
 from portal.services import policy_set as policy_set_service
-from portal.services import recommendations
+from portal.services import recommendations, review
 from portal.services import setup as setup_service
 from portal.services import setup_lists
 
@@ -283,7 +283,7 @@ def delete_policy(type_id: int):
 @role_required(*SETUP_ROLES)
 def taxonomy():
     return render("setup/taxonomy.html", issuers=setup_lists.issuers_with_types(),
-                  suggestions=recommendations.learned_validity())
+                  suggestions=recommendations.learned_validity(), waiting=review.waiting_for_types())
 
 
 def _type_values(ctype: CredentialType | None) -> dict:

@@ -12,8 +12,10 @@ from portal.models.people import Person, User
 
 # queued -> reading -> needs_review -> confirmed | rejected
 #                  \-> failed ("could not read": still reviewable, never dropped)
-DOCUMENT_STATES = ("queued", "reading", "needs_review", "failed", "confirmed", "rejected")
-OPEN_STATES = ("queued", "reading", "needs_review", "failed")
+# A reviewer whose catalogue lacks the document's type parks it in
+# "type_requested" (needs_review -> type_requested -> confirmed) until the type exists.
+DOCUMENT_STATES = ("queued", "reading", "needs_review", "failed", "type_requested", "confirmed", "rejected")
+OPEN_STATES = ("queued", "reading", "needs_review", "failed", "type_requested")
 # The fields a reviewer confirms; the least sure of them rates an extraction.
 REVIEWED_FIELDS = ("holder_name", "license_number", "credential_type", "issue_date", "expiry_date", "issuer")
 
@@ -64,6 +66,8 @@ class Document(Timestamped, Base):
     reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[Optional[datetime]]
     reject_reason: Mapped[Optional[str]] = mapped_column(Text)
+    # The credential type (and issuer) a reviewer asked an administrator to add, in words.
+    type_request: Mapped[Optional[str]] = mapped_column(String(300))
     credential_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("credentials.id", use_alter=True, name="fk_documents_credential_id_credentials")
     )
@@ -85,6 +89,11 @@ class Document(Timestamped, Base):
         from portal.policies.file_names import display_name
 
         return display_name(self.original_name, self.media_type)
+
+    @property
+    def is_open(self) -> bool:
+        """Still on its way to a decision (what the employee sees as in progress)."""
+        return self.state in OPEN_STATES
 
     @property
     def latest_extraction(self) -> Optional["Extraction"]:

@@ -52,12 +52,14 @@ LOW_CONFIDENCE = 0.75
 HINT_FIELDS = ("holder_name", "license_number", "issue_date", "expiry_date")
 MAX_HINTS_PER_FIELD = 3
 HINT_TIMEOUT = 60.0  # seconds to re-read a corrected document (in the isolated reader)
-DECIDABLE = ("needs_review", "failed")
+# Waiting for a new type stays decidable: once the type exists, any reviewer finishes it.
+DECIDABLE = ("needs_review", "failed", "type_requested")
 
 QUEUE_STATES = {
     "open": ("Open", ("needs_review", "failed")),
     "needs_review": ("Waiting for review", ("needs_review",)),
     "failed": ("Could not read", ("failed",)),
+    "type_requested": ("New type requested", ("type_requested",)),
     "processing": ("Being read", ("queued", "reading")),
     "confirmed": ("Confirmed", ("confirmed",)),
     "rejected": ("Rejected", ("rejected",)),
@@ -688,6 +690,39 @@ def _notify_rejected(document: Document) -> Notification | None:
             "action_url": mailer.public_url("me.document", f"/me/documents/{document.id}", document_id=document.id),
         },
     ))
+
+
+TYPE_REQUEST_MAX = 300
+
+
+def request_type(document: Document, reviewer: User, form: dict[str, Any], expected_version: int | None) -> None:
+    """Park the document until an administrator adds the credential type it
+    needs: it waits in "type_requested" (its own queue state, still open for
+    the employee) with what was asked for, instead of failing Confirm."""
+    name = (form.get("type_name") or "").strip()
+    issuer = (form.get("issuer_name") or "").strip()
+    if len(name) < 2:
+        raise Invalid.each({"type_name": "Name the credential type as the document does."})
+    _check_decidable(document, reviewer, expected_version)
+    before = audit.snapshot(document, ("state", "type_request"))
+    try:
+        document.state = "type_requested"
+        document.type_request = (f"{name} ({issuer})" if issuer else name)[:TYPE_REQUEST_MAX]
+        document.claimed_by_id = document.claimed_at = None
+        db.session.flush()
+        audit.record("document.type_requested", document, actor=reviewer, before=before,
+                     after=audit.snapshot(document, ("state", "type_request")))
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise ReviewConflict(CONCURRENT_DECISION) from None
+
+
+def waiting_for_types() -> list[Document]:
+    """Documents parked until their credential type is added (for the taxonomy page)."""
+    return list(db.session.scalars(select(Document).where(Document.state == "type_requested")
+                                   .order_by(Document.created_at, Document.id)
+                                   .options(selectinload(Document.person))))
 
 
 # --------------------------------------------------------------------------- warnings

@@ -39,3 +39,26 @@ def test_inline_type_creation_unblocks_a_confirmation(live_server, page, sign_in
     expect(page.locator("#flashes")).to_contain_text("Confirmed: Confined Space Entry")
     db.session.expire_all()
     assert db.session.scalar(select(Credential)).credential_type.name == "Confined Space Entry"
+
+
+def test_a_reviewer_parks_the_document_as_new_type_requested(live_server, page, sign_in, shot, org):
+    document = factories.document(org.employee, uploaded_by=org.employee_user)
+    db.session.add(Extraction(document=document, fields={
+        "holder_name": org.employee.full_name, "credential_type": "Confined Space Entry",
+        "issuer": "Harbour Safety Ltd"}, confidence={"credential_type": 0.0}))
+    db.session.commit()
+    sign_in(page, org.reviewer_user)
+    page.goto(live_server.url(f"/review/{document.id}"))
+    page.locator("#new-type summary").click()
+    page.get_by_role("button", name="Ask an administrator to add it").click()
+    expect(page.locator("#flashes")).to_contain_text("waits for “Confined Space Entry (Harbour Safety Ltd)”")
+    page.get_by_label("State").select_option(label="New type requested (1)")
+    row = page.locator(f'[data-document-id="{document.id}"]')
+    expect(row).to_contain_text("New type requested")
+    expect(row).to_contain_text("Waiting for “Confined Space Entry (Harbour Safety Ltd)”")
+    shot(page, "queue-new-type-requested")
+    row.get_by_role("button", name="Review").click()
+    expect(page.locator("[data-type-request]")).to_contain_text("Waiting for a new credential type")
+    db.session.expire_all()
+    assert db.session.get(type(document), document.id).state == "type_requested"
+    assert db.session.scalar(select(Credential)) is None

@@ -88,3 +88,45 @@ def test_a_type_a_reviewer_taught_says_who_and_when(app, org, login):
     assert badge.startswith(f"<span class=\"badge conf-pill text-bg-light border\">Taught by "
                             f"{org.reviewer_user.display_name} on 1 June 2026")
     assert "%" not in badge
+
+
+def test_a_document_waits_as_new_type_requested_instead_of_failing(app, org, login):
+    document = _unknown_document(org)
+    reviewer = login(org.reviewer_user)
+    asked = reviewer.post(f"/review/{document.id}/type-request", data={
+        "version": document.version, "type_name": "Confined Space Entry", "issuer_name": "Harbour Safety Ltd"})
+    assert asked.status_code == 302
+    db.session.refresh(document)
+    assert document.state == "type_requested"
+    assert document.type_request == "Confined Space Entry (Harbour Safety Ltd)"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "document.type_requested"))
+    assert event.actor_user_id == org.reviewer_user.id and event.after["state"] == "type_requested"
+
+    # its own queue state, out of the reviewers' open work; the employee still sees it in progress
+    assert f'data-document-id="{document.id}"' not in reviewer.get("/review").get_data(as_text=True)
+    waiting = reviewer.get("/review?state=type_requested").get_data(as_text=True)
+    assert f'data-document-id="{document.id}"' in waiting and "Waiting for “Confined Space Entry" in waiting
+    mine = login(org.employee_user).get("/me").get_data(as_text=True)
+    assert "New type requested" in mine
+    # administrators see the request where they add types
+    taxonomy = login(org.admin_user).get("/admin/taxonomy").get_data(as_text=True)
+    assert "Confined Space Entry (Harbour Safety Ltd)" in taxonomy
+
+    # once the type exists, a reviewer finishes the document
+    ctype = factories.credential_type("Confined Space Entry", code="CSE", validity_months=36)
+    db.session.commit()
+    done = login(org.reviewer_user).post(f"/review/{document.id}/confirm", data={
+        "version": document.version, "person_id": org.employee.id, "credential_type_id": ctype.id,
+        "holder_name": "Erin Employee", "issue_date": "2025-03-01", "expiry_date": "2027-03-01"})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    db.session.refresh(document)
+    assert document.state == "confirmed"
+
+
+def test_asking_for_a_type_needs_its_name(app, org, login):
+    document = _unknown_document(org)
+    refused = login(org.reviewer_user).post(f"/review/{document.id}/type-request",
+                                            data={"version": document.version, "type_name": " "})
+    assert refused.status_code == 422 and "Name the credential type" in refused.get_data(as_text=True)
+    db.session.refresh(document)
+    assert document.state == "needs_review"
