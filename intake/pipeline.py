@@ -6,6 +6,7 @@ import re
 import time
 
 from . import dates as D
+from .badge import read_badge
 from .codes import use_aamva
 from .directory import load_directory
 from .errors import IntakeError
@@ -113,6 +114,9 @@ def extract_document(path: str, hints: list[dict] | None = None, ocr_timeout: fl
     started = time.perf_counter()
     result = Extraction(path=str(path))
     try:
+        if read_badge(result, str(path)):  # a baked badge states its own fields: nothing to OCR
+            result.seconds = time.perf_counter() - started
+            return result
         doc: Document = read_document(str(path), ocr_timeout=ocr_timeout)
         found = read_fields(doc.pages, hints)
         if any(p.method == "ocr" for p in doc.pages) and _weak(found):

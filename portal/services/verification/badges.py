@@ -12,7 +12,7 @@ A badge arrives as a document: baked into a PNG (iTXt ``openbadges`` /
   the evidence says "not checked", never fine;
 - that the badge names the credential's holder, when it names anyone.
 
-Fields come from the credential itself (issuer, achievement, dates), at full
+Fields come from the credential itself (``intake.badge.stated_fields``), at full
 confidence. Malformed input is a ``failed``/``unverifiable`` check, never an error.
 """
 from __future__ import annotations
@@ -20,15 +20,14 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import io
 import json
-import re
-from datetime import UTC, datetime
+
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from intake import badge as statement
 from portal.models import utcnow
 from portal.services.verification import http
 from portal.services.verification.base import Check, SourceUnavailable, Subject, verifier
@@ -36,7 +35,7 @@ from portal.services.verification.base import Check, SourceUnavailable, Subject,
 METHOD = "open_badge"
 ED25519_MULTICODEC = b"\xed\x01"
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-JWT_SHAPE = re.compile(rb"^\s*([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\s*$")
+JWT_SHAPE = statement.JWT_SHAPE
 DID_CACHE_SECONDS = 3600
 
 
@@ -160,33 +159,6 @@ def resolve_key(verification_method: str) -> tuple[Ed25519PublicKey, str]:
 
 # --- reading the file --------------------------------------------------------------
 
-def unbake(data: bytes) -> str | None:
-    """The badge text baked into a PNG or SVG, or the file itself when it is JSON/JWT."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        from PIL import Image
-
-        try:
-            text = Image.open(io.BytesIO(data)).text
-        except Exception:
-            return None
-        return text.get("openbadgecredential") or text.get("openbadges")
-    if b"<svg" in data[:4096].lower():
-        match = re.search(rb"<openbadges:(?:credential|assertion)\b([^>]*?)(/?)>", data)
-        if not match:
-            return None
-        if match.group(2) == b"/":
-            verify = re.search(rb'verify="([^"]+)"', match.group(1))
-            return verify.group(1).decode("utf-8", "replace") if verify else None
-        end = data.find(b"</openbadges:", match.end())
-        inner = data[match.end():end if end > 0 else None].strip()
-        inner = re.sub(rb"^<!\[CDATA\[|\]\]>$", b"", inner).strip()
-        return inner.decode("utf-8", "replace") or None
-    text = data.decode("utf-8", "replace").strip()
-    if text.startswith("{") or JWT_SHAPE.match(data):
-        return text
-    return None
-
-
 def _parse_json(text: str) -> dict:
     try:
         value = json.loads(text)
@@ -195,16 +167,6 @@ def _parse_json(text: str) -> dict:
     if not isinstance(value, dict):
         raise BadBadge("The badge is not a JSON object.")
     return value
-
-
-def _types(doc: dict) -> set[str]:
-    kinds = doc.get("type") or []
-    return set([kinds] if isinstance(kinds, str) else kinds)
-
-
-def looks_like_badge(doc: dict) -> bool:
-    return bool(_types(doc) & {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential",
-                               "Assertion"}) or "credentialSubject" in doc or "badge" in doc
 
 
 # --- proofs ------------------------------------------------------------------------
@@ -277,27 +239,11 @@ def _issuer_matches(doc: dict, did: str, *others) -> None:
 
 # --- window, status, holder ----------------------------------------------------------
 
-def _when(value) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        if isinstance(value, (int, float)):
-            return datetime.fromtimestamp(value, UTC)
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError) as error:
-        raise BadBadge(f"The badge has a date we cannot read ({str(value)[:40]}).") from error
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def window(doc: dict, claims: dict | None = None) -> tuple[datetime | None, datetime | None]:
-    claims = claims or {}
-    starts = _when(doc.get("validFrom") or doc.get("issuanceDate") or doc.get("issuedOn") or claims.get("nbf"))
-    ends = _when(doc.get("validUntil") or doc.get("expirationDate") or doc.get("expires") or claims.get("exp"))
-    return starts, ends
-
-
 def check_window(doc: dict, claims: dict | None = None) -> None:
-    starts, ends = window(doc, claims)
+    try:
+        starts, ends = statement.window(doc, claims)
+    except ValueError as unreadable:
+        raise BadBadge(f"The badge has a date we cannot read ({unreadable}).") from unreadable
     now = utcnow()
     if starts and starts > now:
         raise BadBadge(f"The badge is not valid until {starts:%d %b %Y}.")
@@ -334,40 +280,12 @@ def status_of(doc: dict) -> str:
     return "active"
 
 
-def _subject(doc: dict) -> dict | None:
-    subject = doc.get("credentialSubject")
-    subject = subject[0] if isinstance(subject, list) and subject else subject
-    return subject if isinstance(subject, dict) else None
-
-
-def subject_name(doc: dict) -> str | None:
-    """The holder's name as the badge states it (a hashed e-mail names no one we can compare)."""
-    subject = _subject(doc)
-    if subject and isinstance(subject.get("name"), str):
-        return subject["name"]
-    return None
-
-
 def names_holder(name: str | None, holder: str) -> bool | None:
     if not name:
         return None
     from rapidfuzz import fuzz
 
     return fuzz.token_sort_ratio(name.lower(), holder.lower()) >= 85
-
-
-def fields_of(doc: dict, claims: dict | None = None) -> dict[str, Any]:
-    achievement = (_subject(doc) or {}).get("achievement")
-    badge = doc.get("badge") if isinstance(doc.get("badge"), dict) else {}
-    issuer = doc.get("issuer")
-    starts, ends = window(doc, claims)
-    return {k: v for k, v in {
-        "issuer": issuer.get("name") if isinstance(issuer, dict) else None,
-        "credential_type": achievement.get("name") if isinstance(achievement, dict) else badge.get("name"),
-        "holder_name": subject_name(doc),
-        "issue_date": starts.date().isoformat() if starts else None,
-        "expiry_date": ends.date().isoformat() if ends else None,
-    }.items() if v}
 
 
 # --- the verifier ------------------------------------------------------------------
@@ -396,7 +314,7 @@ def examine(text: str, holder: str) -> Check:
             evidence["proof"] = "VC-JWT (EdDSA)"
         else:
             doc, claims = _parse_json(text), None
-            if not looks_like_badge(doc):
+            if not statement.looks_like_badge(doc):
                 raise BadBadge("The file is JSON, but not a badge or verifiable credential.")
             if str((doc.get("verification") or {}).get("type", "")).lower() in ("hostedbadge", "hosted"):
                 did = _hosted(doc)
@@ -406,7 +324,7 @@ def examine(text: str, holder: str) -> Check:
                 evidence["proof"] = "Data Integrity eddsa-jcs-2022"
         evidence["issuer"] = did
         check_window(doc, claims)
-        fields = fields_of(doc, claims)
+        fields = statement.stated_fields(doc, claims)
         named = names_holder(fields.get("holder_name"), holder)
         evidence["holder_named"] = "not named" if named is None else ("yes" if named else "no")
         if named is False:
@@ -428,7 +346,7 @@ def check(subject: Subject) -> Check | None:
     data = subject.content()
     if not data:
         return None
-    text = unbake(data)
+    text = statement.baked_text(data)
     if text is None:
         return None
     if text.startswith(("http://", "https://")):  # an SVG baked with only the assertion's address
@@ -438,7 +356,7 @@ def check(subject: Subject) -> Check | None:
             return Check(METHOD, "badge", "failed", f"The badge's address does not answer: {refused}.")
     if text.lstrip().startswith("{"):
         try:
-            if not looks_like_badge(_parse_json(text)):
+            if not statement.looks_like_badge(_parse_json(text)):
                 return None
         except BadBadge as bad:
             return Check(METHOD, "badge", "failed", str(bad))
