@@ -92,8 +92,7 @@ def project_compliance(args, code: str):
     on = args.get("on") or today()
     ids = list(db.session.scalars(
         select(Assignment.person_id).where(
-            Assignment.project_id == project.id, Assignment.starts_on <= on,
-            (Assignment.ends_on.is_(None)) | (Assignment.ends_on >= on),
+            Assignment.project_id == project.id, Assignment.overlapping(on),
         ).distinct()
     ))
     return _answer(ids, on, keep=lambda s: ("project", project.id) in s.sources)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, String, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, Timestamped
@@ -68,3 +68,9 @@ class Assignment(Timestamped, Base):
 
     project: Mapped[Project] = relationship(back_populates="assignments")
     person: Mapped[Person] = relationship()
+
+    @classmethod
+    def overlapping(cls, first_day: date, last_day: date | None = None) -> ColumnElement[bool]:
+        """SQL: the assignment runs on some day from ``first_day`` to
+        ``last_day`` (default: on ``first_day``); an open end runs on."""
+        return (cls.starts_on <= (last_day or first_day)) & or_(cls.ends_on.is_(None), cls.ends_on >= first_day)

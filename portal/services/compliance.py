@@ -147,8 +147,7 @@ def load_facts(person_ids: PersonIds, on: date | None = None, until: date | None
         .where(
             _ids_clause(Assignment.person_id, person_ids),
             Project.active,
-            Assignment.starts_on <= until,
-            or_(Assignment.ends_on.is_(None), Assignment.ends_on >= on),
+            Assignment.overlapping(on, until),
         )
     ):
         stints.setdefault(person_id, []).append(Stint(project_id, starts, ends))

@@ -207,8 +207,7 @@ def _staffed_between(scope: TeamScope, on: date, horizon: date):
     return and_(
         Assignment.person_id.in_(scope.person_ids),
         Project.active,
-        Assignment.starts_on <= horizon,
-        or_(Assignment.ends_on.is_(None), Assignment.ends_on >= on),
+        Assignment.overlapping(on, horizon),
     )
 
 
