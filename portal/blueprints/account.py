@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy import func, or_, select
 
 from portal.errors import Invalid
 from portal.extensions import db, limiter
-from portal.models import ROLE_LABELS, ROLES, Person, User
+from portal.models import ROLE_LABELS, ROLES, User
 from portal.navigation import nav_item
 from portal.rendering import render
 from portal.security import role_required
@@ -67,25 +66,9 @@ def set_password(token: str):
 def users():
     q = (request.args.get("q") or "").strip()
     page = max(1, request.args.get("page", 1, type=int))
-    per_page = 25
-    query = select(Person).outerjoin(User, User.person_id == Person.id)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(
-            func.lower(Person.first_name + " " + Person.last_name).like(like),
-            func.lower(Person.email).like(like),
-            func.lower(Person.employee_id).like(like),
-        ))
-    if request.args.get("with_login"):
-        query = query.where(User.id.is_not(None))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // per_page))
-    people = db.session.scalars(
-        query.order_by(User.id.is_(None), Person.last_name, Person.first_name)
-        .limit(per_page).offset((min(page, pages) - 1) * per_page)
-    ).all()
-    return render("account/users.html", block="user_list", people=people, q=q, page=min(page, pages),
-                  pages=pages, total=total, roles=ROLES, role_labels=ROLE_LABELS)
+    listed = accounts.people_and_logins(q, bool(request.args.get("with_login")), page, per_page=25)
+    return render("account/users.html", block="user_list", people=listed.rows, q=q, page=listed.page,
+                  pages=listed.pages, total=listed.total, roles=ROLES, role_labels=ROLE_LABELS)
 
 
 @bp.post("/admin/users/grant/<int:person_id>")
@@ -95,9 +78,7 @@ def grant(person_id: int):
     roles = [r for r in request.form.getlist("roles") if r in ROLES]
     try:
         user, token = accounts.grant_access(person, roles, actor=current_user)
-        db.session.commit()
     except Invalid as exc:
-        db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("account.users", q=person.email))
     link = url_for("account.set_password", token=token, _external=True)
@@ -114,7 +95,6 @@ def update(user_id: int):
     try:
         accounts.update_access(user, roles, active=bool(request.form.get("active")), actor=current_user)
     except Invalid as exc:
-        db.session.rollback()
         flash(str(exc), "danger")
     else:
         flash(f"Access for {user.email} saved.", "success")

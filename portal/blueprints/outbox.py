@@ -6,23 +6,19 @@ from email import policy
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, or_, select
-
 from portal.extensions import db
-from portal.models import Notification, Person
+from portal.models import Notification
 from portal.navigation import nav_item
-from portal.policies.reminders import SEEN_KIND
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import mailer
+from portal.services import mailer, outbox
+from portal.services.outbox import STATE_FILTERS
 from portal.services.scoping import get_person_or_404
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 nav_item("Outbox", "outbox.index", ("admin",), order=80)
 nav_item("Email problems", "outbox.failing", ("reviewer",), order=60)
 
-# The filter's choices, in the order the page lists them.
-STATE_FILTERS = ("sent", "pending", "retry", "sending", "delivering", "unknown", "failed", "skipped")
 
 
 @bp.get("")
@@ -36,27 +32,10 @@ def index():
         page = max(int(request.args.get("page", 1)), 1)
     except ValueError:
         page = 1
-    size = current_app.config.get("PAGE_SIZE", 25)
-    query = select(Notification).where(Notification.kind != SEEN_KIND)  # records, not messages
-    if state:
-        query = query.where(Notification.state == state)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Notification.recipient_email).like(like),
-                                func.lower(Notification.subject).like(like)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(Notification.id.desc()).offset((page - 1) * size).limit(size)).all()
-    counts = dict(db.session.execute(select(Notification.state, func.count())
-                                     .where(Notification.kind != SEEN_KIND).group_by(Notification.state)).all())
-    return render("outbox/index.html", block="outbox_list", rows=rows, state=state, q=q, page=page,
-                  pages=max((total + size - 1) // size, 1), total=total, counts=counts, states=STATE_FILTERS,
-                  failing=_failing_people(), smtp=current_app.config.get("SMTP_HOST"))
-
-
-def _failing_people():
-    return db.session.scalars(
-        select(Person).where(Person.email_failing_since.is_not(None)).order_by(Person.email_failing_since.desc())
-    ).all()
+    listed = outbox.messages(state, q, page, current_app.config.get("PAGE_SIZE", 25))
+    return render("outbox/index.html", block="outbox_list", rows=listed.rows, state=state, q=q, page=listed.page,
+                  pages=listed.pages, total=listed.total, counts=outbox.state_counts(), states=STATE_FILTERS,
+                  failing=outbox.failing_people(), smtp=current_app.config.get("SMTP_HOST"))
 
 
 def _message(notification: Notification):
@@ -87,7 +66,6 @@ def resend(notification_id: int):
     """An operator sends an unknown or failed message again (audited)."""
     notification = db.session.get(Notification, notification_id) or abort(404)
     if mailer.resend(notification, actor=current_user):
-        db.session.commit()
         flash(f"Queued to send again to {notification.recipient_email}.", "success")
     else:
         flash("Only a message whose delivery is unknown or failed can be sent again.", "error")
@@ -132,7 +110,7 @@ def message_eml(notification_id: int):
 @bp.get("/failing")
 @role_required("reviewer", "admin")
 def failing():
-    return render("outbox/failing.html", failing=_failing_people())
+    return render("outbox/failing.html", failing=outbox.failing_people())
 
 
 @bp.post("/failing/<int:person_id>/clear")
@@ -141,6 +119,5 @@ def clear_failing(person_id: int):
     person = get_person_or_404(person_id, current_user)
     if person.email_failing_since is not None:
         mailer.clear_address_failing(person, actor=current_user)
-        db.session.commit()
         flash(f"{person.full_name}’s address will be tried again.", "success")
     return redirect(url_for("outbox.index") if request.form.get("back") == "outbox" else url_for("outbox.failing"))

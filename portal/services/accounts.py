@@ -6,13 +6,14 @@ from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Person, User, utcnow
 from portal.services import audit
+from portal.services.paging import Page, page_of
 
 
 
@@ -124,8 +125,8 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
 def grant_access(person: Person, roles, actor) -> tuple[User, str]:
     """Give a person a login; returns the user and a set-password link token.
 
-    The person gets an email with the link; the admin sees it too, to pass on
-    when email is not set up yet.
+    The person gets an email with the link (sent after this commits); the
+    admin sees it too, to pass on when email is not set up yet.
     """
     if person.user is not None:
         raise Invalid(f"{person.full_name} can already sign in.")
@@ -137,6 +138,7 @@ def grant_access(person: Person, roles, actor) -> tuple[User, str]:
     user = create_user(person.email, secrets.token_urlsafe(32), roles, person=person, actor=actor)
     token = set_password_token(user)
     _send_invite(user, token)
+    db.session.commit()
     return user, token
 
 
@@ -178,3 +180,19 @@ def update_access(user: User, roles, active: bool, actor) -> None:
     if before != after:
         audit.record("user.access_changed", user, before=before, after=after, actor=actor)
     db.session.commit()
+
+
+def people_and_logins(q: str, with_login: bool, page: int, per_page: int) -> Page:
+    """People (those who can sign in first, then by name) matching ``q`` in
+    their name, email or employee id; only those with a login if asked."""
+    query = select(Person).outerjoin(User, User.person_id == Person.id)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(
+            func.lower(Person.first_name + " " + Person.last_name).like(like),
+            func.lower(Person.email).like(like),
+            func.lower(Person.employee_id).like(like),
+        ))
+    if with_login:
+        query = query.where(User.id.is_not(None))
+    return page_of(query.order_by(User.id.is_(None), Person.last_name, Person.first_name), page, per_page)

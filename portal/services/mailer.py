@@ -794,8 +794,8 @@ RESENDABLE_STATES = ("unknown", "failed")
 
 
 def resend(notification: Notification, actor) -> bool:
-    """An operator's decision to send an unknown or failed row again (audited).
-    It is sent after the caller commits. False: not in a state to resend."""
+    """An operator's decision to send an unknown or failed row again (audited,
+    committed; it is sent after the commit). False: not in a state to resend."""
     if notification.state not in RESENDABLE_STATES:
         return False
     before = audit.snapshot(notification, ("state", "attempts", "last_error"))
@@ -805,6 +805,7 @@ def resend(notification: Notification, actor) -> bool:
                  after=audit.snapshot(notification, ("state", "attempts", "last_error")), actor=actor)
     db.session.flush()
     db.session.info.setdefault(_PENDING_KEY, []).append(notification.id)
+    db.session.commit()
     return True
 
 
@@ -823,13 +824,14 @@ def mark_address_failing(email: str, reason: str) -> Person | None:
 
 
 def clear_address_failing(person: Person, actor=None) -> None:
-    """HR fixed (or checked) the address: try it again from now on."""
+    """HR fixed (or checked) the address: try it again from now on (audited, committed)."""
     before = audit.snapshot(person, ("email_failing_since", "email_failing_reason"))
     person.email_failing_since = None
     person.email_failing_reason = None
     audit.record("person.email_failing_cleared", person, before=before,
                  after=audit.snapshot(person, ("email_failing_since", "email_failing_reason")),
                  actor=actor)
+    db.session.commit()
 
 
 def due_ids(now: datetime | None = None, limit: int | None = 1000, after_id: int = 0) -> list[int]:
