@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 
 from flask import Blueprint, Response, request
 
@@ -10,7 +9,7 @@ from portal.navigation import nav_item
 from portal.rendering import render
 from portal.security import role_required
 from portal.routing import parse_id
-from portal.services import audit_log, exports
+from portal.services import audit_log, exports, review
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 nav_item("Audit log", "audit.log", ("admin", "compliance"), order=90)
@@ -26,10 +25,25 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
         return None, "Use a date like 2026-11-29."
 
 
+def _person_arg() -> tuple[int | None, str | None]:
+    """The person whose events are wanted: ?person=<id>, or a name / employee id typed on the page."""
+    typed = (request.args.get("who_for") or "").strip()
+    if not typed:
+        return parse_id(request.args.get("person")), None
+    found = review.people_matching(typed, limit=2)
+    if len(found) == 1:
+        return found[0].id, None
+    return -1, ("Nobody matches that name or employee id." if not found
+                else "Several people match: add the surname or the employee id.")
+
+
 def _filters():
     since, since_error = _date_arg("since")
     until, until_error = _date_arg("until")
     errors = {k: v for k, v in (("since", since_error), ("until", until_error)) if v}
+    person_id, person_error = _person_arg()
+    if person_error:
+        errors["who_for"] = person_error
     filters = audit_log.AuditFilter(
         entity_type=request.args.get("entity_type", "").strip(),
         entity_id=request.args.get("entity_id", "").strip(),
@@ -37,7 +51,7 @@ def _filters():
         actor=request.args.get("actor", "").strip(),
         since=since,
         until=until,
-        person_id=parse_id(request.args.get("person")),
+        person_id=person_id,
     )
     return filters, errors
 
@@ -54,7 +68,7 @@ def log():
         filters=filters,
         errors=errors,
         entity_types=audit_log.entity_types(),
-        describe=partial(audit_log.describe, names=audit_log.names_for(page.events)),
+        describe=audit_log.describe, actor_name=audit_log.actor_name, names=audit_log.names_for(page.events),
     )
 
 

@@ -12,7 +12,7 @@ from portal.navigation import nav_item
 from portal.policies.access import REVIEW_ROLES, sees_everyone
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import compliance, registry
+from portal.services import audit_log, compliance, registry
 from portal.routing import parse_id
 from portal.services.review import ReviewConflict
 from portal.services.scoping import get_credential_or_404, get_person_or_404
@@ -56,11 +56,12 @@ def person(person_id: int):
 def credential(credential_id: int):
     credential = get_credential_or_404(credential_id, current_user)
     show_audit = sees_everyone(current_user.roles)
+    events = registry.audit_trail(credential) if show_audit else []
     return render(
         "registry/credential.html", credential=credential,
         state=compliance.credential_display_state(credential),
         versions=registry.versions(credential), documents=registry.documents_for(credential),
-        events=registry.audit_trail(credential) if show_audit else [],
+        events=events, names=audit_log.names_for(events), describe=audit_log.describe,
         show_audit=show_audit, can_edit=current_user.has_role(*EDIT_ROLES),
         can_verify=current_user.has_role(*EDIT_ROLES, "compliance"),
         is_self=credential.person_id == current_user.person_id,

@@ -87,12 +87,21 @@ def changes(event: AuditEvent) -> list[tuple[str, object, object]]:
 
 FIELD_WORDS = {"expires_on": "expiry", "expiry_date": "expiry", "issued_on": "issue date", "issue_date": "issue date",
                "license_number": "number", "person_id": "person", "credential_type_id": "type",
-               "superseded_by_id": "superseded by", "reject_reason": "reason", "claimed_by": "reviewer"}
-SKIPPED = {"read", "values", "corrections", "checks", "version"}
+               "superseded_by_id": "superseded by", "reject_reason": "reason", "claimed_by": "reviewer",
+               "credential_id": "credential", "source_document_id": "from document",
+               "renews_credential_id": "renewing", "issuer_id": "issuer", "type_request": "type asked for"}
+# Kept on the event for the machine (the chain, the reading, the form), not said to people.
+SKIPPED = {"read", "values", "corrections", "checks", "version", "sha256", "chain_hash", "override_reason",
+           "recorded_as"}
 
 
-# Fields whose ids are shown as names, and the model each names.
-NAMED_FIELDS = {"person_id": Person, "credential_type_id": CredentialType}
+# Fields that hold the id of a row, and the kind of row each names.
+NAMED_FIELDS = {"person_id": "Person", "credential_type_id": "CredentialType", "issuer_id": "Issuer",
+                "credential_id": "Credential", "superseded_by_id": "Credential", "renews_credential_id": "Credential",
+                "superseded": "Credential", "source_document_id": "Document", "document_id": "Document"}
+
+
+STATE_WORDS = {"needs_review": "waiting for review", "failed": "could not read", "type_requested": "new type requested"}
 
 
 def _word(key: str, value, names: dict) -> str:
@@ -105,25 +114,86 @@ def _word(key: str, value, names: dict) -> str:
         return f"{day.day} {day:%b %Y}"
     if value in (None, "", [], {}):
         return "nothing"
-    return names.get((key, value), str(value)) if isinstance(value, (int, str)) else str(value)
+    if key == "state" and isinstance(value, str):
+        return STATE_WORDS.get(value, value.replace("_", " "))
+    kind = NAMED_FIELDS.get(key)
+    if isinstance(value, list):
+        return ", ".join(_word(key, v, names) for v in value)
+    if kind and isinstance(value, int):
+        return names.get((kind, value), f"{kind.lower()} {value}")
+    return str(value)
+
+
+def _short(day) -> str:
+    return f"{day.day} {day:%b %Y}" if day else "no expiry"
+
+
+def _labels(kind: str, ids: set[int]) -> dict[int, str]:
+    """How a row of this kind is named in a sentence (one query for all the ids)."""
+    from portal.models import Credential, Document, Issuer, User
+
+    if kind == "Person":
+        return {p.id: p.full_name for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
+    if kind in ("CredentialType", "Issuer"):
+        model = CredentialType if kind == "CredentialType" else Issuer
+        return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+    if kind == "User":
+        return {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+    if kind == "Credential":
+        rows = db.session.execute(
+            select(Credential.id, CredentialType.name, Credential.expires_on, Person.first_name, Person.last_name)
+            .join(CredentialType, CredentialType.id == Credential.credential_type_id)
+            .join(Person, Person.id == Credential.person_id).where(Credential.id.in_(ids)))
+        return {i: f"{name} of {first} {last}, valid to {_short(expires)}" for i, name, expires, first, last in rows}
+    if kind == "Document":
+        return {d.id: d.display_name for d in db.session.scalars(select(Document).where(Document.id.in_(ids)))}
+    return {}
 
 
 def names_for(events: Iterable[AuditEvent]) -> dict[tuple[str, int], str]:
-    """Names for the ids the events mention (people, types), one query per kind for all the events."""
-    wanted: dict[str, set[int]] = {key: set() for key in NAMED_FIELDS}
+    """Names for the rows the events mention (who acted, what changed, the ids
+    in their fields), one query per kind for all the events."""
+    wanted: dict[str, set[int]] = {}
+
+    def want(kind: str, value) -> None:
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, int) and not isinstance(v, bool):
+                wanted.setdefault(kind, set()).add(v)
+            elif isinstance(v, str) and v.isdigit():
+                wanted.setdefault(kind, set()).add(int(v))
+
     for event in events:
+        if event.actor_user_id:
+            want("User", event.actor_user_id)
+        if event.entity_id:
+            want(event.entity_type, event.entity_id)
         for side in (event.before or {}, event.after or {}):
-            for key, ids in wanted.items():
-                value = side.get(key)
-                if isinstance(value, int) and not isinstance(value, bool):
-                    ids.add(value)
+            for key, kind in NAMED_FIELDS.items():
+                if key in side:
+                    want(kind, side[key])
     found = {}
-    for key, ids in wanted.items():
-        if ids:
-            model = NAMED_FIELDS[key]
-            for row in db.session.scalars(select(model).where(model.id.in_(ids))):
-                found[(key, row.id)] = getattr(row, "full_name", None) or row.name
+    for kind, ids in wanted.items():
+        for row_id, label in _labels(kind, ids).items():
+            found[(kind, row_id)] = label
     return found
+
+
+ENTITY_WORDS = {"CredentialType": "credential type", "IssuerHint": "issuer hint", "ApiToken": "API token"}
+
+
+def actor_name(event: AuditEvent, names: dict[tuple[str, int], str]) -> str:
+    """The person who acted, by name (the label, an email or "system", otherwise)."""
+    return names.get(("User", event.actor_user_id), event.actor_label) if event.actor_user_id else event.actor_label
+
+
+def entity_name(event: AuditEvent, names: dict[tuple[str, int], str]) -> str:
+    """"credential ACLS Provider of Sam Rivera, valid to 22 Jan 2027", "document card.png", "issuer hint code:aha"."""
+    thing = ENTITY_WORDS.get(event.entity_type, (event.entity_type or "record").lower())
+    if not event.entity_id:
+        return thing
+    label = names.get((event.entity_type, int(event.entity_id))) if event.entity_id.isdigit() else None
+    return f"{thing} {label or event.entity_id}"
 
 
 def describe(event: AuditEvent, names: dict[tuple[str, int], str] | None = None) -> str:
@@ -133,23 +203,29 @@ def describe(event: AuditEvent, names: dict[tuple[str, int], str] | None = None)
     """
     names = names_for([event]) if names is None else names
     verb = event.action.split(".", 1)[-1].replace("_", " ")
-    thing = event.entity_type.lower() if event.entity_type else "record"
-    what = f"{event.actor_label} {verb} {thing}{' ' + event.entity_id if event.entity_id else ''}"
+    what = f"{actor_name(event, names)} {verb} {entity_name(event, names)}"
     parts = []
     for key, before, after in changes(event):
-        if key in SKIPPED or before == after or isinstance(after, (dict, list)) and key != "superseded":
+        if key in SKIPPED or before == after or isinstance(after, dict):
+            continue
+        if isinstance(after, list) and key not in NAMED_FIELDS:
             continue
         label = FIELD_WORDS.get(key, key.replace("_", " "))
-        if key == "superseded" and after:
-            parts.append(f"superseding record {', '.join(map(str, after))}")
-        elif key == "superseded":
-            continue
+        if key == "superseded":
+            if after:
+                parts.append(f"superseding {_word(key, after, names)}")
         elif before is None:
             parts.append(f"{label} {_word(key, after, names)}")
         else:
             parts.append(f"{label} from {_word(key, before, names)} to {_word(key, after, names)}")
-    if (event.after or {}).get("override_reason"):
-        parts.append(f"accepted because: {event.after['override_reason']}")
+    after = event.after or {}
+    if after.get("recorded_as") == "history":
+        parts.append("kept as history behind the newer record")
+    accepted = [c.get("message") for c in after.get("checks") or () if isinstance(c, dict) and c.get("overridden")]
+    if accepted:
+        parts.append("accepted after a look: " + " ".join(m for m in accepted if m).rstrip("."))
+    if after.get("override_reason"):
+        parts.append(f"because: {after['override_reason']}")
     return what + (": " + "; ".join(parts) if parts else "") + "."
 
 
@@ -163,8 +239,9 @@ def export_rows(f: AuditFilter, limit: int = 100_000):
     while chunk := list(islice(events, EXPORT_CHUNK)):
         names = names_for(chunk)
         for e in chunk:
-            yield (e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), e.actor_label, e.action, e.entity_type,
+            yield (e.occurred_at.strftime("%Y-%m-%d %H:%M:%S"), actor_name(e, names), e.action, e.entity_type,
                    e.entity_id or "", describe(e, names), e.reason or "", e.ip_address or "")
 
 
-__all__ = ["AuditFilter", "AuditPage", "changes", "describe", "entity_types", "export_rows", "names_for", "search"]
+__all__ = ["AuditFilter", "AuditPage", "actor_name", "changes", "describe", "entity_name", "entity_types",
+           "export_rows", "names_for", "search"]

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
+
+import pytest
 
 from portal.extensions import db
 from portal.models import AuditEvent
@@ -45,3 +48,50 @@ def test_the_export_holds_what_the_page_shows_for_one_person(app, org, login):
 
 def test_the_export_is_for_admins_and_compliance_only(app, org, login):
     assert login(org.reviewer_user).get("/admin/audit/export.csv").status_code == 403
+
+
+def _confirmed_into_history(org):
+    """The walk-through's case: another person's expired card added to history behind a valid record."""
+    from portal.models import Extraction
+    from portal.services import review
+
+    valid = factories.credential(org.employee, org.bls, expires_on=date(2027, 1, 21))
+    db.session.commit()
+    document = factories.document(org.employee, uploaded_by=org.employee_user, credential_type_id=org.bls.id,
+                                  renews_credential_id=valid.id, sha256="ab" * 32)
+    db.session.add(Extraction(document=document, fields={
+        "holder_name": "Marcus Webb", "license_number": "3JD9-77PL-02QA", "issue_date": "2021-02-02",
+        "expiry_date": "2023-02-02"}, confidence={}))
+    db.session.commit()
+    form = {**{k: v or "" for k, v in review.proposed_values(document).items()},
+            "override": ["holder_mismatch", "expired"], "record_as": "history", "override_reason": "Old card, kept"}
+    return valid, review.confirm(document, org.reviewer_user, form, document.version)
+
+
+@pytest.mark.parametrize("page", ["credential", "log"])
+def test_history_reads_as_sentences_with_names_not_ids(app, org, login, page):
+    valid, old = _confirmed_into_history(org)
+    url = f"/credentials/{old.id}" if page == "credential" else "/admin/audit"
+    html = login(org.admin_user).get(url).get_data(as_text=True)
+    sentences = " ".join(re.findall(r'class="audit-sentence">(.*?)<', html, re.S))
+    who = org.reviewer_user.display_name
+    assert f"{who} confirmed document certificate.pdf" in sentences
+    assert "kept as history behind the newer record" in sentences
+    assert "accepted after a look: The document is in the name of Marcus Webb, not Erin Employee" in sentences
+    assert "because: Old card, kept" in sentences
+    assert f"{who} created credential BLS Provider of Erin Employee, valid to 2 Feb 2023" in sentences
+    assert "superseded by BLS Provider of Erin Employee, valid to 21 Jan 2027" in sentences
+    for raw in ("{}", "[]", "person_id", "credential_id", "needs_review", "ab" * 32, "None"):
+        assert raw not in sentences, raw
+    assert org.reviewer_user.email not in sentences
+
+
+def test_the_log_and_its_export_filter_by_a_person_typed_by_name(app, org, login):
+    _changed_expiry(org)
+    client = login(org.admin_user)
+    page = client.get(f"/admin/audit?who_for={org.employee.employee_id}").get_data(as_text=True)
+    assert "expiry from 2 Sep 2028 to 9 Feb 2028" in page and "1 Jan 2027" not in page
+    export = client.get(f"/admin/audit/export.csv?who_for={org.employee.employee_id}").get_data(as_text=True)
+    assert "expiry from 2 Sep 2028 to 9 Feb 2028" in export and "1 Jan 2027" not in export
+    nobody = client.get("/admin/audit?who_for=Nobody+Atall").get_data(as_text=True)
+    assert 'id="a-person-error"' in nobody and "expiry from" not in nobody

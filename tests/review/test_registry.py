@@ -96,7 +96,7 @@ def test_add_by_hand_through_the_view(app, org, login):
                                                   "license_number": "V-1", "expires_on": "2027-05-05"})
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Unverified" in page and "credential.created" in page
+    assert "Unverified" in page and f"{org.reviewer_user.display_name} created credential BLS Provider" in page
 
 
 def test_credential_page_shows_versions_documents_and_audit(app, org, login, records):
