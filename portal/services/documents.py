@@ -57,11 +57,11 @@ STUCK_AFTER = timedelta(minutes=10)
 # A queued row whose task never arrived (queue flushed, crash between commit
 # and enqueue) is enqueued again after this long.
 LOST_IN_QUEUE_AFTER = timedelta(minutes=15)
-# An interrupted reading is put back on the queue's schedule this far ahead,
-# not on the queue itself: an idle worker of the consumer that is exiting
-# would take it at once (RedisHuey's BRPOP is served as the push lands) and
-# die with it. By then that consumer is gone and the next one's scheduler
-# moves it to the queue.
+# An interrupted reading is put on the queue's schedule this far ahead, not
+# on the queue itself: an idle worker of the consumer that is exiting would
+# take it at once (RedisHuey's BRPOP is served as the push lands) and die
+# with it. By then that consumer is gone and the next one's scheduler moves
+# it to the queue (jobs.documents.extract_later).
 REQUEUE_INTERRUPTED_DELAY = 10
 # Failures that say nothing about the file: no Tesseract on the consumer,
 # or OCR too slow (a busy machine). Read again once OCR works.
@@ -251,10 +251,10 @@ def _forget_if_unused(stored: StoredFile) -> None:
 
 
 def enqueue(document_id: int, delay: int | None = None) -> None:
-    from jobs.documents import extract_document
+    from jobs.documents import extract_document, extract_later
 
     if delay:
-        extract_document.schedule(args=(document_id,), delay=delay)
+        extract_later(document_id, delay)
     else:
         extract_document(document_id)
 
