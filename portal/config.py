@@ -35,6 +35,10 @@ def defaults(instance_path: str) -> dict:
         # Phone photos of certificates are a few MB; 25 MB leaves room for
         # multi-page scans while refusing anything absurd before it is read.
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        # Per uploader (a person signed in, or an API token): files in the last
+        # hour and bytes in the last 24 hours; 0 turns a limit off.
+        "UPLOADS_PER_HOUR": 60,
+        "UPLOAD_BYTES_PER_DAY": 500 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Browsers accept Secure cookies on http://localhost, so this stays on

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from portal.api import schemas
-from portal.api.auth import scope
+from portal.api.auth import current_token, scope
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
@@ -37,6 +37,7 @@ REFUSALS = {  # UploadRefused code -> (HTTP status, API code)
     "wrong_type": (415, "unsupported_media_type"),
     "duplicate": (409, "duplicate"),
     "wrong_credential": (422, "validation_failed"),
+    "quota": (429, "upload_quota_exceeded"),
 }
 
 
@@ -52,7 +53,8 @@ def upload_document(form):
     TIFF or HEIC; the type is read from the content, not the name) and,
     if known, the `credential_type` code. The file is read by the intake
     pipeline and waits for a reviewer like any portal upload. The same file
-    twice for one person answers 409 `duplicate`.
+    twice for one person answers 409 `duplicate`; past the token's upload
+    quota (files per hour, bytes per day) 429 `upload_quota_exceeded`.
     """
     person = db.session.scalar(select(Person).where(Person.employee_id == form["employee_id"]))
     if person is None:
@@ -69,7 +71,7 @@ def upload_document(form):
                        details={"files": {"file": ["Not a file."]}})
     try:
         document = documents.upload(upload.stream, upload.filename, person, None,
-                                    credential_type_id=type_id, source="api")
+                                    credential_type_id=type_id, source="api", api_token=current_token())
     except documents.UploadRefused as refused:
         db.session.rollback()
         status, code = REFUSALS.get(refused.code, (422, "validation_failed"))

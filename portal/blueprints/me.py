@@ -94,7 +94,8 @@ def upload():
                                 "code": refused.code, "existing": refused.existing})
         if results and all("error" in r for r in results):
             codes = {r.get("code") for r in results}
-            status = 507 if "disk_full" in codes else 413 if "too_large" in codes else 422
+            status = (507 if "disk_full" in codes else 413 if "too_large" in codes
+                      else 429 if "quota" in codes else 422)
         if not request.headers.get("HX-Request") and status == 200:
             ok = sum(1 for r in results if "document" in r)
             flash(f"{ok} file{'s' if ok != 1 else ''} uploaded. We are reading "

@@ -41,7 +41,7 @@ def link(token: str):
             except documents.UploadRefused as refused:
                 db.session.rollback()  # the link stays usable
                 error = refused.message
-                status = 507 if refused.code == "disk_full" else 400
+                status = {"disk_full": 507, "quota": 429}.get(refused.code, 400)
             else:
                 renewal_links.mark_used(checked, current_user, document.id)
                 db.session.commit()

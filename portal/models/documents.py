@@ -32,6 +32,9 @@ class Document(Timestamped, Base):
     __table_args__ = (
         Index("ix_documents_state_created", "state", "created_at"),
         Index("ix_documents_person_sha", "person_id", "sha256"),
+        # the upload quota counts an uploader's recent documents
+        Index("ix_documents_uploader_created", "uploaded_by_id", "created_at"),
+        Index("ix_documents_token_created", "api_token_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +45,8 @@ class Document(Timestamped, Base):
     pages: Mapped[Optional[int]]
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
+    # the API token that sent it (source "api"): whose upload quota it counts in
+    api_token_id: Mapped[Optional[int]] = mapped_column(ForeignKey("api_tokens.id"))
     source: Mapped[str] = mapped_column(String(16), default="portal")  # portal | api | import
     # The credential this upload renews, when the employee said so.
     renews_credential_id: Mapped[Optional[int]] = mapped_column(

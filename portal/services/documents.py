@@ -33,7 +33,8 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from portal.extensions import db
-from portal.models import Credential, CredentialType, Document, Extraction, Issuer, Person, User, utcnow
+from portal.models import (ApiToken, Credential, CredentialType, Document, Extraction, Issuer, Person, User,
+                           utcnow)
 from portal.policies.file_names import EXTENSIONS, display_name
 from portal.services import audit
 
@@ -181,6 +182,21 @@ def duplicate_of(person_id: int, sha256: str) -> Document | None:
     )
 
 
+def _uploader_is(uploader: User | None, api_token: ApiToken | None):
+    """The condition naming this uploader's documents (for the quota), or None."""
+    if uploader is not None:
+        return Document.uploaded_by_id == uploader.id
+    return Document.api_token_id == api_token.id if api_token is not None else None
+
+
+def _check_quota(uploader_is, size: int = 0) -> None:
+    from portal.services import upload_quota
+
+    message = upload_quota.refusal(uploader_is, size) if uploader_is is not None else None
+    if message:
+        raise UploadRefused("quota", message)
+
+
 def upload(
     stream: IO[bytes],
     filename: str | None,
@@ -189,13 +205,16 @@ def upload(
     credential_type_id: int | None = None,
     renews: Credential | None = None,
     source: str = "portal",
+    api_token: ApiToken | None = None,
 ) -> Document:
     """Store a file for ``person`` and queue it for reading.
 
-    Raises ``UploadRefused`` (too large, empty, wrong type, duplicate) with
-    a message for the uploader. The row is committed before the task is
-    enqueued; the task only carries the id.
+    Raises ``UploadRefused`` (too large, empty, wrong type, duplicate, over
+    the uploader's quota) with a message for the uploader. The row is
+    committed before the task is enqueued; the task only carries the id.
     """
+    uploader_is = _uploader_is(uploader, api_token)
+    _check_quota(uploader_is)  # over the hourly count: refused before anything is stored
     stored = store(stream)
     if stored.media_type not in ACCEPTED_TYPES:
         _forget_if_unused(stored)
@@ -209,6 +228,11 @@ def upload(
             f"(“{existing.display_name}”).",
             existing=existing,
         )
+    try:
+        _check_quota(uploader_is, stored.size)  # the daily bytes, now that the size is known
+    except UploadRefused:
+        _forget_if_unused(stored)
+        raise
     if renews is not None:
         if renews.person_id != person.id:
             raise UploadRefused("wrong_credential", "That credential belongs to someone else.")
@@ -221,6 +245,7 @@ def upload(
         size_bytes=stored.size,
         person_id=person.id,
         uploaded_by_id=uploader.id if uploader else None,
+        api_token_id=api_token.id if api_token else None,
         source=source,
         renews_credential_id=renews.id if renews else None,
         credential_type_id=credential_type_id,
