@@ -16,7 +16,7 @@ import os
 from datetime import date, datetime, timedelta, timezone
 
 import time_machine
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -132,6 +132,27 @@ def _picked(on: date) -> set[tuple]:
              p.recipient_email, p.state, p.due_on) for p in rules.pick(facts.load(), on)}
 
 
+# Expiries exactly on the edges of the steps' windows on the first scan day
+# (BASE + 1): 30 days ahead (the 30-day step's far edge), 7 ahead (the 7-day
+# step's far edge, the 30-day one's near edge), on the day, and the last day
+# of grace; generated examples reach these edges only now and then.
+EDGES = {
+    "default": {"offsets": [30, 7, 0], "grace_days": 7, "escalation": [{"notify": "manager", "days_before": 7}],
+                "allow_digest": False},
+    "override": None, "override_optional": False, "hr_is_person": True, "documents": [],
+    "people": [{"active": True, "email": True, "manager": 0, "role": True, "digest": False}] * 3,
+    "credentials": [{"person": 0, "type": 0, "expires": 31, "state": "active"},
+                    {"person": 0, "type": 1, "expires": 8, "state": "active"},
+                    {"person": 1, "type": 0, "expires": 1, "state": "active"},
+                    {"person": 1, "type": 1, "expires": -6, "state": "active"},
+                    {"person": 2, "type": 0, "expires": -5, "state": "active"},
+                    # type 2 is required of nobody: the holder's own reminders
+                    {"person": 2, "type": 2, "expires": 31, "state": "active"},
+                    {"person": 0, "type": 2, "expires": 8, "state": "active"}],
+    "days": [(1, "nothing"), (1, "nothing"), (1, "nothing")],
+}
+
+
 @settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
@@ -140,6 +161,7 @@ def _picked(on: date) -> set[tuple]:
     "people": people, "hr_is_person": st.booleans(), "credentials": credentials, "documents": documents,
     "days": days,
 }))
+@example(data=EDGES)
 def test_the_scan_writes_what_the_rule_picks(app, data):
     # The database is shared by the examples: each adds its own organisation,
     # and both sides always read the whole database, so earlier ones only add
