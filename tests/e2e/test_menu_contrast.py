@@ -70,3 +70,28 @@ def test_menu_links_are_readable_and_show_keyboard_focus(browser, live_server, s
         assert _text_contrast(focused.as_element()) >= 4.5, style
     assert focused_links == labels
     context.close()
+
+
+def test_keyboard_focus_shows_on_light_pages(browser, live_server, sign_in, org):
+    """Below the menu the page is light: the ring of each control Tab reaches
+    (links, buttons, fields) is solid, 2px or more, and 3:1 against what is
+    around it (the menu's amber ring is 1.9:1 on white)."""
+    context = browser.new_context(base_url=live_server.base_url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, org.admin_user)
+    page.goto(live_server.url("/admin/users"))
+    page.locator("main").first.evaluate("el => { el.tabIndex = -1; el.focus(); }")
+    measured = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focused = page.evaluate_handle("() => document.activeElement")
+        style = focused.evaluate(FOCUS_STYLE_JS, MENU_LINKS)
+        if style["inMenu"] or not focused.evaluate("el => !!el.closest('main')"):
+            continue
+        around = flatten(colours_behind(focused.evaluate_handle("el => el.parentElement")))
+        assert style["outlineStyle"] == "solid" and style["outlineWidth"] >= 2, style
+        ring = over(parse(style["outlineColor"]), around)
+        assert ratio(ring, around) >= 3, (style, ratio(ring, around))
+        measured.append(style["label"] or focused.evaluate("el => el.name || el.tagName"))
+    assert len(measured) >= 3, measured  # fields, buttons and links were reached
+    context.close()
