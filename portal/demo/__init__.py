@@ -35,6 +35,7 @@ STEPS = [
     "portal.demo.documents",
     "portal.demo.compliance",
     "portal.demo.integrations",
+    "portal.demo.verification",
     "portal.demo.reminders",
 ]
 

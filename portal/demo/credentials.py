@@ -35,8 +35,19 @@ def license_number(rng, type_code: str) -> str:
         return alnum(12)
     if prefix == "COMPTIA":
         return "COMP" + digits(12)
-    if prefix in ("AWS", "MS", "CISCO", "GIAC"):
-        return alnum(4) + "-" + alnum(6)
+    # The shapes the issuer directory knows (its licence-number patterns), so
+    # the demo's identifier checks pass where a real card's number would.
+    if prefix == "AWS":
+        return alnum(16)
+    if prefix == "MS":
+        hexa = lambda n: "".join(rng.choice("0123456789ABCDEF") for _ in range(n))  # noqa: E731
+        return hexa(6) + "-" + hexa(6)
+    if prefix == "CISCO":
+        return "CSCO" + digits(8)
+    if prefix == "GIAC":
+        return digits(5)
+    if prefix in ("NCCCO", "SERVSAFE", "CSCS"):
+        return digits(8)
     if prefix in ("PMI", "ISC2", "ISACA"):
         return digits(7)
     if prefix == "OSHA":

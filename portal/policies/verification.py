@@ -100,13 +100,18 @@ def compact_number(text: str | None) -> str:
 
 
 def matches_pattern(number: str, patterns: list[str]) -> bool | None:
-    """Whether a licence number has one of its issuer's shapes (None: the issuer gave none)."""
+    """Whether a licence number has one of its issuer's shapes (None: the issuer gave none).
+
+    Tried as written and compacted: some shapes keep the dash the issuer prints
+    (Microsoft's ``^[0-9A-F]{6}-[0-9A-F]{6}$``), others ignore the spacing people add.
+    """
     usable = [p for p in patterns or [] if isinstance(p, str) and p]
     if not usable:
         return None
+    forms = {number.strip(), compact_number(number)}
     for pattern in usable:
         try:
-            if re.fullmatch(pattern, number.strip(), flags=re.IGNORECASE):
+            if any(re.fullmatch(pattern, form, flags=re.IGNORECASE) for form in forms):
                 return True
         except re.error:
             continue

@@ -1,7 +1,7 @@
 """Migrations, the audit trail, demo seeding and database settings."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -142,10 +142,15 @@ def test_demo_seed_is_deterministic_and_realistic(app, tmp_path):
 
 
 def test_demo_seed_spreads_states(app):
+    import time_machine
+
     from portal import demo
 
     today = date(2026, 11, 29)
-    demo.seed(today)
+    # On the seed's day: its badges' windows and its checks' due dates are judged then.
+    with time_machine.travel(datetime(2026, 11, 29, 9, tzinfo=UTC), tick=True):
+        demo.seed(today)
+        _assert_verification_spread(today)
     active = db.session.scalars(select(Credential).where(Credential.state == "active")).all()
     days = [(c.expires_on - today).days for c in active if c.expires_on]
     assert any(d < -30 for d in days), "expired"
@@ -154,6 +159,28 @@ def test_demo_seed_spreads_states(app):
     assert any(d > 90 for d in days), "valid"
     assert any(c.expires_on is None for c in active), "non-expiring"
     assert db.session.scalar(select(db.func.count()).where(Credential.state == "superseded")) > 0
+
+
+def _assert_verification_spread(today):
+    """The real verifiers ran over demo material: every standing a page shows is there."""
+    from collections import Counter
+
+    from portal.models import Verification, VerificationImport
+    from portal.services import verification
+
+    ids = list(db.session.scalars(select(Credential.id).where(Credential.state == "active")))
+    statuses = Counter(s.status for s in verification.standings(ids, today).values())
+    assert {"verified", "integrity_only", "failed", "due", "not_checked"} <= set(statuses)
+    assert statuses["not_checked"] < len(ids) * 3 // 4  # a realistic share is checked
+    checks = Counter(db.session.execute(select(Verification.method, Verification.outcome)).all())
+    assert checks[("pdf_signature", "verified")] and checks[("pdf_signature", "failed")]
+    assert checks[("pdf_signature", "integrity_only")]  # signed under a root nobody trusted
+    assert checks[("open_badge", "verified")] and checks[("open_badge", "failed")]
+    assert checks[("identifier", "integrity_only")] and checks[("roster", "failed")]
+    imports = db.session.scalars(select(VerificationImport).order_by(VerificationImport.id)).all()
+    assert [i.kind for i in imports] == ["roster", "roster", "exclusion"]
+    assert imports[1].alerts == 1  # today's roster: the one nurse now on probation
+    assert imports[2].matched == 0 and len(imports[2].errors) == 1  # a near miss to check by hand
 
 
 def test_demo_seed_cli_refuses_non_empty_database(runner, org):

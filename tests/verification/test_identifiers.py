@@ -69,3 +69,15 @@ def test_an_issuer_number_shape_is_checked(org):
 
     assert verification.verify(fits).outcome == "integrity_only"
     assert verification.verify(odd).outcome == "failed"
+
+
+def test_a_shape_with_a_dash_is_matched_as_written(org):
+    """Microsoft prints its certification numbers as two hex groups joined by a dash."""
+    microsoft = factories.issuer("Microsoft", code="MS", license_number_patterns=[r"^[0-9A-F]{6}-[0-9A-F]{6}$"])
+    azure = factories.credential_type("Azure Fundamentals", code="MS-AZ900", issuer_=microsoft)
+    written = factories.credential(org.employee, azure, license_number="9857FA-80C3F2")
+    spaced = factories.credential(org.manager, azure, license_number="9857FA 80C3F2")
+    db.session.commit()
+
+    assert verification.verify(written).outcome == "integrity_only"
+    assert verification.verify(spaced).outcome == "failed"

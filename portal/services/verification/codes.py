@@ -41,7 +41,7 @@ def _shape(code: dict, subject: Subject) -> dict:
     text = rules.compact_number(str(code["text"]))
     number = rules.compact_number(subject.credential.license_number)
     return {"text": text, "format": code.get("format"),
-            "issuer_shape": rules.matches_pattern(text, issuer.license_number_patterns),
+            "issuer_shape": rules.matches_pattern(str(code["text"]), issuer.license_number_patterns),
             "names_number": bool(number) and number in text}
 
 

@@ -45,7 +45,7 @@ def check(subject: Subject) -> Check | None:
                      "The DEA number's checksum is right." if ok else "This is not a valid DEA number: its "
                      "letters or checksum are wrong.", {"number": number, "rule": "DEA checksum"})
     issuer = subject.credential.credential_type.issuer
-    shaped = rules.matches_pattern(number, issuer.license_number_patterns)
+    shaped = rules.matches_pattern(subject.credential.license_number, issuer.license_number_patterns)
     if shaped is None:
         return None
     return Check(METHOD, f"{issuer.name} number format", "integrity_only" if shaped else "failed",
