@@ -22,6 +22,9 @@ from .model import FIELDS, Extraction
 BADGE_CONFIDENCE = 1.0
 JWT_SHAPE = re.compile(rb"^\s*([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\s*$")
 BADGE_TYPES = {"VerifiableCredential", "OpenBadgeCredential", "AchievementCredential", "Assertion"}
+# Badges that are text, not pictures: accepted as documents only when the file is a badge.
+SVG, JSON, JWT = "image/svg+xml", "application/json", "application/jwt"
+TEXT_BADGE_TYPES = (SVG, JSON, JWT)
 
 
 def baked_text(data: bytes) -> str | None:
@@ -123,15 +126,42 @@ def stated_fields(doc: dict, claims: dict | None = None) -> dict[str, Any]:
     }.items() if v and isinstance(v, str)}
 
 
-def read_badge(result: Extraction, path: str) -> bool:
-    """Fill ``result`` from a baked PNG badge's own statement; False when the file is not one."""
+def _statement(path: str) -> tuple[bytes, tuple[dict, dict]] | None:
+    """(the file's bytes, its badge as stated) for a PNG, SVG, JSON or JWT badge; None otherwise."""
     from .sniff import PNG, sniff
 
-    if sniff(path) != PNG:  # (a missing or unreadable file too: the readers say why)
-        return False
-    with open(path, "rb") as handle:
-        text = baked_text(handle.read())
+    try:
+        if sniff(path) not in (PNG, None):  # a PDF or a photo: no badge to look for
+            return None
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:  # a missing or unreadable file: the readers say why
+        return None
+    text = baked_text(data)
     badge = decoded(text) if text else None
+    return (data, badge) if badge else None
+
+
+def badge_media_type(path: str) -> str | None:
+    """SVG, JSON or JWT when the file is a badge stated that way; None for anything else.
+
+    Content sniffing cannot tell an SVG or a JSON file from a badge by its first
+    bytes, and a stray SVG (which can carry script) or JSON is no certificate:
+    only a file that decodes as a badge is given one of these types.
+    """
+    found = _statement(path)
+    if found is None or found[0][:8] == b"\x89PNG\r\n\x1a\n":
+        return None
+    data = found[0]
+    if b"<svg" in data[:4096].lower():
+        return SVG
+    return JWT if JWT_SHAPE.match(data) else JSON
+
+
+def read_badge(result: Extraction, path: str) -> bool:
+    """Fill ``result`` from a badge's own statement (baked PNG or SVG, JSON, JWT); False when the file is not one."""
+    found = _statement(path)
+    badge = found[1] if found else None
     if badge is None:
         return False
     from .directory import find_credential_type, find_issuer

@@ -33,7 +33,7 @@ def download(document_id: int):
         abort(404)
     response = send_file(
         path,
-        mimetype=document.media_type if document.media_type in documents.ACCEPTED_TYPES else "application/octet-stream",
+        mimetype=documents.served_type(document),
         as_attachment=True,
         download_name=documents.download_name(document),
         conditional=True,

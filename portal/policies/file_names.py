@@ -13,6 +13,9 @@ EXTENSIONS = {
     "image/jpeg": (".jpg", ".jpeg"),
     "image/tiff": (".tif", ".tiff"),
     "image/heic": (".heic", ".heif"),
+    "image/svg+xml": (".svg",),
+    "application/json": (".json",),
+    "application/jwt": (".jwt",),
 }
 
 

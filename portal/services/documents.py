@@ -47,7 +47,16 @@ ACCEPTED_TYPES = {
     "image/jpeg": "JPEG",
     "image/tiff": "TIFF",
     "image/heic": "HEIC",
+    # Open Badges and verifiable credentials stated as text: given these types
+    # only when the file is a badge (intake.badge.badge_media_type).
+    "image/svg+xml": "badge (SVG)",
+    "application/json": "badge (JSON)",
+    "application/jwt": "credential (JWT)",
 }
+# What a browser could run script from: always sent back as bytes to save, never drawn.
+ACTIVE_TYPES = {"image/svg+xml"}
+# What the isolated reader draws as a page image for the review screen.
+RENDERED_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/tiff", "image/heic"}
 # The file picker offers what is accepted, by extension and by media type.
 ACCEPT_ATTRIBUTE = ",".join([ext for media in ACCEPTED_TYPES for ext in EXTENSIONS[media]] + list(ACCEPTED_TYPES))
 MAX_ATTEMPTS = 3
@@ -118,6 +127,7 @@ def store(stream: IO[bytes]) -> StoredFile:
     Refuses empty and oversize files before anything is kept.
     """
     from intake import sniff
+    from intake.badge import badge_media_type
 
     root = upload_root()
     (root / "tmp").mkdir(exist_ok=True)
@@ -134,7 +144,7 @@ def store(stream: IO[bytes]) -> StoredFile:
                 out.write(chunk)
         if size == 0:
             raise UploadRefused("empty", "This file is empty.")
-        media_type = sniff(tmp_name)
+        media_type = sniff(tmp_name) or badge_media_type(tmp_name)
         sha = digest.hexdigest()
         final = stored_path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -565,6 +575,8 @@ def cache_previews(document: Document, turns: list[int]) -> None:
     """Render the first pages for the review screen (in the job, not the web),
     then record ``preview_state``: "ready", or "failed" when a page could not
     be drawn within the reader's limits (the review works without it)."""
+    if document.media_type not in RENDERED_TYPES:
+        return  # a badge stated as text (an SVG among them) is never drawn: no preview
     pages = min(document.pages or 1, PREVIEW_PAGES)
     state = "ready"
     for page in range(1, pages + 1):
@@ -608,11 +620,18 @@ def preview(document: Document, page: int, turns: list[int] | None = None) -> Pa
     return target
 
 
+def served_type(document: Document) -> str:
+    """The Content-Type a download is sent with: bytes to save for anything a browser could run."""
+    known = document.media_type in ACCEPTED_TYPES and document.media_type not in ACTIVE_TYPES
+    return document.media_type if known else "application/octet-stream"
+
+
 def can_preview(document: Document) -> bool:
     """Only files the pipeline read without trouble, and whose pages could be
     drawn in time, are rendered on demand."""
     extraction = document.latest_extraction
-    return bool(extraction) and extraction.error_code is None and document.preview_state != "failed"
+    return (document.media_type in RENDERED_TYPES and bool(extraction) and extraction.error_code is None
+            and document.preview_state != "failed")
 
 
 # --------------------------------------------------------------------------- queries
