@@ -27,11 +27,11 @@ def init_app(app: Flask) -> None:
     user_loaded_from_cookie.connect(_session_restored_from_cookie, app)
     app.after_request(set_security_headers)
     app.after_request(_log_denied_access)
-    # First of all before_request hooks, so extensions fill ``g`` after it.
+    # First of all before_request hooks: an expired session ends before any
+    # other hook (or extension) reads the signed-in user.
     hooks = app.before_request_funcs.setdefault(None, [])
-    hooks.insert(0, _fresh_request_globals)
-    hooks.insert(1, _end_expired_session)
-    hooks.insert(2, _assign_request_id)
+    hooks.insert(0, _end_expired_session)
+    hooks.insert(1, _assign_request_id)
 
 
 security_log = logging.getLogger("credwatch.security")
@@ -77,14 +77,6 @@ def _log_denied_access(response):
     if g.get("request_id"):
         response.headers.setdefault("X-Request-ID", g.request_id)
     return response
-
-
-def _fresh_request_globals() -> None:
-    # In production ``g`` is new for every request anyway. Tests that hold an
-    # app context share it between requests (and between test clients), and
-    # a user or CSRF token cached there would leak from one request to the next.
-    for name in list(g):
-        g.pop(name, None)
 
 
 def load_user(user_id: str):

@@ -1,25 +1,40 @@
 """Shared fixtures in the style of Flask's tutorial: app, client, runner.
 
-The database is real: a migrated SQLite file per test by default, or, when
+One app serves the whole session (``session_app``); each test gets it
+through ``app`` with nothing left by the test before: a fresh database (a
+copy of the migrated SQLite file by default, or, when
 CREDWATCH_TEST_DATABASE_URL points at PostgreSQL, a database of our own made
-for this session (and dropped after), emptied between tests. Tests never
-touch the demo database in instance/.
+for this session, dropped after, emptied between tests), instance folder,
+config, job queue and rate-limit counters. Tests never touch the demo
+database in instance/.
+
+A test holds one app context (its ``db.session``); every request of the test
+client runs in an app context of its own, as in production.
 """
 from __future__ import annotations
 
+import contextvars
+import copy
 import os
 import re
 import shutil
 import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
 # Anything that reads the instance path at import (the Huey instance) gets a
 # throwaway folder, never the developer's instance/.
 os.environ["CREDWATCH_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="credwatch-test-")
+# One limiter serves every app this process builds, and the last one built
+# gives it its store. Every app built here (the session's, and those a test
+# or the job context builds) counts in memory, so the session's app never
+# counts in another app's database; each test starts with no counts.
+os.environ["CREDWATCH_RATELIMIT_STORAGE_URI"] = "memory://"
 
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -74,42 +89,99 @@ def database_template(tmp_path_factory):
         yield {"kind": "sqlite", "path": path}
 
 
-def _empty_postgres(app) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+# What every test's app differs in from a deployment.
+TEST_CONFIG = {
+    "TESTING": True,
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_SECURE": False,
+    "SERVER_NAME": None,
+}
+# What create_app made in the instance folder and later tests expect to find.
+KEPT_IN_INSTANCE = {"secret_key"}
+
+
+@dataclass
+class SessionApp:
+    """The session's one app, and what each test starts from."""
+
+    app: Flask
+    config: dict
+    sqlite_path: Path | None
+
+
+@pytest.fixture(scope="session")
+def session_app(database_template, tmp_path_factory) -> SessionApp:
+    """One app for the whole session: building it is most of a test's setup.
+
+    Tests still share nothing: the ``app`` fixture hands each one a fresh
+    database, instance folder, config, job queue and rate-limit counters.
+    """
+    instance = tmp_path_factory.mktemp("instance")
+    if database_template["kind"] == "sqlite":
+        sqlite_path = instance / "test.db"
+        url = f"sqlite:///{sqlite_path}"
+    else:
+        sqlite_path, url = None, database_template["url"]
+    app = create_app({"INSTANCE_PATH": str(instance), "SQLALCHEMY_DATABASE_URI": url, **TEST_CONFIG})
+    app.test_client_class = CsrfAwareClient
+    return SessionApp(app, copy.deepcopy(dict(app.config)), sqlite_path)
 
 
 @pytest.fixture
-def app(database_template, tmp_path):
-    instance = tmp_path / "instance"
-    instance.mkdir()
-    if database_template["kind"] == "sqlite":
-        db_path = instance / "test.db"
-        shutil.copy(database_template["path"], db_path)
-        url = f"sqlite:///{db_path}"
-    else:
-        url = database_template["url"]
-    app = create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(instance),
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SESSION_COOKIE_SECURE": False,
-        "REMEMBER_COOKIE_SECURE": False,
-        "SERVER_NAME": None,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    })
-    app.test_client_class = CsrfAwareClient
+def app(session_app, database_template):
+    app = session_app.app
+    _fresh_instance(Path(app.instance_path))
+    with app.app_context():
+        db.engine.dispose()  # no connection may outlive the file it was opened on
+    if session_app.sqlite_path:
+        shutil.copy(database_template["path"], session_app.sqlite_path)
+    _fresh_extension_state()
     from jobs.queue import huey
 
-    huey.immediate = True
+    huey.immediate = True  # a new in-memory queue, with no locks held
     with app.app_context():
         yield app
         db.session.remove()
         if database_template["kind"] == "postgresql":
-            _empty_postgres(app)
+            _empty_postgres()
         db.engine.dispose()
     huey.immediate = False
+    _restore_config(app, session_app.config)
+
+
+def _fresh_instance(instance: Path) -> None:
+    # Uploads, the outbox and the SQLite files (with their -wal and -shm) of
+    # the test before.
+    for entry in instance.iterdir():
+        if entry.name in KEPT_IN_INSTANCE:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _fresh_extension_state() -> None:
+    from portal.extensions import limiter
+    from portal.services.verification import http
+
+    limiter.reset()
+    http.clear_cache()
+
+
+def _restore_config(app: Flask, baseline: dict) -> None:
+    """Undo what a test set in ``app.config``."""
+    for key in set(app.config) - set(baseline):
+        del app.config[key]
+    for key, value in baseline.items():
+        if key not in app.config or app.config[key] != value:
+            app.config[key] = copy.deepcopy(value)
+
+
+def _empty_postgres() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 class CsrfAwareClient(FlaskClient):
@@ -125,6 +197,15 @@ class CsrfAwareClient(FlaskClient):
         match = self._token_pattern.search(page.get_data(as_text=True))
         assert match, "the layout must carry a csrf-token meta tag"
         return match.group(1)
+
+    def run_wsgi_app(self, environ, buffered: bool = False):
+        # As in production, each request (and each redirect it follows) runs
+        # in an app context of its own: ``g`` and the database session are
+        # new. The test's session commits what the test wrote first, so the
+        # request sees it, and reads afresh afterwards (commit expires it).
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().run_wsgi_app, environ, buffered)
 
     def open(self, *args, csrf: bool = True, **kwargs):
         method = (kwargs.get("method") or "GET").upper()
