@@ -68,8 +68,12 @@ def credential(credential_id: int):
     )
 
 
-def _form_page(template, values, errors, status=200, **context):
-    return render(template, values=values, errors=errors, types=_types(), status=status, **context)
+def _form_page(template, values, errors, status=200, outcome=None, **context):
+    if outcome is not None:  # a check's message is shown by the check, beside its field, with its tick
+        errors = {k: v for k, v in errors.items() if k not in {c.field for c in outcome.checks}}
+    return render(template, values=values, errors=errors, types=_types(), status=status, outcome=outcome,
+                  overridden=set(request.form.getlist("override")),
+                  override_reason_text=request.form.get("override_reason", ""), **context)
 
 
 @bp.route("/registry/new", methods=["GET", "POST"])
@@ -84,7 +88,7 @@ def new():
         except Invalid as invalid:
             person = _chosen_person(request.form.get("person_id"))
             return _form_page("registry/edit.html", dict(request.form.items()), invalid.errors, status=422,
-                              credential=None, person=person)
+                              outcome=invalid.detail, credential=None, person=person)
         flash("Added by hand. The record is marked unverified until a document is reviewed.", "success")
         return redirect(url_for("registry.credential", credential_id=credential.id))
     person = _chosen_person(request.args.get("person"))
@@ -115,7 +119,7 @@ def edit(credential_id: int):
             registry.edit(current_user, credential, request.form, parse_id(request.form.get("version")))
         except Invalid as invalid:
             return _form_page("registry/edit.html", dict(request.form.items()), invalid.errors, status=422,
-                              credential=credential, person=credential.person)
+                              outcome=invalid.detail, credential=credential, person=credential.person)
         except ReviewConflict as conflict:
             db.session.rollback()
             db.session.refresh(credential)

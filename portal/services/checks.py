@@ -3,15 +3,20 @@
 The rules are in ``portal.policies.confirmation``; this module only looks
 things up (the person, the type, the records a confirmation would replace,
 other people holding the same number) and hands them over. The review page,
-the decision itself and credential imports all call ``evaluate``.
+the decision itself, hand edits on the registry and credential imports all
+call ``evaluate``; a confirmation or a hand edit gets past them only through
+``clear`` (a tick per check, a reason, "add to history"), audited by
+``Clearance.audit``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Credential, CredentialType, Document, Person, utcnow
 from portal.policies import confirmation
@@ -21,7 +26,8 @@ from portal.policies.date_reading import as_date as _as_date
 
 
 def replaced_records(person_id: int, credential_type_id: int, renews_id: int | None = None,
-                     exclude_document_id: int | None = None) -> list[Credential]:
+                     exclude_document_id: int | None = None,
+                     exclude_credential_id: int | None = None) -> list[Credential]:
     """Records a new one of this type for this person would supersede."""
     clauses = [(Credential.credential_type_id == credential_type_id) & (Credential.state == "active")]
     if renews_id:
@@ -29,6 +35,8 @@ def replaced_records(person_id: int, credential_type_id: int, renews_id: int | N
     query = select(Credential).where(Credential.person_id == person_id, or_(*clauses))
     if exclude_document_id:
         query = query.where(Credential.source_document_id.is_distinct_from(exclude_document_id))
+    if exclude_credential_id:
+        query = query.where(Credential.id != exclude_credential_id)
     return list(db.session.scalars(query.order_by(Credential.id)))
 
 
@@ -52,14 +60,17 @@ def people_with_number(number: str | None, person_id: int | None, ctype: Credent
     return sorted({f"{first} {last}" for first, last in db.session.execute(query.limit(20))})
 
 
-def facts(values: dict[str, Any], document: Document | None = None, today: date | None = None) -> Facts:
+def facts(values: dict[str, Any], document: Document | None = None, today: date | None = None,
+          editing: Credential | None = None) -> Facts:
+    """``editing``: the record a hand edit changes (it replaces nothing but, when current, others of its type)."""
     person = db.session.get(Person, values["person_id"]) if values.get("person_id") else None
     ctype = db.session.get(CredentialType, values["credential_type_id"]) if values.get("credential_type_id") else None
     replaces = []
-    if person is not None and ctype is not None:
+    if person is not None and ctype is not None and (editing is None or editing.state == "active"):
         renews = document.renews_credential_id if document is not None else None
         replaces = [Replaced(record_label(c), c.expires_on) for c in replaced_records(
-            person.id, ctype.id, renews, document.id if document is not None else None)]
+            person.id, ctype.id, renews, document.id if document is not None else None,
+            editing.id if editing is not None else None)]
     return Facts(
         today=today or utcnow().date(),
         holder_name=_holder_name(values, document),
@@ -99,9 +110,61 @@ def _ambiguous(document: Document | None, values: dict[str, Any]):
     return ambiguous_dates(extraction.fields, values, printed)
 
 
-def evaluate(values: dict[str, Any], document: Document | None = None, today: date | None = None) -> Outcome:
+def evaluate(values: dict[str, Any], document: Document | None = None, today: date | None = None,
+             editing: Credential | None = None) -> Outcome:
     """The confirmation checks for these values (as typed or as read)."""
-    return confirmation.evaluate(facts(values, document, today))
+    return confirmation.evaluate(facts(values, document, today, editing))
+
+
+OVERRIDE_REASON_MIN = 5
+
+
+@dataclass(frozen=True)
+class Clearance:
+    """How the checks were got past: the ticks, "add to history", and the reason when one was needed."""
+
+    outcome: Outcome
+    overridden: frozenset[str]
+    as_history: bool
+    reason: str | None
+
+    def audit(self, recorded_as_history: bool) -> dict[str, Any]:
+        """What the audit event keeps (``audit_log.describe`` says it in words)."""
+        return {
+            "recorded_as": "history" if recorded_as_history else "current",
+            "checks": [{"code": c.code, "message": c.message, "overridden": c.code in self.overridden}
+                       for c in self.outcome.checks if c.severity != confirmation.NOTICE],
+            **({"override_reason": self.reason} if self.reason else {}),
+        }
+
+
+def _form_list(form, name: str) -> list[str]:
+    if hasattr(form, "getlist"):
+        return [v for v in form.getlist(name) if v]
+    value = form.get(name)
+    return [v for v in (value if isinstance(value, (list, tuple)) else [value]) if v]
+
+
+def clear(form: dict[str, Any], outcome: Outcome) -> Clearance:
+    """Whether the form gets past the checks; ``Invalid`` (with the outcome as detail) while any is in the way.
+
+    Each check that stops needs its own tick (``override`` = its code) and a
+    stated reason; a record older than the current one only goes in with
+    ``record_as=history``. Errors are keyed by the check's field.
+    """
+    as_history = form.get("record_as") == "history" and outcome.offers_history
+    present = {c.code for c in outcome.checks if c.overridable}
+    overridden = set(_form_list(form, "override")) & present
+    reasoned = {c.code for c in outcome.checks if c.needs_reason} & overridden
+    reason = (form.get("override_reason") or "").strip()[:1000]
+    errors: dict[str, str] = {}
+    for check in outcome.blocking(overridden, as_history):
+        errors[check.field] = f"{errors[check.field]} {check.message}" if check.field in errors else check.message
+    if (reasoned or as_history) and len(reason) < OVERRIDE_REASON_MIN:
+        errors["override_reason"] = "Say why you accept this, in a few words (it is kept in the audit log)."
+    if errors:
+        raise Invalid.each(errors, outcome)
+    return Clearance(outcome, frozenset(overridden), as_history, reason if reasoned or as_history else None)
 
 
 IMPORT_CHECKS = ("issued_in_future", "expiry_beyond_validity", "number_pattern", "older_than_current")

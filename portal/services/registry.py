@@ -2,7 +2,9 @@
 
 Records added or edited by hand are ``source="manual"`` and ``verified=False``
 until a reviewer confirms a document for them: the registry always says which
-records were checked against a certificate.
+records were checked against a certificate. Hand entries pass the review's
+confirmation checks (``portal.services.checks``), cleared the same way: a tick
+and a reason per check, "add to history" for a record older than the current one.
 """
 from __future__ import annotations
 
@@ -17,9 +19,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, CredentialType, Document, Issuer, Person, User, utcnow
+from portal.policies.confirmation import Outcome
 from portal.policies.dates import predicted_expiry
 from portal.policies.verification import STATUSES as VERIFICATION_STATUSES
-from portal.services import audit
+from portal.services import audit, checks
 from portal.services import documents as document_service
 from portal.routing import parse_id
 from portal.services.review import CREDENTIAL_FIELDS, ReviewConflict, parse_date, supersede_older
@@ -205,8 +208,7 @@ def validate(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         except ValueError:
             errors[name] = "Enter a date as YYYY-MM-DD."
     if not errors.get("issued_on") and not errors.get("expires_on"):
-        if values["issued_on"] and values["expires_on"] and values["expires_on"] < values["issued_on"]:
-            errors["expires_on"] = "The expiry date is before the issue date."
+        # contradictions between the dates are confirmation checks (portal.policies.confirmation)
         if ctype is not None and ctype.expires and not values["expires_on"] and not values["issued_on"]:
             errors["expires_on"] = "Enter the expiry date, or the issue date to predict it."
     values["expiry_predicted"] = False
@@ -216,12 +218,35 @@ def validate(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return values, errors
 
 
+# The check fields (the review form's names) for the registry form's.
+CHECKED_AS = {"issued_on": "issue_date", "expires_on": "expiry_date"}
+# What each check field's checks look at: an edit is checked again on what it changes.
+CHECK_INPUTS = {"license_number": {"license_number", "credential_type_id"},
+                "issue_date": {"issued_on", "expires_on", "credential_type_id"},
+                "expiry_date": {"issued_on", "expires_on", "credential_type_id"}}
+
+
+def check(values: dict[str, Any], editing: Credential | None = None, changed: set[str] | None = None) -> Outcome:
+    """The confirmation checks over a hand entry (the predicted expiry included: an estimate can be expired too).
+
+    ``changed``: for an edit, only the checks on what the edit changes (adding
+    a note to an old record does not ask again whether it is expired); a
+    history record being expired is what history is.
+    """
+    outcome = checks.evaluate({CHECKED_AS.get(k, k): v for k, v in values.items()}, editing=editing)
+    if changed is None:
+        return outcome
+    return Outcome([c for c in outcome.checks if CHECK_INPUTS.get(c.field, set()) & changed
+                    and not (c.code == "expired" and editing is not None and editing.state != "active")])
+
+
 def add_manual(actor: User, form: dict[str, Any], file: IO[bytes] | None = None,
                filename: str | None = None) -> Credential:
     """HR adds a record by hand (unverified), optionally with its document."""
     values, errors = validate(form)
     if errors:
         raise Invalid.each(errors)
+    clearance = checks.clear(form, check(values))
     person = db.session.get(Person, values["person_id"])
     stored = None
     if file is not None and filename:
@@ -247,7 +272,8 @@ def add_manual(actor: User, form: dict[str, Any], file: IO[bytes] | None = None,
         audit.record("document.attached", document, actor=actor,
                      after=audit.snapshot(document, ("original_name", "media_type", "sha256", "credential_id")))
     supersede_older(credential)
-    audit.record("credential.created", credential, actor=actor, after=audit.snapshot(credential, CREDENTIAL_FIELDS))
+    audit.record("credential.created", credential, actor=actor, after={
+        **audit.snapshot(credential, CREDENTIAL_FIELDS), **_checked(clearance, credential.state == "superseded")})
     db.session.commit()
     return credential
 
@@ -262,10 +288,15 @@ def edit(actor: User, credential: Credential, form: dict[str, Any], expected_ver
     values, errors = validate({**form, "person_id": credential.person_id})
     if errors:
         raise Invalid.each(errors)
-    before = audit.snapshot(credential, EDITABLE + ("verified",))
+    changed = {name for name in EDITABLE if getattr(credential, name) != values[name]}
+    clearance = checks.clear(form, check(values, editing=credential, changed=changed))
+    before = audit.snapshot(credential, EDITABLE + ("verified", "state", "superseded_by_id"))
     for name in EDITABLE:
         setattr(credential, name, values[name])
-    after = audit.snapshot(credential, EDITABLE + ("verified",))
+    if credential.state == "active" and ("credential_type_id" in changed or clearance.as_history):
+        # now (or again) the current record of its type, or history behind a newer one
+        supersede_older(credential)
+    after = audit.snapshot(credential, EDITABLE + ("verified", "state", "superseded_by_id"))
     changed_before, changed_after = audit.changed(before, after)
     if not changed_after:
         return credential
@@ -275,12 +306,18 @@ def edit(actor: User, credential: Credential, form: dict[str, Any], expected_ver
         credential.verified = False
         changed_before["verified"], changed_after["verified"] = True, False
     try:
-        audit.record("credential.edited", credential, actor=actor, before=changed_before, after=changed_after)
+        audit.record("credential.edited", credential, actor=actor, before=changed_before,
+                     after={**changed_after, **_checked(clearance, clearance.as_history)})
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise ReviewConflict("Someone else changed this record at the same time. Reload to see their change.") from None
     return credential
+
+
+def _checked(clearance: checks.Clearance, as_history: bool) -> dict[str, Any]:
+    """The clearance for the audit event, when there was anything to clear."""
+    return clearance.audit(as_history) if clearance.outcome.checks or as_history else {}
 
 
 def revoke(actor: User, credential: Credential, reason: str, expected_version: int | None) -> None:

@@ -451,39 +451,6 @@ def validate(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return values, errors
 
 
-OVERRIDE_REASON_MIN = 5
-
-
-def _form_list(form, name: str) -> list[str]:
-    if hasattr(form, "getlist"):
-        return [v for v in form.getlist(name) if v]
-    value = form.get(name)
-    return [v for v in (value if isinstance(value, (list, tuple)) else [value]) if v]
-
-
-def cleared_checks(form: dict[str, Any], values: dict[str, Any], document: Document):
-    """Run the confirmation checks; raise ``Invalid`` while any is in the way.
-
-    Returns (outcome, overridden codes, whether a reason was needed, as_history, reason) for the audit.
-    """
-    from portal.services import checks
-
-    outcome = checks.evaluate(values, document)
-    as_history = form.get("record_as") == "history" and outcome.offers_history
-    present = {c.code for c in outcome.checks if c.overridable}
-    overridden = set(_form_list(form, "override")) & present
-    reasoned = {c.code for c in outcome.checks if c.needs_reason} & overridden
-    reason = (form.get("override_reason") or "").strip()[:1000]
-    errors = {}
-    for check in outcome.blocking(overridden, as_history):
-        errors[check.field] = f"{errors[check.field]} {check.message}" if check.field in errors else check.message
-    if (reasoned or as_history) and len(reason) < OVERRIDE_REASON_MIN:
-        errors["override_reason"] = "Say why you accept this, in a few words (it is kept in the audit log)."
-    if errors:
-        raise Invalid.each(errors, outcome)
-    return outcome, overridden, reasoned or as_history, as_history, reason
-
-
 def corrections(document: Document, values: dict[str, Any]) -> dict[str, Any]:
     """The fields the reviewer changed from what the pipeline read."""
     extraction = document.latest_extraction
@@ -512,7 +479,9 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
     values, errors = validate(form)
     if errors:
         raise Invalid.each(errors)
-    outcome, overridden, reasoned, as_history, reason = cleared_checks(form, values, document)
+    from portal.services import checks
+
+    clearance = checks.clear(form, checks.evaluate(values, document))
     ctype = db.session.get(CredentialType, values["credential_type_id"])
     expires, predicted = values["expiry_date"], False
     if expires is None and ctype.expires:
@@ -540,17 +509,13 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
         document.credential_id = credential.id
         learn_type_choice(document, ctype.id, reviewer)
         # kept as history: the newer record stays current, whatever the upload said it renews
-        superseded = supersede_older(credential, None if as_history else document.renews_credential_id)
+        superseded = supersede_older(credential, None if clearance.as_history else document.renews_credential_id)
         audit.record("credential.created", credential, actor=reviewer,
                      after=audit.snapshot(credential, CREDENTIAL_FIELDS))
         audit.record("document.confirmed", document, actor=reviewer, before=before, after={
             **audit.snapshot(document, ("state", "person_id", "credential_type_id", "credential_id")),
             "values": {k: values[k] for k in FIELD_LABELS}, "corrections": changed,
-            "superseded": [c.id for c in superseded],
-            "recorded_as": "history" if credential.state == "superseded" else "current",
-            "checks": [{"code": c.code, "message": c.message, "overridden": c.code in overridden}
-                       for c in outcome.checks if c.severity != "notice"],
-            **({"override_reason": reason} if reasoned or as_history else {}),
+            "superseded": [c.id for c in superseded], **clearance.audit(credential.state == "superseded"),
         })
         _emit_confirmed(credential)
         _notify_confirmed(document, credential)
