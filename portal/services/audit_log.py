@@ -35,6 +35,20 @@ def entity_types() -> list[str]:
     return list(db.session.scalars(select(AuditEvent.entity_type).distinct().order_by(AuditEvent.entity_type)))
 
 
+def _acted_by(typed: str):
+    """Events whose actor is what was typed: part of the label (an email, "api:…", "system")
+    or of the person's name behind the login ("Priya Shah", "shah"), as the page shows them."""
+    from sqlalchemy import or_
+
+    from portal.models import User
+
+    named = select(User.id).join(Person, Person.id == User.person_id)
+    for word in typed.lower().split()[:5]:
+        like = f"%{word}%"
+        named = named.where(or_(func.lower(Person.first_name).like(like), func.lower(Person.last_name).like(like)))
+    return or_(AuditEvent.actor_label.ilike(f"%{typed}%"), AuditEvent.actor_user_id.in_(named))
+
+
 def _filtered(query, f: AuditFilter):
     if f.entity_type:
         query = query.where(AuditEvent.entity_type == f.entity_type)
@@ -43,7 +57,7 @@ def _filtered(query, f: AuditFilter):
     if f.action:
         query = query.where(AuditEvent.action.like(f"%{f.action}%"))
     if f.actor:
-        query = query.where(AuditEvent.actor_label.ilike(f"%{f.actor}%"))
+        query = query.where(_acted_by(f.actor))
     if f.person_id:
         from sqlalchemy import String, cast, or_
 

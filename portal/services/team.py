@@ -41,7 +41,7 @@ SORTS = {
 }
 STATUS_LABELS = {
     "compliant": "Compliant", "expiring": "Expiring", "in_grace": "In grace", "expired": "Expired",
-    "missing": "Missing", "pending_review": "Pending review",
+    "missing": "Missing", "pending_review": "Waiting for review",
 }
 
 

@@ -95,3 +95,17 @@ def test_the_log_and_its_export_filter_by_a_person_typed_by_name(app, org, login
     assert "expiry from 2 Sep 2028 to 9 Feb 2028" in export and "1 Jan 2027" not in export
     nobody = client.get("/admin/audit?who_for=Nobody+Atall").get_data(as_text=True)
     assert 'id="a-person-error"' in nobody and "expiry from" not in nobody
+
+
+def test_who_acted_is_found_by_the_name_the_log_shows_as_well_as_by_email(app, org, login):
+    _changed_expiry(org)
+    audit.record("credential.updated", org.bls, actor=org.admin_user, before={"name": "BLS"}, after={"name": "BLS Provider"})
+    db.session.commit()
+    client = login(org.admin_user)
+    reviewer = org.reviewer_user.person
+    for typed in (f"{reviewer.first_name} {reviewer.last_name}", reviewer.last_name.upper(), org.reviewer_user.email):
+        page = client.get("/admin/audit", query_string={"actor": typed}).get_data(as_text=True)
+        assert "expiry from 2 Sep 2028 to 9 Feb 2028" in page, typed
+        assert "name from BLS to BLS Provider" not in page, typed
+    export = client.get("/admin/audit/export.csv", query_string={"actor": reviewer.first_name}).get_data(as_text=True)
+    assert "9 Feb 2028" in export and "name from BLS to BLS Provider" not in export

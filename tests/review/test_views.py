@@ -131,6 +131,16 @@ def test_upload_full_page_and_fragment(app, org, employee_client, pdf_bytes):
     assert "b.pdf" in body and "Waiting for review" in body
 
 
+def test_a_required_credential_with_an_upload_in_review_says_waiting_for_review_as_the_tile_does(
+        app, org, employee_client):
+    factories.document(org.employee, uploaded_by=org.employee_user, credential_type_id=org.bls.id)
+    db.session.commit()
+    page = employee_client.get("/me").get_data(as_text=True)
+    row = re.search(r'<li class="list-group-item py-3 credential-row" data-status="pending_review">.*?</li>', page, re.S)
+    assert row and "Waiting for review" in row.group(0)
+    assert "Pending review" not in page
+
+
 @pytest.mark.parametrize("data, name, message", [
     (b"<html>hi</html>", "cert.pdf", "not a certificate file"),
     (b"", "empty.png", "empty"),
