@@ -36,7 +36,7 @@ from portal.extensions import db
 from portal.models import (ApiToken, Credential, CredentialType, Document, Extraction, Issuer, Person, User,
                            utcnow)
 from portal.policies.file_names import EXTENSIONS, display_name
-from portal.services import audit
+from portal.services import audit, upload_quota
 
 log = logging.getLogger(__name__)
 
@@ -192,16 +192,7 @@ def duplicate_of(person_id: int, sha256: str) -> Document | None:
     )
 
 
-def _uploader_is(uploader: User | None, api_token: ApiToken | None):
-    """The condition naming this uploader's documents (for the quota), or None."""
-    if uploader is not None:
-        return Document.uploaded_by_id == uploader.id
-    return Document.api_token_id == api_token.id if api_token is not None else None
-
-
-def _check_quota(uploader_is, size: int = 0) -> None:
-    from portal.services import upload_quota
-
+def _check_quota(uploader_is, size: int | None = None) -> None:
     message = upload_quota.refusal(uploader_is, size) if uploader_is is not None else None
     if message:
         raise UploadRefused("quota", message)
@@ -223,8 +214,8 @@ def upload(
     the uploader's quota) with a message for the uploader. The row is
     committed before the task is enqueued; the task only carries the id.
     """
-    uploader_is = _uploader_is(uploader, api_token)
-    _check_quota(uploader_is)  # over the hourly count: refused before anything is stored
+    uploader_is = upload_quota.uploads_of(uploader, api_token)
+    _check_quota(uploader_is)  # over the hour's files or the day's bytes: refused before anything is stored
     stored = store(stream)
     if stored.media_type not in ACCEPTED_TYPES:
         _forget_if_unused(stored)
@@ -239,7 +230,7 @@ def upload(
             existing=existing,
         )
     try:
-        _check_quota(uploader_is, stored.size)  # the daily bytes, now that the size is known
+        _check_quota(uploader_is, stored.size)  # the day's bytes, now that the size is known
     except UploadRefused:
         _forget_if_unused(stored)
         raise

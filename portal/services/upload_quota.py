@@ -28,26 +28,48 @@ def _wait(oldest, window: timedelta, now) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}" if minutes < 120 else f"{round(minutes / 60)} hours"
 
 
-def refusal(uploader_is, size: int = 0) -> str | None:
+def uploads_of(uploader, api_token):
+    """The condition naming an uploader's documents: a signed-in user's, else
+    an API token's; None for neither (nothing to count)."""
+    if uploader is not None:
+        return Document.uploaded_by_id == uploader.id
+    return Document.api_token_id == api_token.id if api_token is not None else None
+
+
+def refusal(uploader_is, size: int | None = None) -> str | None:
     """Why the uploader (``uploader_is``: a condition naming their documents)
-    may not store ``size`` more bytes now, as a sentence; None when they may."""
-    per_hour = int(current_app.config["UPLOADS_PER_HOUR"])
-    per_day = int(current_app.config["UPLOAD_BYTES_PER_DAY"])
+    may not upload now, as a sentence; None when they may. Without ``size``
+    (before the file is stored): too many files in the last hour, or the day's
+    bytes already spent; with it: those bytes would pass the day's budget."""
     now = utcnow()
-    if per_hour:
-        count, oldest = db.session.execute(
-            select(func.count(), func.min(Document.created_at)).where(uploader_is, Document.created_at > now - HOUR)
-        ).one()
-        if count >= per_hour:
-            return (f"You have uploaded {count} files in the last hour, the most the portal takes; "
-                    f"try again in {_wait(oldest, HOUR, now)}. Nothing was kept.")
-    if per_day:
-        used, oldest = db.session.execute(
-            select(func.coalesce(func.sum(Document.size_bytes), 0), func.min(Document.created_at))
-            .where(uploader_is, Document.created_at > now - DAY)
-        ).one()
-        if used + size > per_day:
-            return (f"This file would take your uploads past the {_mb(per_day)} a day the portal takes "
-                    f"({_mb(used)} in the last 24 hours); try again in {_wait(oldest or now, DAY, now)}, "
-                    "or send a smaller scan. Nothing was kept.")
-    return None
+    if size is None:
+        return _too_many_files(uploader_is, now) or _too_many_bytes(uploader_is, 0, now)
+    return _too_many_bytes(uploader_is, size, now)
+
+
+def _too_many_files(uploader_is, now) -> str | None:
+    per_hour = int(current_app.config["UPLOADS_PER_HOUR"])
+    if not per_hour:
+        return None
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(Document.created_at)).where(uploader_is, Document.created_at > now - HOUR)
+    ).one()
+    if count < per_hour:
+        return None
+    return (f"You have uploaded {count} files in the last hour, the most the portal takes; "
+            f"try again in {_wait(oldest, HOUR, now)}. Nothing was kept.")
+
+
+def _too_many_bytes(uploader_is, size: int, now) -> str | None:
+    per_day = int(current_app.config["UPLOAD_BYTES_PER_DAY"])
+    if not per_day:
+        return None
+    used, oldest = db.session.execute(
+        select(func.coalesce(func.sum(Document.size_bytes), 0), func.min(Document.created_at))
+        .where(uploader_is, Document.created_at > now - DAY)
+    ).one()
+    if used + size <= per_day:
+        return None
+    return (f"This file would take your uploads past the {_mb(per_day)} a day the portal takes "
+            f"({_mb(used)} in the last 24 hours); try again in {_wait(oldest or now, DAY, now)}, "
+            "or send a smaller scan. Nothing was kept.")
