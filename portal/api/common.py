@@ -1,18 +1,18 @@
 """Helpers the API modules share: pagination, sync answers, documented errors."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import current_app
 from flask_smorest import Blueprint
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from portal.api.auth import current_token
 from portal.api.errors import ApiError
 from portal.extensions import db
 from portal.models import Person
 from portal.services import api_tokens
+from portal.services.paging import page_of
 from portal.services.people_sync import SyncResult
 
 # Every operation can answer these; documenting them keeps the spec honest
@@ -43,10 +43,9 @@ _DESCRIPTIONS = {
 
 
 def paginate(query: Select, page: int, per_page: int) -> dict[str, Any]:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
-    return {"items": items, "page": page, "per_page": per_page, "total": total,
-            "pages": max(1, math.ceil(total / per_page))}
+    listed = page_of(query, page, per_page, clamp=False)
+    return {"items": listed.rows, "page": page, "per_page": per_page, "total": listed.total,
+            "pages": listed.pages}
 
 
 def actor() -> str:
