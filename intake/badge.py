@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from .model import FIELDS, Extraction
+from .sniff import PNG, sniff, sniff_bytes
 
 BADGE_CONFIDENCE = 1.0
 JWT_SHAPE = re.compile(rb"^\s*([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]*)\s*$")
@@ -27,9 +28,24 @@ SVG, JSON, JWT = "image/svg+xml", "application/json", "application/jwt"
 TEXT_BADGE_TYPES = (SVG, JSON, JWT)
 
 
+def badge_form(data: bytes) -> str | None:
+    """The form a badge could take in these bytes (PNG, SVG, JWT or JSON), or None."""
+    if sniff_bytes(data[:16]) == PNG:
+        return PNG
+    if b"<svg" in data[:4096].lower():
+        return SVG
+    if JWT_SHAPE.match(data):
+        return JWT
+    return JSON if data.decode("utf-8", "replace").lstrip().startswith("{") else None
+
+
 def baked_text(data: bytes) -> str | None:
     """The badge text baked into a PNG or SVG, or the file itself when it is JSON/JWT."""
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
+    return _unbaked(data, badge_form(data))
+
+
+def _unbaked(data: bytes, form: str | None) -> str | None:
+    if form == PNG:
         from PIL import Image
 
         try:
@@ -37,7 +53,7 @@ def baked_text(data: bytes) -> str | None:
         except Exception:
             return None
         return text.get("openbadgecredential") or text.get("openbadges")
-    if b"<svg" in data[:4096].lower():
+    if form == SVG:
         match = re.search(rb"<openbadges:(?:credential|assertion)\b([^>]*?)(/?)>", data)
         if not match:
             return None
@@ -48,10 +64,7 @@ def baked_text(data: bytes) -> str | None:
         inner = data[match.end():end if end > 0 else None].strip()
         inner = re.sub(rb"^<!\[CDATA\[|\]\]>$", b"", inner).strip()
         return inner.decode("utf-8", "replace") or None
-    text = data.decode("utf-8", "replace").strip()
-    if text.startswith("{") or JWT_SHAPE.match(data):
-        return text
-    return None
+    return data.decode("utf-8", "replace").strip() if form else None
 
 
 def looks_like_badge(doc: dict) -> bool:
@@ -126,10 +139,8 @@ def stated_fields(doc: dict, claims: dict | None = None) -> dict[str, Any]:
     }.items() if v and isinstance(v, str)}
 
 
-def _statement(path: str) -> tuple[bytes, tuple[dict, dict]] | None:
-    """(the file's bytes, its badge as stated) for a PNG, SVG, JSON or JWT badge; None otherwise."""
-    from .sniff import PNG, sniff
-
+def _statement(path: str) -> tuple[str, tuple[dict, dict]] | None:
+    """(the badge's form, the badge as stated) for a PNG, SVG, JSON or JWT badge; None otherwise."""
     try:
         if sniff(path) not in (PNG, None):  # a PDF or a photo: no badge to look for
             return None
@@ -137,9 +148,10 @@ def _statement(path: str) -> tuple[bytes, tuple[dict, dict]] | None:
             data = handle.read()
     except OSError:  # a missing or unreadable file: the readers say why
         return None
-    text = baked_text(data)
+    form = badge_form(data)
+    text = _unbaked(data, form)
     badge = decoded(text) if text else None
-    return (data, badge) if badge else None
+    return (form, badge) if badge else None
 
 
 def badge_media_type(path: str) -> str | None:
@@ -150,12 +162,7 @@ def badge_media_type(path: str) -> str | None:
     only a file that decodes as a badge is given one of these types.
     """
     found = _statement(path)
-    if found is None or found[0][:8] == b"\x89PNG\r\n\x1a\n":
-        return None
-    data = found[0]
-    if b"<svg" in data[:4096].lower():
-        return SVG
-    return JWT if JWT_SHAPE.match(data) else JSON
+    return found[0] if found and found[0] in TEXT_BADGE_TYPES else None
 
 
 def read_badge(result: Extraction, path: str) -> bool:
