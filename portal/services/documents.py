@@ -32,6 +32,7 @@ from typing import IO, Any
 from flask import current_app
 from sqlalchemy import select, update
 
+from intake import badge
 from portal.extensions import db
 from portal.models import (ApiToken, Credential, CredentialType, Document, Extraction, Issuer, Person, User,
                            utcnow)
@@ -49,14 +50,14 @@ ACCEPTED_TYPES = {
     "image/heic": "HEIC",
     # Open Badges and verifiable credentials stated as text: given these types
     # only when the file is a badge (intake.badge.badge_media_type).
-    "image/svg+xml": "badge (SVG)",
-    "application/json": "badge (JSON)",
-    "application/jwt": "credential (JWT)",
+    badge.SVG: "badge (SVG)",
+    badge.JSON: "badge (JSON)",
+    badge.JWT: "credential (JWT)",
 }
 # What a browser could run script from: always sent back as bytes to save, never drawn.
-ACTIVE_TYPES = {"image/svg+xml"}
-# What the isolated reader draws as a page image for the review screen.
-RENDERED_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/tiff", "image/heic"}
+ACTIVE_TYPES = {badge.SVG}
+# What the isolated reader draws as a page image for the review screen: all but the text badges.
+RENDERED_TYPES = ACCEPTED_TYPES.keys() - set(badge.TEXT_BADGE_TYPES)
 # The file picker offers what is accepted, by extension and by media type.
 ACCEPT_ATTRIBUTE = ",".join([ext for media in ACCEPTED_TYPES for ext in EXTENSIONS[media]] + list(ACCEPTED_TYPES))
 MAX_ATTEMPTS = 3
@@ -127,7 +128,6 @@ def store(stream: IO[bytes]) -> StoredFile:
     Refuses empty and oversize files before anything is kept.
     """
     from intake import sniff
-    from intake.badge import badge_media_type
 
     root = upload_root()
     (root / "tmp").mkdir(exist_ok=True)
@@ -144,7 +144,7 @@ def store(stream: IO[bytes]) -> StoredFile:
                 out.write(chunk)
         if size == 0:
             raise UploadRefused("empty", "This file is empty.")
-        media_type = sniff(tmp_name) or badge_media_type(tmp_name)
+        media_type = sniff(tmp_name) or badge.badge_media_type(tmp_name)
         sha = digest.hexdigest()
         final = stored_path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
