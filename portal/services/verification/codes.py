@@ -35,13 +35,12 @@ def is_web_address(url) -> bool:
     return parsed.scheme in ("http", "https") and bool(parsed.netloc)
 
 
-def _shape(code: dict, subject: Subject) -> dict:
-    """What a code that is not a link says: its shape by the issuer's formats, and the credential's number."""
-    issuer = subject.credential.credential_type.issuer
+def _shape(code: dict, patterns: list[str], number: str) -> dict:
+    """What a code that is not a link says: its shape by the issuer's ``patterns``, and whether it holds
+    the credential's ``number`` (compacted)."""
     text = rules.compact_number(str(code["text"]))
-    number = rules.compact_number(subject.credential.license_number)
     return {"text": text, "format": code.get("format"),
-            "issuer_shape": rules.matches_pattern(str(code["text"]), issuer.license_number_patterns),
+            "issuer_shape": rules.matches_pattern(str(code["text"]), patterns),
             "names_number": bool(number) and number in text}
 
 
@@ -67,7 +66,8 @@ def check(subject: Subject) -> Check | None:
         return Check(METHOD, urlparse(links[0]).netloc, "unverifiable",
                      "The document carries a verification link: check it at the source.", evidence)
     issuer = subject.credential.credential_type.issuer
-    shapes = [_shape(code, subject) for code in found[:10]]
+    number = rules.compact_number(subject.credential.license_number)
+    shapes = [_shape(code, issuer.license_number_patterns, number) for code in found[:10]]
     evidence["shapes"] = shapes
     if is_web_address(issuer.verification_url) and any(s["issuer_shape"] or s["names_number"] for s in shapes):
         evidence["links"] = [issuer.verification_url]  # a code of theirs is checked on their page
