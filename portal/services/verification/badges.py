@@ -21,7 +21,6 @@ import base64
 import gzip
 import hashlib
 import json
-
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -35,7 +34,6 @@ from portal.services.verification.base import Check, SourceUnavailable, Subject,
 METHOD = "open_badge"
 ED25519_MULTICODEC = b"\xed\x01"
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-JWT_SHAPE = statement.JWT_SHAPE
 DID_CACHE_SECONDS = 3600
 
 
@@ -201,7 +199,7 @@ def verify_data_integrity(doc: dict) -> str:
 
 def verify_jwt(token: str) -> tuple[dict, str, dict]:
     """Check a VC-JWT signed EdDSA; returns (credential, issuer DID, JWT claims)."""
-    match = JWT_SHAPE.match(token.encode())
+    match = statement.JWT_SHAPE.match(token.encode())
     if not match:
         raise BadBadge("The token is not a compact JWT.")
     try:
@@ -309,7 +307,7 @@ def examine(text: str, holder: str) -> Check:
     """Verify one badge's text (JSON or JWT) for a holder."""
     evidence: dict[str, Any] = {}
     try:
-        if JWT_SHAPE.match(text.encode()):
+        if statement.JWT_SHAPE.match(text.encode()):
             doc, did, claims = verify_jwt(text.strip())
             evidence["proof"] = "VC-JWT (EdDSA)"
         else:
