@@ -73,8 +73,9 @@ def looks_like_badge(doc: dict) -> bool:
     return bool(kinds & BADGE_TYPES) or "credentialSubject" in doc or "badge" in doc
 
 
-def _b64url_json(part: str) -> Any:
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+def b64url_decode(text: str) -> bytes:
+    """base64url as JWTs and JWKs write it, without its padding."""
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def decoded(text: str) -> tuple[dict, dict] | None:
@@ -82,7 +83,7 @@ def decoded(text: str) -> tuple[dict, dict] | None:
     match = JWT_SHAPE.match(text.encode())
     try:
         if match:
-            claims = _b64url_json(match.group(2).decode())
+            claims = json.loads(b64url_decode(match.group(2).decode()))
             if not isinstance(claims, dict):
                 return None
             credential = claims.get("vc") if isinstance(claims.get("vc"), dict) else claims

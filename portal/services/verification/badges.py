@@ -27,6 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from intake import badge as statement
+from intake.badge import b64url_decode
 from portal.models import utcnow
 from portal.services.verification import http
 from portal.services.verification.base import Check, SourceUnavailable, Subject, verifier
@@ -42,10 +43,6 @@ class BadBadge(Exception):
 
 
 # --- encodings ---------------------------------------------------------------
-
-def b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
 
 def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
