@@ -46,6 +46,10 @@ def baked_text(data: bytes) -> str | None:
 
 def _unbaked(data: bytes, form: str | None) -> str | None:
     if form == PNG:
+        # Pillow decodes the whole picture to reach text chunks after the image data;
+        # a chunk's keyword is never compressed, so a PNG without one naming a badge is passed over.
+        if b"openbadge" not in data:
+            return None
         from PIL import Image
 
         try:
