@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import islice
 
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import AuditEvent, CredentialType, Person
+from portal.models import AuditEvent, Credential, CredentialType, Document, Issuer, Person, User
+from portal.policies.date_reading import as_date
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,6 @@ def entity_types() -> list[str]:
 def _acted_by(typed: str):
     """Events whose actor is what was typed: part of the label (an email, "api:…", "system")
     or of the person's name behind the login ("Priya Shah", "shah"), as the page shows them."""
-    from sqlalchemy import or_
-
-    from portal.models import User
-
     named = select(User.id).join(Person, Person.id == User.person_id)
     for word in typed.lower().split()[:5]:
         like = f"%{word}%"
@@ -59,10 +57,6 @@ def _filtered(query, f: AuditFilter):
     if f.actor:
         query = query.where(_acted_by(f.actor))
     if f.person_id:
-        from sqlalchemy import String, cast, or_
-
-        from portal.models import Credential, Document
-
         query = query.where(or_(
             (AuditEvent.entity_type == "Person") & (AuditEvent.entity_id == str(f.person_id)),
             (AuditEvent.entity_type == "Credential") & AuditEvent.entity_id.in_(
@@ -119,8 +113,6 @@ STATE_WORDS = {"needs_review": "waiting for review", "failed": "could not read",
 
 
 def _word(key: str, value, names: dict) -> str:
-    from portal.policies.date_reading import as_date
-
     if isinstance(value, bool):
         return "yes" if value else "no"
     day = as_date(value) if isinstance(value, str) and len(value) == 10 else None
@@ -144,15 +136,15 @@ def _short(day) -> str:
 
 def _labels(kind: str, ids: set[int]) -> dict[int, str]:
     """How a row of this kind is named in a sentence (one query for all the ids)."""
-    from portal.models import Credential, Document, Issuer, User
-
     if kind == "Person":
         return {p.id: p.full_name for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))}
     if kind in ("CredentialType", "Issuer"):
         model = CredentialType if kind == "CredentialType" else Issuer
         return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
     if kind == "User":
-        return {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
+        # with their people: a user's display name is their person's
+        users = db.session.scalars(select(User).where(User.id.in_(ids)).options(selectinload(User.person)))
+        return {u.id: u.display_name for u in users}
     if kind == "Credential":
         rows = db.session.execute(
             select(Credential.id, CredentialType.name, Credential.expires_on, Person.first_name, Person.last_name)

@@ -10,7 +10,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import AuditEvent
-from portal.services import audit
+from portal.services import audit, audit_log
 from tests.support import factories
 
 
@@ -109,3 +109,26 @@ def test_who_acted_is_found_by_the_name_the_log_shows_as_well_as_by_email(app, o
         assert "name from BLS to BLS Provider" not in page, typed
     export = client.get("/admin/audit/export.csv", query_string={"actor": reviewer.first_name}).get_data(as_text=True)
     assert "9 Feb 2028" in export and "name from BLS to BLS Provider" not in export
+
+
+
+def test_naming_who_acted_takes_the_same_queries_for_two_actors_as_for_twelve(app, org, count_queries):
+    def events_by(how_many):
+        events = []
+        for n in range(how_many):
+            actor = factories.user(factories.person(last=f"Actor{how_many}x{n}"), roles=("reviewer",))
+            db.session.flush()
+            events.append(audit.record("credential.updated", org.bls, actor=actor, before={"name": "A"},
+                                       after={"name": "B"}))
+        db.session.commit()
+        db.session.expire_all()  # read afresh, as on a new request
+        return db.session.query(AuditEvent).filter(AuditEvent.id.in_([e.id for e in events])).all()
+
+    counts = []
+    for how_many in (2, 12):
+        events = events_by(how_many)
+        with count_queries() as q:
+            names = audit_log.names_for(events)
+        assert sum(kind == "User" for kind, _ in names) == how_many
+        counts.append(q.count)
+    assert counts[0] == counts[1]
