@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, CredentialType, Document, Issuer, Person, User
 from portal.policies.date_reading import as_date
+from portal.services.word_search import each_word_in
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,8 @@ def entity_types() -> list[str]:
 def _acted_by(typed: str):
     """Events whose actor is what was typed: part of the label (an email, "api:…", "system")
     or of the person's name behind the login ("Priya Shah", "shah"), as the page shows them."""
-    named = select(User.id).join(Person, Person.id == User.person_id)
-    for word in typed.lower().split()[:5]:
-        like = f"%{word}%"
-        named = named.where(or_(func.lower(Person.first_name).like(like), func.lower(Person.last_name).like(like)))
+    named = (select(User.id).join(Person, Person.id == User.person_id)
+             .where(*each_word_in(typed, Person.first_name, Person.last_name)))
     return or_(AuditEvent.actor_label.ilike(f"%{typed}%"), AuditEvent.actor_user_id.in_(named))
 
 

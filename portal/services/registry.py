@@ -24,6 +24,7 @@ from portal.policies.dates import predicted_expiry
 from portal.policies.verification import STATUSES as VERIFICATION_STATUSES
 from portal.services import audit, checks
 from portal.services import documents as document_service
+from portal.services.word_search import each_word_in
 from portal.routing import parse_id
 from portal.services.review import CREDENTIAL_FIELDS, ReviewConflict, parse_date, supersede_older
 from portal.services.scoping import scope_people
@@ -90,14 +91,9 @@ def search_query(search: CredentialSearch, user: User, on: date | None = None) -
              .join(CredentialType, CredentialType.id == Credential.credential_type_id)
              .join(Issuer, Issuer.id == CredentialType.issuer_id))
     query = scope_people(query, user, Credential.person_id)
-    for word in search.q.split()[:5]:
-        like = f"%{word.lower()}%"
-        query = query.where(or_(
-            func.lower(Person.first_name).like(like), func.lower(Person.last_name).like(like),
-            func.lower(Person.employee_id).like(like), func.lower(Credential.license_number).like(like),
-            func.lower(Issuer.name).like(like), func.lower(Issuer.code).like(like),
-            func.lower(CredentialType.name).like(like), func.lower(CredentialType.code).like(like),
-        ))
+    query = query.where(*each_word_in(
+        search.q, Person.first_name, Person.last_name, Person.employee_id, Credential.license_number,
+        Issuer.name, Issuer.code, CredentialType.name, CredentialType.code))
     if search.credential_type_id:
         query = query.where(Credential.credential_type_id == search.credential_type_id)
     if search.department_id:

@@ -43,6 +43,7 @@ from portal.policies.dates import predicted_expiry
 from portal.routing import parse_id
 from portal.services import audit
 from portal.services import documents as document_service
+from portal.services.word_search import each_word_in
 
 log = logging.getLogger(__name__)
 
@@ -714,14 +715,10 @@ def warnings(document: Document, license_number: str | None = None) -> list[dict
 
 
 def people_matching(text: str, limit: int = 8) -> list[Person]:
-    words = [w for w in (text or "").split() if w][:4]
+    words = each_word_in(text, Person.first_name, Person.last_name, Person.employee_id, Person.email, most=4)
     if not words:
         return []
-    query = select(Person).where(Person.active)
-    for word in words:
-        like = f"%{word.lower()}%"
-        query = query.where(or_(func.lower(Person.first_name).like(like), func.lower(Person.last_name).like(like),
-                                func.lower(Person.employee_id).like(like), func.lower(Person.email).like(like)))
+    query = select(Person).where(Person.active, *words)
     return list(db.session.scalars(query.order_by(Person.last_name, Person.first_name).limit(limit)))
 
 
