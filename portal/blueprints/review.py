@@ -77,7 +77,7 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
         values=values, errors=errors or {}, reject_errors=reject_errors or {}, reason=reason, types=types,
         decidable=decidable,
         outcome=outcome, overridden=set(request.form.getlist("override")), type_errors=type_errors or {},
-        taught=review.taught_type(document) if decidable else None, read_type_id=_read_type_id(document),
+        taught=review.taught_type(document) if decidable else None, read_type_id=review.read_type_id(document),
         read_error=review.read_error_sentence(document),
         issuers=db.session.scalars(select(Issuer).order_by(Issuer.name)).all() if decidable else [],
         date_reading=date_reading.reading(document.latest_extraction.fields if document.latest_extraction else None),
@@ -89,14 +89,6 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
         credential_type=db.session.get(CredentialType, values["credential_type_id"])
         if values.get("credential_type_id") else None,
     )
-
-
-def _read_type_id(document):
-    """The type the reading proposes (its confidence badge is about that one)."""
-    extraction = document.latest_extraction
-    if extraction is None or extraction.error_code:
-        return None
-    return document_service.proposed_type_id(dict(extraction.fields or {}))
 
 
 @bp.get("/<int:document_id>")

@@ -128,10 +128,21 @@ def learned_type_id(fields: dict[str, Any] | None) -> int | None:
         LearnedTypeName.issuer_key == key[0], LearnedTypeName.read_name == key[1]))
 
 
+def read_fields(document: Document) -> dict[str, Any]:
+    """What the document's latest reading found ({} before a reading, or when it failed)."""
+    extraction = document.latest_extraction
+    return dict(extraction.fields or {}) if extraction and not extraction.error_code else {}
+
+
+def read_type_id(document: Document) -> int | None:
+    """The type the reading proposes (the type's confidence badge is about that one)."""
+    fields = read_fields(document)
+    return document_service.proposed_type_id(fields) if fields else None
+
+
 def taught_type(document: Document) -> dict[str, Any] | None:
     """Who taught the type proposed for this document, and when (if a lesson chose it)."""
-    extraction = document.latest_extraction
-    key = _type_key(dict(extraction.fields or {}) if extraction and not extraction.error_code else None)
+    key = _type_key(read_fields(document))
     if key is None or document.credential_type_id is None:
         return None
     row = db.session.scalar(select(LearnedTypeName).where(
@@ -146,8 +157,7 @@ def taught_type(document: Document) -> dict[str, Any] | None:
 def learn_type_choice(document: Document, credential_type_id: int, reviewer: User) -> LearnedTypeName | None:
     """Remember the reviewer's type when it is not the one proposed for what
     the pipeline read (in the caller's transaction, audited)."""
-    extraction = document.latest_extraction
-    fields = dict(extraction.fields or {}) if extraction and not extraction.error_code else {}
+    fields = read_fields(document)
     key = _type_key(fields)
     if key is None or document_service.proposed_type_id(fields) == credential_type_id:
         return None
