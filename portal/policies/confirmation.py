@@ -52,6 +52,8 @@ class Facts:
     replaces: Sequence[Replaced] = ()
     same_number_people: Sequence[str] = ()  # names of other people holding this number
     ambiguous_dates: Sequence[AmbiguousDate] = ()
+    # an edit of a record already kept as history behind a newer one: being expired is what history is
+    kept_as_history: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def check_dates(facts: Facts) -> list[Check]:
     if issued and issued > facts.today:
         found.append(Check("issued_in_future", "issue_date", ERROR,
                            f"The issue date {spelled(issued)} is in the future."))
-    if expires and expires < facts.today:
+    if expires and expires < facts.today and not facts.kept_as_history:
         found.append(Check("expired", "expiry_date", STOP,
                            f"This credential expired on {spelled(expires)}."))
     if expires and facts.validity_months:

@@ -65,8 +65,9 @@ def facts(values: dict[str, Any], document: Document | None = None, today: date 
     """``editing``: the record a hand edit changes (it replaces nothing but, when current, others of its type)."""
     person = db.session.get(Person, values["person_id"]) if values.get("person_id") else None
     ctype = db.session.get(CredentialType, values["credential_type_id"]) if values.get("credential_type_id") else None
+    kept_as_history = editing is not None and editing.state != "active"
     replaces = []
-    if person is not None and ctype is not None and (editing is None or editing.state == "active"):
+    if person is not None and ctype is not None and not kept_as_history:
         renews = document.renews_credential_id if document is not None else None
         replaces = [Replaced(record_label(c), c.expires_on) for c in replaced_records(
             person.id, ctype.id, renews, document.id if document is not None else None,
@@ -87,6 +88,7 @@ def facts(values: dict[str, Any], document: Document | None = None, today: date 
         replaces=replaces,
         same_number_people=people_with_number(values.get("license_number"),
                                               person.id if person else None, ctype),
+        kept_as_history=kept_as_history,
         ambiguous_dates=_ambiguous(document, values),
     )
 

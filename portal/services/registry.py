@@ -226,14 +226,12 @@ def check(values: dict[str, Any], editing: Credential | None = None, changed: se
     """The confirmation checks over a hand entry (the predicted expiry included: an estimate can be expired too).
 
     ``changed``: for an edit, only the checks on what the edit changes (adding
-    a note to an old record does not ask again whether it is expired); a
-    history record being expired is what history is.
+    a note to an old record does not ask again whether it is expired).
     """
     outcome = checks.evaluate({CHECKED_AS.get(k, k): v for k, v in values.items()}, editing=editing)
     if changed is None:
         return outcome
-    return Outcome([c for c in outcome.checks if CHECK_INPUTS.get(c.field, set()) & changed
-                    and not (c.code == "expired" and editing is not None and editing.state != "active")])
+    return Outcome([c for c in outcome.checks if CHECK_INPUTS.get(c.field, set()) & changed])
 
 
 def add_manual(actor: User, form: dict[str, Any], file: IO[bytes] | None = None,

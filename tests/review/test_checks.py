@@ -1,6 +1,7 @@
 """Confirmation checks: what stops a wrong record, and how a reviewer clears it knowingly."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -129,6 +130,12 @@ def test_dates_that_cannot_be(issued, expires, code, severity):
     facts = Facts(today=TODAY, issue_date=issued, expiry_date=expires, validity_months=24, type_name="BLS Provider")
     found = {c.code: c.severity for c in confirmation.evaluate(facts).checks}
     assert found.get(code) == severity
+
+
+def test_a_record_kept_as_history_is_no_news_for_being_expired():
+    facts = Facts(today=TODAY, issue_date=date(2023, 3, 1), expiry_date=date(2025, 3, 1), validity_months=24)
+    assert "expired" in codes(confirmation.evaluate(facts))
+    assert "expired" not in codes(confirmation.evaluate(replace(facts, kept_as_history=True)))
 
 
 def test_a_renewal_that_expires_later_replaces_without_a_word():

@@ -118,6 +118,17 @@ def test_an_edit_is_checked_on_what_it_changes(app, org):
     assert [c["code"] for c in event.after["checks"] if c["overridden"]] == ["expiry_beyond_validity"]
 
 
+def test_correcting_the_dates_of_a_record_kept_as_history_does_not_ask_whether_it_is_expired(app, org):
+    current = factories.credential(org.employee, org.bls, expires_on=date(2027, 1, 21))
+    old = factories.credential(org.employee, org.bls, issued_on=date(2022, 1, 10), expires_on=date(2024, 1, 10),
+                               state="superseded", superseded_by=current)
+    db.session.commit()
+    registry.edit(org.reviewer_user, old, {"credential_type_id": org.bls.id, "issued_on": "2022-01-12",
+                                           "expires_on": "2024-01-12"}, old.version)
+    db.session.refresh(old)
+    assert old.expires_on == date(2024, 1, 12) and old.state == "superseded"
+
+
 def test_the_form_shows_each_check_beside_its_field_with_its_tick(app, org, login):
     client = login(org.reviewer_user)
     response = client.post("/registry/new", data=_form(org, issued_on="2022-01-10", expires_on="2024-01-10"))
