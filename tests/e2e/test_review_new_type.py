@@ -14,12 +14,18 @@ from tests.support import factories
 expect = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed").expect
 
 
-def test_inline_type_creation_unblocks_a_confirmation(live_server, page, sign_in, shot, org):
+def _read_as_an_unknown_type(org):
+    """An upload read as a type and issuer the catalogue does not have."""
     document = factories.document(org.employee, uploaded_by=org.employee_user)
     db.session.add(Extraction(document=document, fields={
         "holder_name": org.employee.full_name, "credential_type": "Confined Space Entry",
         "issuer": "Harbour Safety Ltd"}, confidence={"credential_type": 0.0}))
     db.session.commit()
+    return document
+
+
+def test_inline_type_creation_unblocks_a_confirmation(live_server, page, sign_in, shot, org):
+    document = _read_as_an_unknown_type(org)
     sign_in(page, org.reviewer_user)
     page.goto(live_server.url(f"/review/{document.id}"))
     page.get_by_role("button", name="Confirm", exact=True).click()
@@ -42,11 +48,7 @@ def test_inline_type_creation_unblocks_a_confirmation(live_server, page, sign_in
 
 
 def test_a_reviewer_parks_the_document_as_new_type_requested(live_server, page, sign_in, shot, org):
-    document = factories.document(org.employee, uploaded_by=org.employee_user)
-    db.session.add(Extraction(document=document, fields={
-        "holder_name": org.employee.full_name, "credential_type": "Confined Space Entry",
-        "issuer": "Harbour Safety Ltd"}, confidence={"credential_type": 0.0}))
-    db.session.commit()
+    document = _read_as_an_unknown_type(org)
     sign_in(page, org.reviewer_user)
     page.goto(live_server.url(f"/review/{document.id}"))
     page.locator("#new-type summary").click()
