@@ -116,7 +116,7 @@ def _word(key: str, value, names: dict) -> str:
         return "yes" if value else "no"
     day = as_date(value) if isinstance(value, str) and len(value) == 10 else None
     if day:
-        return f"{day.day} {day:%b %Y}"
+        return _day(day)
     if value in (None, "", [], {}):
         return "nothing"
     if key == "state" and isinstance(value, str):
@@ -129,8 +129,9 @@ def _word(key: str, value, names: dict) -> str:
     return str(value)
 
 
-def _short(day) -> str:
-    return f"{day.day} {day:%b %Y}" if day else "no expiry"
+def _day(day: date) -> str:
+    """"2 Feb 2023": short, and never read in the wrong order."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def _labels(kind: str, ids: set[int]) -> dict[int, str]:
@@ -149,7 +150,8 @@ def _labels(kind: str, ids: set[int]) -> dict[int, str]:
             select(Credential.id, CredentialType.name, Credential.expires_on, Person.first_name, Person.last_name)
             .join(CredentialType, CredentialType.id == Credential.credential_type_id)
             .join(Person, Person.id == Credential.person_id).where(Credential.id.in_(ids)))
-        return {i: f"{name} of {first} {last}, valid to {_short(expires)}" for i, name, expires, first, last in rows}
+        return {i: f"{name} of {first} {last}, valid to {_day(expires) if expires else 'no expiry'}"
+                for i, name, expires, first, last in rows}
     if kind == "Document":
         return {d.id: d.display_name for d in db.session.scalars(select(Document).where(Document.id.in_(ids)))}
     return {}
