@@ -725,10 +725,10 @@ def warnings(document: Document, license_number: str | None = None) -> list[dict
 
 
 def people_matching(text: str, limit: int = 8) -> list[Person]:
-    words = each_word_in(text, Person.first_name, Person.last_name, Person.employee_id, Person.email, most=4)
-    if not words:
+    clauses = each_word_in(text, Person.first_name, Person.last_name, Person.employee_id, Person.email, most=4)
+    if not clauses:
         return []
-    query = select(Person).where(Person.active, *words)
+    query = select(Person).where(Person.active, *clauses)
     return list(db.session.scalars(query.order_by(Person.last_name, Person.first_name).limit(limit)))
 
 

@@ -111,7 +111,6 @@ def test_who_acted_is_found_by_the_name_the_log_shows_as_well_as_by_email(app, o
     assert "9 Feb 2028" in export and "name from BLS to BLS Provider" not in export
 
 
-
 def test_naming_who_acted_takes_the_same_queries_for_two_actors_as_for_twelve(app, org, count_queries):
     def events_by(how_many):
         events = []
