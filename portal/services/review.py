@@ -596,22 +596,31 @@ def reject(document: Document, reviewer: User, reason: str, expected_version: in
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise Invalid.each({"reason": "Say why, in a few words the employee will understand."})
+    return _decide(document, reviewer, expected_version, "document.rejected", ("state", "reject_reason"), {
+        "state": "rejected", "reject_reason": reason[:2000], "reviewed_by_id": reviewer.id, "reviewed_at": utcnow(),
+    }, then=lambda: _notify_rejected(document))
+
+
+def _decide(document: Document, reviewer: User, expected_version: int | None, action: str,
+            audited: tuple[str, ...], changes: dict[str, Any], then=None):
+    """A reviewer's decision that is not a confirmation: ``changes`` made to the
+    document, its claim released, audited as ``action`` (before/after of the
+    ``audited`` fields), and ``then()`` (whose result is returned) in the same
+    transaction. A decision made meanwhile by someone else: ReviewConflict."""
     _check_decidable(document, reviewer, expected_version)
-    before = audit.snapshot(document, ("state", "reject_reason"))
+    before = audit.snapshot(document, audited)
     try:
-        document.state = "rejected"
-        document.reject_reason = reason[:2000]
-        document.reviewed_by_id, document.reviewed_at = reviewer.id, utcnow()
+        for name, value in changes.items():
+            setattr(document, name, value)
         document.claimed_by_id = document.claimed_at = None
         db.session.flush()
-        audit.record("document.rejected", document, actor=reviewer, before=before,
-                     after=audit.snapshot(document, ("state", "reject_reason")))
-        notification = _notify_rejected(document)
+        audit.record(action, document, actor=reviewer, before=before, after=audit.snapshot(document, audited))
+        result = then() if then else None
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         raise ReviewConflict(CONCURRENT_DECISION) from None
-    return notification
+    return result
 
 
 def _notify_confirmed(document: Document, credential: Credential) -> Notification | None:
@@ -679,19 +688,9 @@ def request_type(document: Document, reviewer: User, form: dict[str, Any], expec
     issuer = (form.get("issuer_name") or "").strip()
     if len(name) < 2:
         raise Invalid.each({"type_name": "Name the credential type as the document does."})
-    _check_decidable(document, reviewer, expected_version)
-    before = audit.snapshot(document, ("state", "type_request"))
-    try:
-        document.state = "type_requested"
-        document.type_request = (f"{name} ({issuer})" if issuer else name)[:TYPE_REQUEST_MAX]
-        document.claimed_by_id = document.claimed_at = None
-        db.session.flush()
-        audit.record("document.type_requested", document, actor=reviewer, before=before,
-                     after=audit.snapshot(document, ("state", "type_request")))
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise ReviewConflict(CONCURRENT_DECISION) from None
+    _decide(document, reviewer, expected_version, "document.type_requested", ("state", "type_request"), {
+        "state": "type_requested", "type_request": (f"{name} ({issuer})" if issuer else name)[:TYPE_REQUEST_MAX],
+    })
 
 
 def waiting_for_types() -> list[Document]:
