@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import islice
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, CredentialType, Document, Issuer, Person, User
 from portal.policies.date_reading import as_date
+from portal.services.paging import page_of
 from portal.services.word_search import each_word_in
 
 
@@ -73,16 +74,9 @@ def _filtered(query, f: AuditFilter):
 
 
 def search(f: AuditFilter, page: int = 1, per_page: int = 50) -> AuditPage:
-    total = db.session.scalar(_filtered(select(func.count(AuditEvent.id)), f)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    events = db.session.scalars(
-        _filtered(select(AuditEvent), f)
-        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return AuditPage(events=list(events), page=page, pages=pages, total=total)
+    listed = page_of(_filtered(select(AuditEvent), f).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()),
+                     page, per_page)
+    return AuditPage(events=listed.rows, page=listed.page, pages=listed.pages, total=listed.total)
 
 
 def changes(event: AuditEvent) -> list[tuple[str, object, object]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -24,6 +24,7 @@ from portal.policies.dates import predicted_expiry
 from portal.policies.verification import STATUSES as VERIFICATION_STATUSES
 from portal.services import audit, checks
 from portal.services import documents as document_service
+from portal.services.paging import page_of
 from portal.services.word_search import each_word_in
 from portal.routing import parse_id
 from portal.services.review import CREDENTIAL_FIELDS, ReviewConflict, parse_date, supersede_older
@@ -118,19 +119,14 @@ def search_query(search: CredentialSearch, user: User, on: date | None = None) -
 
 
 def search(search: CredentialSearch, user: User, page_size: int = 25) -> ResultPage:
-    query = search_query(search, user)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // page_size))
-    page = min(search.page, pages)
     order = SORTS[search.sort][0]
     order = order if isinstance(order, tuple) else (order,)
-    rows = db.session.scalars(
-        query.order_by(*order, Credential.id)
+    listed = page_of(
+        search_query(search, user).order_by(*order, Credential.id)
         .options(selectinload(Credential.person).selectinload(Person.department),
-                 selectinload(Credential.credential_type).selectinload(CredentialType.issuer))
-        .limit(page_size).offset((page - 1) * page_size)
-    ).all()
-    return ResultPage(list(rows), total, page, pages)
+                 selectinload(Credential.credential_type).selectinload(CredentialType.issuer)),
+        search.page, page_size)
+    return ResultPage(listed.rows, listed.total, listed.page, listed.pages)
 
 
 # --------------------------------------------------------------------------- one person, one record
