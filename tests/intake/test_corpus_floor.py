@@ -1,6 +1,5 @@
 """Accuracy floor on the sample corpus (one process-pool run; slow)."""
 import importlib.util
-import json
 
 import pytest
 
@@ -21,11 +20,11 @@ def test_accuracy_floor_on_sample_corpus():
     spec = importlib.util.spec_from_file_location("bench_extract", REPO / "bench" / "extract.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    labels = json.loads((folder / "labels.json").read_text())
-    results = bench.run_pipeline(folder, labels, 2)
+    labels = bench.read_labels([folder])
+    results = bench.run_pipeline(labels, 2)
 
     def accuracy(docs):
-        pairs = [(f, results[lb["file"]], lb) for lb in docs for f in bench.FIELDS]
+        pairs = [(f, results[lb["path"]], lb) for lb in docs for f in bench.FIELDS]
         return sum(bench.matches(f, r.get(f), lb[f]) for f, r, lb in pairs) / len(pairs)
 
     text = [lb for lb in labels if lb["kind"] == "text_pdf"]
@@ -33,7 +32,7 @@ def test_accuracy_floor_on_sample_corpus():
     assert accuracy(labels) >= FLOOR_ALL
     for kind in ("scan_pdf", "image"):
         assert accuracy([lb for lb in labels if lb["kind"] == kind]) >= FLOOR_OCR_KIND, kind
-    confident = [(f, results[lb["file"]], lb) for lb in labels for f in bench.FIELDS
-                 if results[lb["file"]]["confidence"].get(f, 0) >= 0.9]
+    confident = [(f, results[lb["path"]], lb) for lb in labels for f in bench.FIELDS
+                 if results[lb["path"]]["confidence"].get(f, 0) >= 0.9]
     assert sum(bench.matches(f, r.get(f), lb[f]) for f, r, lb in confident) / len(confident) >= FLOOR_CONFIDENT
     assert not any(r["error"] for r in results.values())
