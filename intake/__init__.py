@@ -4,7 +4,7 @@ Importable without Flask; imports nothing from ``portal`` or ``jobs``.
 
 Public API (stable; the portal calls these):
 
-``extract(path, hints=None) -> Extraction``
+``extract(path, hints=None, taught=None) -> Extraction``
     Read one file (PDF, PNG, JPEG, TIFF, HEIC; type sniffed from content) in
     this process. ``Extraction`` is a dataclass with the contract fields
     ``path, issuer, holder_name, license_number, credential_type, issue_date,
@@ -20,9 +20,11 @@ Public API (stable; the portal calls these):
     value has been right on the sample corpus; see bench/extract.py).
     ``evidence[field]`` is ``{"page", "bbox", "text"}`` or None, where bbox is
     ``[x0, top, x1, bottom]`` in fractions (0..1) of the upright page image
-    that ``render_page`` returns.
+    that ``render_page`` returns. ``taught`` maps issuer keys to hints
+    (``intake.hints``): without ``hints``, those of the issuer the reading
+    names are applied to the pages already read (``hints_used`` says how many).
 
-``extract_isolated(path, hints=None, timeout=120, memory_mb=2048) -> Extraction``
+``extract_isolated(path, hints=None, timeout=120, memory_mb=2048, taught=None) -> Extraction``
     The same in a long-lived child process with RLIMIT_AS and a wall-clock
     timeout (decompression bombs, runaway parsers). The portal's job calls this.
 
@@ -69,10 +71,10 @@ from .render import render_page
 from .sniff import sniff
 
 
-def extract(path, hints: list[dict] | None = None) -> Extraction:
+def extract(path, hints: list[dict] | None = None, taught: dict[str, list[dict]] | None = None) -> Extraction:
     """Extract the fields of the document at ``path`` (see the module docstring)."""
     from .pipeline import extract_document
-    return extract_document(str(path), hints)
+    return extract_document(str(path), hints, taught=taught)
 
 
 __all__ = [

@@ -12,6 +12,12 @@ found in a new document, words in that box are read as the value. A date
 hint's label is a label of that date role, and ``date_order`` ("DMY" or
 "MDY", set when the corrected date is numeric and reads otherwise the other
 way round) is the issuer's convention, used for its documents' ambiguous dates.
+
+The portal keeps hints per issuer key (``code:<directory code>`` or
+``name:<folded name>``, spelled by ``code_key``/``name_key``) and may hand
+a reading the hints of every taught issuer (``extract(path, taught={key:
+[hint, ...]})``): the pipeline applies those of the issuer it found
+(``taught_for``) to the pages it already read.
 """
 from __future__ import annotations
 
@@ -19,10 +25,39 @@ import datetime as dt
 import re
 
 from .dates import decide_order, find_dates
+from .directory import find_issuer, fold
 from .layout import Layout, Token
 from .readers import read_document
 
 HINT_FIELDS = ("holder_name", "license_number", "credential_type", "issue_date", "expiry_date", "issuer")
+
+
+def code_key(code: str) -> str:
+    """The key of an issuer the directory (or the portal) lists by code."""
+    return f"code:{code}"
+
+
+def name_key(name: str | None) -> str | None:
+    """The key of an issuer known only by the name printed (folded), if it has one."""
+    folded = fold(name or "")
+    return f"name:{folded}"[:200] if folded else None
+
+
+def taught_keys(issuer: str | None, issuer_code: str | None) -> list[str]:
+    """The keys a reading's issuer may have been taught under, the portal's
+    choice first: its code when read, else the code of the directory entry
+    its name matches, else its name."""
+    if issuer_code:
+        return [code_key(issuer_code)]
+    if not issuer:
+        return []
+    found = find_issuer(issuer)
+    return [key for key in (code_key(found[0].code) if found else None, name_key(issuer)) if key]
+
+
+def taught_for(issuer: str | None, issuer_code: str | None, taught: dict[str, list[dict]]) -> list[dict]:
+    """The hints taught for the issuer read (``taught`` maps issuer keys to hints)."""
+    return next((taught[key] for key in taught_keys(issuer, issuer_code) if taught.get(key)), [])
 
 
 def _norm(text: str) -> str:

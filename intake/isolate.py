@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 
 from .errors import IntakeError
 from .model import Extraction
@@ -102,6 +103,9 @@ class Worker:
         self.memory_mb = memory_mb
         self.fork = fork
         self.proc: subprocess.Popen | _Forked | None = None
+        # Requests sent to the child, by task ("extract", "hint", "render"):
+        # what a reading cost in trips to the reader, for the tests to count.
+        self.asked: Counter[str] = Counter()
 
     def start(self) -> None:
         """Start the child now (it is otherwise started by the first request)."""
@@ -134,6 +138,7 @@ class Worker:
         """Send one request and wait up to ``timeout``: (the reply, False), or
         (None, died) after a timeout or the worker's death (it is then closed)."""
         self.start()
+        self.asked[request.get("task", "extract")] += 1
         try:
             self.proc.stdin.write(json.dumps(request) + "\n")
             self.proc.stdin.flush()
@@ -155,17 +160,20 @@ class Worker:
         return IntakeError("timeout", f"Reading the document took longer than {timeout:.0f} s.")
 
     def extract(self, path: str, hints: list[dict] | None = None,
-                timeout: float = DEFAULT_TIMEOUT) -> Extraction:
+                timeout: float = DEFAULT_TIMEOUT, taught: dict[str, list[dict]] | None = None) -> Extraction:
+        """``extract_document`` in this worker (``taught``: hints per issuer key,
+        applied to the issuer the reading finds when ``hints`` are none)."""
         started = time.perf_counter()
-        reply, died = self._ask({"path": str(path), "hints": hints or [], "ocr_timeout": max(1.0, timeout - 2)},
-                                timeout)
+        reply, died = self._ask({"path": str(path), "hints": hints or [], "taught": taught or {},
+                                 "ocr_timeout": max(1.0, timeout - 2)}, timeout)
         if reply is not None:
             if (reply.get("error") or {}).get("code") == "too_large":
                 # A worker that ran into its memory limit keeps what it half
                 # loaded (a library it failed to map): the next document gets a fresh one.
                 self.close()
             return Extraction.from_dict(reply)
-        result = Extraction(path=str(path), error=self._failure(died, timeout).to_dict())
+        result = Extraction(path=str(path), error=self._failure(died, timeout).to_dict(),
+                            hints_used=len(hints or []))
         result.seconds = time.perf_counter() - started
         return result
 
@@ -207,10 +215,17 @@ def _shared_worker(memory_mb: int) -> Worker:
 
 
 def extract_isolated(path: str, hints: list[dict] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                     memory_mb: int = DEFAULT_MEMORY_MB) -> Extraction:
+                     memory_mb: int = DEFAULT_MEMORY_MB, taught: dict[str, list[dict]] | None = None) -> Extraction:
     """``extract`` in a resource-limited child process (the portal's job calls this)."""
     with _lock:
-        return _shared_worker(memory_mb).extract(path, hints, timeout)
+        return _shared_worker(memory_mb).extract(path, hints, timeout, taught)
+
+
+def requests_asked(task: str = "extract") -> int:
+    """How many ``task`` requests the shared worker was sent (its child
+    processes replaced after a death included)."""
+    with _lock:
+        return _shared.asked[task] if _shared else 0
 
 
 def render_isolated(path: str, page: int, target: str, dpi: int = 110, rotation: int | None = None,

@@ -80,6 +80,7 @@ class Extraction:
     date_order: str | None = None            # "DMY" | "MDY" | "YMD": how the numeric dates were read
     date_order_reason: str | None = None     # one plain sentence: why that order
     ambiguous: list[str] = field(default_factory=list)  # date fields whose value rests on a locale guess only
+    hints_used: int = 0                      # reviewers' hints the fields were read with (intake.hints)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Extraction":

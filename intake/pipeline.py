@@ -11,6 +11,7 @@ from .codes import use_aamva
 from .directory import load_directory
 from .errors import IntakeError
 from .fields import DocumentFields, FieldResult
+from .hints import taught_for
 from .layout import Layout
 from .model import FIELDS, Evidence, Extraction, Page, Word
 from .readers import Document, read_document
@@ -110,22 +111,63 @@ def _merge(a: dict, b: dict) -> dict:
     return out
 
 
-def extract_document(path: str, hints: list[dict] | None = None, ocr_timeout: float = 60.0) -> Extraction:
+class _Reading:
+    """One document's pages, read once, and what its fields say with given hints.
+
+    The second OCR look (the other thresholding method) is taken at most
+    once, when a reading of the fields first finds a block lost, and kept for
+    any later reading with other hints: applying an issuer's taught hints
+    re-reads the fields, never the file.
+    """
+
+    def __init__(self, path: str, ocr_timeout: float):
+        self.path, self.ocr_timeout = path, ocr_timeout
+        self.doc: Document = read_document(path, ocr_timeout=ocr_timeout)
+        self._second: list[Page] | None = None
+        self._looked = False
+
+    def _overlaid(self) -> list[Page] | None:
+        if not self._looked:
+            from .readers import reread_alternate
+            self._looked = True
+            second = reread_alternate(self.path, self.doc, self.ocr_timeout)
+            if second is not None:
+                self._second = [_overlay(p, p2) if p.method == "ocr" else p
+                                for p, p2 in zip(self.doc.pages, second)]
+        return self._second
+
+    def fields(self, hints: list[dict] | None) -> tuple[dict, Document]:
+        """The fields found with ``hints``, and the pages they were found on."""
+        found = read_fields(self.doc.pages, hints)
+        if any(p.method == "ocr" for p in self.doc.pages) and _weak(found):
+            merged = self._overlaid()
+            if merged is not None:
+                return _merge(found, read_fields(merged, hints)), Document(self.doc.media_type, merged,
+                                                                            self.doc.codes)
+        return found, self.doc
+
+
+def extract_document(path: str, hints: list[dict] | None = None, ocr_timeout: float = 60.0,
+                     taught: dict[str, list[dict]] | None = None) -> Extraction:
+    """Read the document at ``path``. ``hints`` are used from the start (the
+    issuer is known); without them, ``taught`` (hints per issuer key, see
+    ``intake.hints.taught_for``) is looked up for the issuer the reading
+    names, and that issuer's hints are applied to the pages already read."""
     started = time.perf_counter()
-    result = Extraction(path=str(path))
+    result = Extraction(path=str(path), hints_used=len(hints or []))
     try:
         if read_badge(result, str(path)):  # a baked badge states its own fields: nothing to OCR
             result.seconds = time.perf_counter() - started
             return result
-        doc: Document = read_document(str(path), ocr_timeout=ocr_timeout)
-        found = read_fields(doc.pages, hints)
-        if any(p.method == "ocr" for p in doc.pages) and _weak(found):
-            from .readers import reread_alternate
-            pages2 = reread_alternate(str(path), doc, ocr_timeout)
-            if pages2 is not None:
-                merged = [_overlay(p, p2) if p.method == "ocr" else p for p, p2 in zip(doc.pages, pages2)]
-                found = _merge(found, read_fields(merged, hints))
-                doc = Document(doc.media_type, merged, doc.codes)
+        reading = _Reading(str(path), ocr_timeout)
+        found, doc = reading.fields(hints)
+        if not hints and taught:
+            issuer = found["results"]["issuer"].value
+            entry = found["issuer_entry"]
+            learned = taught_for(issuer, entry.code if entry else None, taught)
+            if learned:
+                found, doc = reading.fields(learned)
+                result.hints_used = len(learned)
         _fill(result, found)
         result.codes = doc.codes
         use_aamva(result, doc.codes)

@@ -31,7 +31,8 @@ def answer(req: dict) -> dict:
             return {"hint": hints_from_correction(req["extraction"], req["field"], req["value"])}
         except Exception as error:  # reported to the parent, which decides
             return {"error": f"{type(error).__name__}: {error}"}
-    return extract_document(req["path"], req.get("hints") or None, req.get("ocr_timeout", 60.0)).to_dict()
+    return extract_document(req["path"], req.get("hints") or None, req.get("ocr_timeout", 60.0),
+                            taught=req.get("taught") or None).to_dict()
 
 
 def serve(requests, replies) -> None:

@@ -54,9 +54,9 @@ def _requeue(document_id: int) -> None:
 @with_app_context
 def learn_from_review(document_id: int) -> None:
     """Turn a reviewer's corrections of this document into issuer hints."""
-    from portal.services import review
+    from portal.services import learning
 
-    review.learn_from_corrections(document_id)
+    learning.learn_from_corrections(document_id)
 
 
 @huey.periodic_task(crontab(minute="*/2"))

@@ -14,7 +14,7 @@ from portal.policies import date_reading
 from portal.policies.access import REVIEW_ROLES
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import checks, taxonomy
+from portal.services import checks, learning, taxonomy
 from portal.services import documents as document_service
 from portal.services import review
 from portal.services.scoping import get_document_or_404
@@ -77,7 +77,7 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
         values=values, errors=errors or {}, reject_errors=reject_errors or {}, reason=reason, types=types,
         decidable=decidable,
         outcome=outcome, overridden=set(request.form.getlist("override")), type_errors=type_errors or {},
-        taught=review.taught_type(document) if decidable else None, read_type_id=review.read_type_id(document),
+        taught=learning.taught_type(document) if decidable else None, read_type_id=review.read_type_id(document),
         read_error=review.read_error_sentence(document),
         issuers=db.session.scalars(select(Issuer).order_by(Issuer.name)).all() if decidable else [],
         date_reading=date_reading.reading(document.latest_extraction.fields if document.latest_extraction else None),

@@ -27,17 +27,16 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from intake import badge
 from portal.extensions import db
-from portal.models import (ApiToken, Credential, CredentialType, Document, Extraction, Issuer, Person, User,
-                           utcnow)
+from portal.models import ApiToken, Credential, Document, Extraction, Person, User, utcnow
 from portal.policies.file_names import EXTENSIONS, display_name
-from portal.services import audit, upload_quota
+from portal.services import audit, learning, upload_quota
 
 log = logging.getLogger(__name__)
 
@@ -304,42 +303,29 @@ def begin_reading(document_id: int) -> Document | None:
     return db.session.get(Document, document_id, populate_existing=True)
 
 
-def extraction_hints(document: Document, issuer_key: str | None = None) -> list[dict]:
-    from portal.services.review import hints_for_issuer, issuer_key_for_type
-
-    key = issuer_key or issuer_key_for_type(document.credential_type_id)
-    return hints_for_issuer(key) if key else []
-
-
 def read(document_id: int) -> Document | None:
-    """The extraction task's body: read the file in an isolated process.
+    """The extraction task's body: read the file in an isolated process, once.
 
-    Hints for the issuer are used when the issuer is known before reading
-    (the uploader named the credential); otherwise, when the first reading
-    names an issuer that reviewers have taught, it is read again with them.
+    The reader is handed what reviewers taught (``learning.for_reading``):
+    the hints of the issuer of the credential the uploader named, or else
+    every taught issuer's hints, of which it applies those of the issuer it
+    reads to the pages it has read.
     """
     import intake
 
     document = begin_reading(document_id)
     if document is None:
         return None
-    from portal.services.review import issuer_key_for_result
-
     path = str(stored_path(document.sha256))
     try:
-        hints = extraction_hints(document)
-        result = intake.extract_isolated(path, hints or None, timeout=EXTRACT_TIMEOUT)
-        if not hints and result.error is None:
-            learned = extraction_hints(document, issuer_key_for_result(result))
-            if learned:
-                result = intake.extract_isolated(path, learned, timeout=EXTRACT_TIMEOUT)
-                hints = learned
+        hints, taught = learning.for_reading(document)
+        result = intake.extract_isolated(path, hints or None, timeout=EXTRACT_TIMEOUT, taught=taught)
     except Exception as exc:  # never leave a document "reading" because of a bug
         log.exception("reading document %s failed", document_id)
         db.session.rollback()
         fail(document_id, "internal", f"The document could not be processed ({type(exc).__name__}).")
         return db.session.get(Document, document_id)
-    return _store_reading(document_id, result, len(hints))
+    return _store_reading(document_id, result, result.hints_used)
 
 
 def _store_reading(document_id: int, result, hints_used: int) -> Document | None:
@@ -391,7 +377,7 @@ def finish_reading(document_id: int, result, hints_used: int = 0) -> Document | 
         document.state = "needs_review"
         document.last_error_code = document.last_error = None
         if document.credential_type_id is None:
-            document.credential_type_id = proposed_type_id(fields)
+            document.credential_type_id = learning.proposed_type_id(fields)
     audit.record("document.read", document, actor="system", before=before,
                  after={**audit.snapshot(document, ("state", "credential_type_id")),
                         "error": error, "hints_used": hints_used})
@@ -401,38 +387,6 @@ def finish_reading(document_id: int, result, hints_used: int = 0) -> Document | 
         # as the isolated reader allows, and must not hold the write lock.
         cache_previews(document, fields.get("rotations") or [])
     return document
-
-
-def proposed_type_id(fields: dict[str, Any]) -> int | None:
-    """The portal's CredentialType for what the pipeline read, if it knows
-    one: what reviewers confirmed for the same name before, else the type
-    the pipeline's directory matched."""
-    import intake
-
-    from portal.services.review import learned_type_id
-
-    learned = learned_type_id(fields)
-    if learned is not None:
-        return learned
-    code = fields.get("credential_type_code")
-    if not code and fields.get("credential_type"):
-        found = intake.find_credential_type(fields["credential_type"], fields.get("issuer_code"))
-        code = found[0].code if found else None
-    if code:
-        type_id = db.session.scalar(select(CredentialType.id).where(CredentialType.code == code))
-        if type_id:
-            return type_id
-    return None
-
-
-def proposed_issuer(fields: dict[str, Any]) -> Issuer | None:
-    import intake
-
-    code = fields.get("issuer_code")
-    if not code and fields.get("issuer"):
-        found = intake.find_issuer(fields["issuer"])
-        code = found[0].code if found else None
-    return db.session.scalar(select(Issuer).where(Issuer.code == code)) if code else None
 
 
 def fail(document_id: int, code: str, message: str) -> None:

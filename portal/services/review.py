@@ -5,7 +5,7 @@ active record of the same type for the same person is superseded, which is
 how a renewal is verified and its reminders stop). Every field the reviewer
 changed from what the pipeline read is recorded on the decision's audit
 event, and a job turns it into an ``IssuerHint`` so the next document from
-that issuer is read better.
+that issuer is read better (``portal.services.learning`` keeps what reviewers teach).
 
 Two reviewers cannot both decide one document: decisions check the version
 the reviewer saw (and the ORM's version column checks it again at UPDATE
@@ -13,26 +13,21 @@ time), so the second gets ``ReviewConflict`` and nothing is written.
 """
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import selectinload
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import (
-    AuditEvent,
     Credential,
     CredentialType,
     Document,
     Extraction,
-    IssuerHint,
-    LearnedTypeName,
     Notification,
     Person,
     User,
@@ -41,18 +36,12 @@ from portal.models import (
 from portal.policies import notification_keys
 from portal.policies.dates import predicted_expiry
 from portal.routing import parse_id
-from portal.services import audit
+from portal.services import audit, learning
 from portal.services import documents as document_service
 from portal.services.word_search import each_word_in
 
-log = logging.getLogger(__name__)
-
 CLAIM_TTL = timedelta(minutes=30)
 LOW_CONFIDENCE = 0.75
-# Fields a reviewer's correction can teach the pipeline (see intake.hints).
-HINT_FIELDS = ("holder_name", "license_number", "issue_date", "expiry_date")
-MAX_HINTS_PER_FIELD = 3
-HINT_TIMEOUT = 60.0  # seconds to re-read a corrected document (in the isolated reader)
 # Waiting for a new type stays decidable: once the type exists, any reviewer finishes it.
 DECIDABLE = ("needs_review", "failed", "type_requested")
 
@@ -75,170 +64,10 @@ CONCURRENT_DECISION = ("Another reviewer decided this document at the same momen
                        "Nothing was changed; reload to see their decision.")
 
 
-# --------------------------------------------------------------------------- hints
-
-
-def fold_name(text: str) -> str:
-    from intake.directory import fold
-
-    return fold(text)
-
-
-def issuer_key_for_fields(fields: dict[str, Any] | None) -> str | None:
-    """``code:<issuer code>`` when the directory knows the issuer, else its folded name."""
-    fields = fields or {}
-    if fields.get("issuer_code"):
-        return f"code:{fields['issuer_code']}"
-    if fields.get("issuer"):
-        found = document_service.proposed_issuer(fields)
-        if found is not None:
-            return f"code:{found.code}"
-        name = fold_name(fields["issuer"])
-        return f"name:{name}"[:200] if name else None
-    return None
-
-
-def issuer_key_for_result(result) -> str | None:
-    return issuer_key_for_fields({"issuer": result.issuer, "issuer_code": result.issuer_code})
-
-
-def issuer_key_for_type(credential_type_id: int | None) -> str | None:
-    if credential_type_id is None:
-        return None
-    ctype = db.session.get(CredentialType, credential_type_id)
-    return f"code:{ctype.issuer.code}" if ctype else None
-
-
-def _type_key(fields: dict[str, Any] | None) -> tuple[str, str] | None:
-    """(issuer key, folded type name as read) for learning types: an issuer
-    whose type names the pipeline does not know still has a key (with no
-    name), so its documents are proposed the type reviewers chose last."""
-    text = (fields or {}).get("credential_type")
-    key, name = issuer_key_for_fields(fields) or "", (fold_name(str(text))[:300] if text else "")
-    return (key, name) if key or name else None
-
-
-def learned_type_id(fields: dict[str, Any] | None) -> int | None:
-    """The type reviewers confirmed before for documents read like these,
-    where they chose another type than the one proposed."""
-    key = _type_key(fields)
-    if key is None:
-        return None
-    return db.session.scalar(select(LearnedTypeName.credential_type_id).where(
-        LearnedTypeName.issuer_key == key[0], LearnedTypeName.read_name == key[1]))
-
-
-def read_fields(document: Document) -> dict[str, Any]:
-    """What the document's latest reading found ({} before a reading, or when it failed)."""
-    extraction = document.latest_extraction
-    return dict(extraction.fields or {}) if extraction and not extraction.error_code else {}
-
-
 def read_type_id(document: Document) -> int | None:
     """The type the reading proposes (the type's confidence badge is about that one)."""
-    fields = read_fields(document)
-    return document_service.proposed_type_id(fields) if fields else None
-
-
-def taught_type(document: Document) -> dict[str, Any] | None:
-    """Who taught the type proposed for this document, and when (if a lesson chose it)."""
-    key = _type_key(read_fields(document))
-    if key is None or document.credential_type_id is None:
-        return None
-    row = db.session.scalar(select(LearnedTypeName).where(
-        LearnedTypeName.issuer_key == key[0], LearnedTypeName.read_name == key[1],
-        LearnedTypeName.credential_type_id == document.credential_type_id))
-    if row is None:
-        return None
-    teacher = db.session.get(User, row.created_by_id) if row.created_by_id else None
-    return {"by": teacher.display_name if teacher else "a reviewer", "on": row.created_at}
-
-
-def learn_type_choice(document: Document, credential_type_id: int, reviewer: User) -> LearnedTypeName | None:
-    """Remember the reviewer's type when it is not the one proposed for what
-    the pipeline read (in the caller's transaction, audited)."""
-    fields = read_fields(document)
-    key = _type_key(fields)
-    if key is None or document_service.proposed_type_id(fields) == credential_type_id:
-        return None
-    row = db.session.scalar(select(LearnedTypeName).where(LearnedTypeName.issuer_key == key[0],
-                                                          LearnedTypeName.read_name == key[1]))
-    before = None if row is None else {"credential_type_id": row.credential_type_id}
-    try:
-        with db.session.begin_nested():  # a reviewer learning the same name at the same moment wins
-            if row is None:
-                row = LearnedTypeName(issuer_key=key[0], read_name=key[1], credential_type_id=credential_type_id)
-                db.session.add(row)
-            row.credential_type_id, row.document_id, row.created_by_id = credential_type_id, document.id, reviewer.id
-    except IntegrityError:
-        return None
-    audit.record("credential_type.learned", row, actor=reviewer, before=before, after={
-        "issuer_key": key[0], "read_name": key[1], "credential_type_id": credential_type_id,
-        "document_id": document.id})
-    return row
-
-
-def hints_for_issuer(issuer_key: str) -> list[dict]:
-    """The merged hints for one issuer: the newest few per field and label."""
-    rows = db.session.scalars(
-        select(IssuerHint).where(IssuerHint.issuer_key == issuer_key).order_by(IssuerHint.id.desc())
-    )
-    merged, per_field, seen = [], {}, set()
-    for row in rows:
-        hint = dict(row.hint or {})
-        key = (row.field, hint.get("label"), tuple(hint.get("bbox") or ()))
-        if key in seen or per_field.get(row.field, 0) >= MAX_HINTS_PER_FIELD:
-            continue
-        seen.add(key)
-        per_field[row.field] = per_field.get(row.field, 0) + 1
-        merged.append(hint)
-    return merged
-
-
-def learn_from_corrections(document_id: int) -> list[IssuerHint]:
-    """Store a hint per corrected field of the document's confirmation (once)."""
-    import intake
-
-    document = db.session.get(Document, document_id)
-    if document is None or document.state != "confirmed":
-        return []
-    if db.session.scalar(select(IssuerHint.id).where(IssuerHint.document_id == document_id).limit(1)):
-        return []  # already learned
-    decision = db.session.scalar(
-        select(AuditEvent)
-        .where(AuditEvent.entity_type == "Document", AuditEvent.entity_id == str(document_id),
-               AuditEvent.action == "document.confirmed")
-        .order_by(AuditEvent.id.desc()).limit(1)
-    )
-    corrections = ((decision.after or {}).get("corrections") or {}) if decision else {}
-    extraction = document.latest_extraction
-    if not corrections or extraction is None or extraction.error_code:
-        return []
-    fields = dict(extraction.fields or {})
-    key = issuer_key_for_fields(fields) or issuer_key_for_type(document.credential_type_id)
-    if key is None:
-        return []
-    as_read = {**fields, "path": str(document_service.stored_path(document.sha256)),
-               "evidence": extraction.evidence, "confidence": extraction.confidence}
-    made = []
-    for name, value in corrections.items():
-        if name not in HINT_FIELDS or not value:
-            continue
-        try:
-            hint = intake.hints_isolated(as_read, name, str(value), timeout=HINT_TIMEOUT)
-        except Exception:  # a hint is a bonus; never fail the decision's follow-up
-            log.exception("no hint from document %s field %s", document_id, name)
-            continue
-        row = IssuerHint(issuer_key=key, field=name, hint=hint, document_id=document_id,
-                         created_by_id=decision.actor_user_id if decision else None)
-        db.session.add(row)
-        made.append(row)
-    if made:
-        db.session.flush()
-        audit.record("issuer_hint.learned", None, entity_type="IssuerHint", entity_id=key, actor="system",
-                     after={"document_id": document_id, "fields": [h.field for h in made]})
-    db.session.commit()
-    return made
+    fields = learning.read_fields(document)
+    return learning.proposed_type_id(fields) if fields else None
 
 
 # --------------------------------------------------------------------------- queue
@@ -518,7 +347,7 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
         db.session.add(credential)
         db.session.flush()
         document.credential_id = credential.id
-        learn_type_choice(document, ctype.id, reviewer)
+        learning.learn_type_choice(document, ctype.id, reviewer)
         # kept as history: the newer record stays current, whatever the upload said it renews
         superseded = supersede_older(credential, None if clearance.as_history else document.renews_credential_id)
         audit.record("credential.created", credential, actor=reviewer,
@@ -534,7 +363,7 @@ def confirm(document: Document, reviewer: User, form: dict[str, Any], expected_v
     except StaleDataError:
         db.session.rollback()
         raise ReviewConflict(CONCURRENT_DECISION) from None
-    if any(name in HINT_FIELDS for name in changed):
+    if any(name in learning.HINT_FIELDS for name in changed):
         from jobs.documents import learn_from_review
 
         learn_from_review(document.id)
@@ -735,9 +564,9 @@ def suggested_person(document: Document) -> Person | None:
     """A person whose name matches the name read, when it is not the uploader."""
     extraction = document.latest_extraction
     name = ((extraction.fields or {}).get("holder_name") if extraction else None) or ""
-    if not name or fold_name(name) == fold_name(document.person.full_name):
+    if not name or learning.fold_name(name) == learning.fold_name(document.person.full_name):
         return None
-    parts = fold_name(name).split()
+    parts = learning.fold_name(name).split()
     if len(parts) < 2:
         return None
     candidates = people_matching(f"{parts[0]} {parts[-1]}", limit=2)

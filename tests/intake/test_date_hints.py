@@ -50,3 +50,19 @@ def test_an_unambiguous_date_is_no_evidence_of_order(tmp_path):
     first = intake.extract(_card(tmp_path / "a.pdf", "Ann Lee", "25/02/2024", "25/02/2027"))
     hint = intake.hints_from_correction(first.to_dict(), "issue_date", "2024-02-25")
     assert "date_order" not in hint
+
+
+def test_hints_taught_per_issuer_are_applied_to_the_issuer_read(tmp_path):
+    """Handed every taught issuer's hints, the reader applies those of the
+    issuer it reads, as if it had been given them (and no one else's)."""
+    from intake.hints import name_key
+
+    hints = _teach(intake.extract(_card(tmp_path / "a.pdf", "Ann Lee", "09/02/2024", "09/02/2027")))
+    second = _card(tmp_path / "b.pdf", "Bo Chan", "03/04/2025", "03/04/2028")
+    other = [dict(h, date_order="MDY") for h in hints]
+    table = {name_key("Harbourside Crane Operators Guild"): hints, name_key("Another Guild"): other}
+    taught, given = intake.extract(second, taught=table).to_dict(), intake.extract(second, hints=hints).to_dict()
+    assert (taught["issue_date"], taught["hints_used"]) == ("2025-04-03", 2)
+    assert {**taught, "seconds": 0} == {**given, "seconds": 0}
+    untaught = intake.extract(second, taught={name_key("Another Guild"): other})
+    assert (untaught.issue_date, untaught.hints_used) == ("2025-03-04", 0)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import AuditEvent, Credential, Document, IssuerHint, Notification, utcnow
-from portal.services import documents, review
+from portal.services import documents, learning, review
 from portal.demo.documents import certificate_pdf
 from tests.review.conftest import lakeside
 from tests.support import factories
@@ -118,6 +118,22 @@ def test_a_day_month_correction_teaches_the_issuers_date_order(app, org):
     fields = second.latest_extraction.fields
     assert second.latest_extraction.hints_used == 2
     assert (fields["issue_date"], fields["expiry_date"]) == ("2025-04-03", "2028-04-03")
+
+
+def test_a_taught_issuers_next_document_is_read_by_one_request_to_the_reader(app, org):
+    """The reader is handed every taught issuer's hints and applies those of
+    the issuer it reads: the file is read once, not again with the hints."""
+    from intake.isolate import requests_asked
+
+    first = _read_document(org, certificate_pdf(lakeside()), "forklift-1.pdf")
+    review.confirm(first, org.reviewer_user, _form(first, credential_type_id=org.bls.id,
+                                                   license_number="LK-88812"), first.version)
+    asked = requests_asked("extract")
+    second = _read_document(org, certificate_pdf(lakeside("Oscar Outsider", "LK-99123")), "forklift-2.pdf",
+                            person=org.outsider, user=org.outsider_user)
+    assert requests_asked("extract") - asked == 1
+    assert second.latest_extraction.hints_used == 1
+    assert second.latest_extraction.fields["license_number"] == "LK-99123"
 
 
 def test_hints_are_kept_per_issuer(app, org, pdf_bytes):
@@ -288,7 +304,7 @@ def test_a_type_correction_is_proposed_for_the_next_document_read_alike(app, org
     second = _read_document(org, certificate_pdf(lakeside(holder="Sam Driver", number="LK-90001")), "forklift-2.pdf")
     assert second.credential_type_id == forklift.id
     assert review.proposed_values(second)["credential_type_id"] == forklift.id
-    taught = review.taught_type(second)
+    taught = learning.taught_type(second)
     assert taught["by"] == org.reviewer_user.display_name and taught["on"].date() == utcnow().date()
 
     # confirming what was proposed teaches nothing new; choosing another type re-teaches
@@ -305,6 +321,6 @@ def test_confirming_the_proposed_type_learns_nothing(app, org, pdf_bytes):
 
     document = _read_document(org, pdf_bytes())
     review.confirm(document, org.reviewer_user, _form(document, credential_type_id=org.bls.id), document.version)
-    proposed = documents.proposed_type_id(document.latest_extraction.fields)
+    proposed = learning.proposed_type_id(document.latest_extraction.fields)
     learned = db.session.scalars(select(LearnedTypeName)).all()
     assert proposed == org.bls.id and learned == []
