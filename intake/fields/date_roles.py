@@ -127,7 +127,7 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
         distance = idx - best.last
         same_seg = line.tokens[best.last].seg == first.seg
         strength = 0.95 if (distance <= 2 or not same_seg) else 0.88
-        return best.kind[5:], strength
+        return best.kind[5:], strength * best.strength
     if best and best.kind == "period":
         return "period", 0.9
     if best and best.kind == "other" and (idx - best.last) <= 3:
@@ -141,7 +141,7 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
             if htoks[0] in header or htoks[-1] in header:
                 if m.kind.startswith("date:"):
                     # the header cell must hold only the label (not a sentence)
-                    return m.kind[5:], 0.93
+                    return m.kind[5:], 0.93 * m.strength
                 if m.kind == "period":
                     return "period", 0.9
     # 3. a sentence wrapped from the previous line ("... valid until\n06/17/2024")

@@ -9,13 +9,15 @@ from urllib.parse import urlparse
 from ..directory import Issuer, find_credential_type, find_issuer, fold, load_directory
 from ..layout import Line, Token, fold_token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, _best, ocr_factor
-from .names import name_likeness
+from .names import is_given_name, name_likeness, title_words
 from .vocabulary import (
     COMPANY_WORDS,
     CONNECTOR_WORDS,
     GRANTING_WORDS,
     ORG_WORDS,
+    PARENT_WORDS,
     PROVIDER_WORDS,
+    SENTENCE_WORDS,
     SUBUNIT_WORDS,
     TITLE_WORDS,
 )
@@ -118,9 +120,44 @@ BLOCK_ORG, BLOCK_SIZE, BLOCK_TOP = 0.6, 0.28, 0.12
 SUBUNIT_FACTOR = 0.6       # "Division of ...", "Office of ...": the body above it grants
 PROVIDER_FACTOR = 0.65     # an academy or training provider sold the course
 PERSON_FACTOR = 0.15       # a line that reads as a person's name
-FRAGMENT_FACTOR = 0.25     # a sentence fragment ("and holds the ...")
+PERSON_LIKENESS = 0.5      # the name-likeness from which a line reads as a person's name
+FRAGMENT_FACTOR = 0.15     # a sentence fragment ("and holds the ...")
+WORDMARK_ORG = 0.3         # a one-word brand at the top: weaker than any organisation's name
+WORDMARK_TOP = 0.2         # ... within this share of the page from the top
+WORDMARK_LINES = 4         # ... and among its first lines
+HEADING_MIN_ORG = 0.2      # a heading that reads less like an organisation than this is none
+SIGNATORY_FACTOR = 0.3     # a signatory's job title, alone or with the body's name
 HEADING_MAX_WORDS = 12
-WRAP_SIZE_RATIO = 0.8      # two lines of one heading are printed in about the same size
+WRAP_SIZE_RATIO = 0.7      # two lines of one heading are printed in about the same size
+WRAP_TAIL_WORDS = 2        # the words a heading's last line carries over ("Resource Management")
+PARENT_FACTOR = 0.7        # a government or parent department printed above the body that grants
+LABEL_LIKE_FACTOR = 0.5    # capitalised words naming a document part ("Activity Transcript"), a "SURNAME, Given"
+
+
+def _heads(norms: list[str], words: set[str]) -> bool:
+    """Whether one of ``words`` heads an organisation's name in ``norms``: it ends the name, or
+    "of"/"for"/... or another organisation word follows it ("Board of Nursing", "Society for ...",
+    "Institute Ltd"), not a word it qualifies ("Office use only", "Board President")."""
+    for k, n in enumerate(norms):
+        if n in words:
+            nxt = norms[k + 1] if k + 1 < len(norms) else None
+            if nxt is None or nxt in CONNECTOR_WORDS or nxt in ORG_WORDS or nxt in COMPANY_WORDS:
+                return True
+    return False
+
+
+def _sentence_like(words: list[str]) -> bool:
+    """A sentence or a fragment of one, not a name: a lowercase word that is no connector ("By the
+    authority vested in it, ..."), a verb of running text, or a full stop inside it."""
+    for k, w in enumerate(words):
+        core = w.strip(",;:()")
+        if core[:1].islower() and fold_token(core) not in CONNECTOR_WORDS and len(core) > 1:
+            return True
+        if fold_token(core) in SENTENCE_WORDS:
+            return True
+        if k + 1 < len(words) and w.endswith(".") and len(core) > 4:
+            return True
+    return False
 
 
 def org_likeness(words: list[str]) -> float:
@@ -130,24 +167,31 @@ def org_likeness(words: list[str]) -> float:
         return 0.0
     if all(n in TITLE_WORDS or n in CONNECTOR_WORDS for n in norms):
         return 0.0
-    if any(n in GRANTING_WORDS for n in norms):
+    if _heads(norms, GRANTING_WORDS):
         score = 1.0
     elif any(n in COMPANY_WORDS for n in norms[1:]):
         score = 0.9
-    elif any(n in ORG_WORDS for n in norms):
+    elif _heads(norms, ORG_WORDS):
         score = 0.8
     elif sum(w[:1].isupper() for w in words) >= 0.8 * len(words):
         score = 0.35     # capitalised words: a brand or an acronym body
+        if any(n in TITLE_WORDS for n in norms) or "," in " ".join(words):
+            score *= LABEL_LIKE_FACTOR
     else:
         return 0.0
-    if norms[0] in SUBUNIT_WORDS and len(norms) > 1 and norms[1] in CONNECTOR_WORDS:
+    if any(n in PARENT_WORDS for n in norms) and not _heads(norms, GRANTING_WORDS - {"department", "ministry"}):
+        score *= PARENT_FACTOR
+    if _subunit(norms):
         score *= SUBUNIT_FACTOR
     if any(n in PROVIDER_WORDS for n in norms) and not any(n in GRANTING_WORDS for n in norms):
         score *= PROVIDER_FACTOR
-    if norms[0] in CONNECTOR_WORDS - {"the"} or norms[-1] in CONNECTOR_WORDS or not words[0][:1].isupper():
+    if norms[0] in CONNECTOR_WORDS - {"the"} or norms[-1] in CONNECTOR_WORDS or not words[0][:1].isupper() \
+            or _sentence_like(words):
         score *= FRAGMENT_FACTOR
-    if name_likeness(words) >= 0.6:
+    if name_likeness(words) >= PERSON_LIKENESS:
         score *= PERSON_FACTOR
+    if any(n in title_words() for n in norms):
+        score *= SIGNATORY_FACTOR   # "Board President", "Chair, Board of Directors": a signatory's title
     return score
 
 
@@ -173,9 +217,8 @@ def _name_run(toks: list[Token]) -> list[Token]:
 
 
 def heading_blocks(doc, lines: list[Line]) -> list[list[Token]]:
-    """Segments of a page joined with the next line's segment when one heading wraps onto it:
-    a line ending on a connector ("Texas State Board of"), or a next line starting with one,
-    printed in about the same size and overlapping horizontally."""
+    """Segments of a page joined with the next line's segment when one heading wraps onto it
+    (see ``_wraps``), printed in about the same size and overlapping horizontally."""
     blocks: list[list[Token]] = []
     used: set[int] = set()
     for k, ln in enumerate(lines):
@@ -185,25 +228,51 @@ def heading_blocks(doc, lines: list[Line]) -> list[list[Token]]:
             block = list(seg)
             j = k
             while j + 1 < len(lines) and len(block) < HEADING_MAX_WORDS:
-                nxt_line = lines[j + 1]
-                cur_line = lines[j]
-                if nxt_line.page != cur_line.page or nxt_line.y - cur_line.y > 2.0 * max(cur_line.h, nxt_line.h):
-                    break
-                nxt = _overlapping_segment(doc, block, nxt_line)
+                nxt = _next_heading_line(doc, block, lines[j], lines[j + 1])
                 if nxt is None:
                     break
-                size_a = statistics.median(t.word.size for t in block)
-                size_b = statistics.median(t.word.size for t in nxt)
-                if min(size_a, size_b) < WRAP_SIZE_RATIO * max(size_a, size_b):
-                    break
-                if not (block[-1].norm in CONNECTOR_WORDS or nxt[0].norm in CONNECTOR_WORDS
-                        or not nxt[0].text[:1].isupper()):
+                after = _next_heading_line(doc, nxt, lines[j + 1], lines[j + 2]) if j + 2 < len(lines) else None
+                if not _wraps(block, nxt, after):
                     break
                 block += nxt
                 used.update(id(t) for t in nxt)
                 j += 1
             blocks.append(block)
     return blocks
+
+
+def _next_heading_line(doc, block: list[Token], cur_line: Line, nxt_line: Line) -> list[Token] | None:
+    """The segment of the next line that could continue ``block``: close below it, overlapping it,
+    in about the same type size."""
+    if nxt_line.page != cur_line.page or nxt_line.y - cur_line.y > 2.0 * max(cur_line.h, nxt_line.h):
+        return None
+    nxt = _overlapping_segment(doc, block, nxt_line)
+    if nxt is None:
+        return None
+    size_a = statistics.median(t.word.size for t in block)
+    size_b = statistics.median(t.word.size for t in nxt)
+    if min(size_a, size_b) < WRAP_SIZE_RATIO * max(size_a, size_b):
+        return None
+    return nxt
+
+
+def _wraps(block: list[Token], nxt: list[Token], after: list[Token] | None) -> bool:
+    """Whether ``nxt`` continues the heading ``block``: a line ending on a connector ("Texas State
+    Board of") or a next line starting with one or in lowercase; a first line with no organisation
+    word before one that has it ("Nursing and Midwifery" / "Board of Ireland"); or a short last
+    line with none after a name that does not end on one ("Society for Human" / "Resource
+    Management"), when nothing of the heading follows it."""
+    if any(ch.isdigit() for t in nxt for ch in t.text) or _sentence_like([t.text for t in nxt]):
+        return False
+    if block[-1].norm in CONNECTOR_WORDS or nxt[0].norm in CONNECTOR_WORDS or not nxt[0].text[:1].isupper():
+        return True
+    org_a = any(t.norm in ORG_WORDS for t in block)
+    org_b = any(t.norm in ORG_WORDS for t in nxt)
+    if not org_a and org_b:
+        # not a parent's complete name ("Province of Ontario") nor a wordmark ("SHRM") above it
+        return len(block) >= 2 and not any(t.norm in PARENT_WORDS for t in block)
+    return (org_a and not org_b and block[-1].norm not in ORG_WORDS | COMPANY_WORDS
+            and len(nxt) <= WRAP_TAIL_WORDS and after is None)
 
 
 def _overlapping_segment(doc, block: list[Token], line: Line) -> list[Token] | None:
@@ -216,7 +285,7 @@ def _overlapping_segment(doc, block: list[Token], line: Line) -> list[Token] | N
 
 
 def _heading_org(doc, lines: list[Line], big: float):
-    best = None
+    scored = []
     for block in heading_blocks(doc, lines):
         block = [t for t in block if t.word.conf >= GARBAGE_BELOW]
         if not block:
@@ -224,19 +293,52 @@ def _heading_org(doc, lines: list[Line], big: float):
         ln = block[0].line
         words = [t.text for t in block]
         text = " ".join(words).strip(" ·|-,;:")
+        if len(words) == 1 and _wordmark(doc, block, big):
+            scored.append([WORDMARK_ORG * (BLOCK_ORG + BLOCK_SIZE + BLOCK_TOP), block, text, WORDMARK_ORG])
+            continue
         if not 2 <= len(words) <= HEADING_MAX_WORDS or any(ch.isdigit() for ch in text) or "www" in text.lower() \
                 or "@" in text or (text.endswith(".") and len(words[-1]) > 5):   # a sentence, not "Co."
             continue
         if find_credential_type(text):
             continue   # a credential's name in big type ("PALS Provider") is no organisation
-        if doc.ex.is_label_start(block[0]):
+        if any(doc.ex.is_label_start(t) for t in block):
             continue
         org = org_likeness(words)
-        if org <= 0:
+        if org < HEADING_MIN_ORG:
             continue
         size = statistics.median(t.word.size for t in block)
         top = max(0.0, 1 - ln.y / ln.page_h)
         score = org * (BLOCK_ORG + BLOCK_SIZE * min(1.0, size / (big or 1)) + BLOCK_TOP * top)
-        if best is None or score > best[0]:
-            best = (score, block, text, org >= 0.8)
-    return best[1:] if best else None
+        scored.append([score, block, text, org])
+    for upper in scored:
+        for lower in scored:
+            if lower is not upper and _stacked_below(doc, upper[1], lower[1]) and lower[3] >= 0.8 \
+                    and not _subunit([fold_token(t.text) for t in lower[1]]):
+                upper[0] *= PARENT_FACTOR   # a parent above the body that grants ("U.S. Department of ...")
+    best = max(scored, key=lambda b: b[0], default=None)
+    return (best[1], best[2], best[3] >= 0.8) if best else None
+
+
+def _wordmark(doc, block: list[Token], big: float) -> bool:
+    """A one-word brand printed large at the top of the first page ("SOLAS", "Salesforce")."""
+    tok = block[0]
+    word = tok.text.strip(" .,;:|")
+    return (tok.line.number < WORDMARK_LINES and tok.line.y < WORDMARK_TOP * tok.line.page_h
+            and tok.word.size >= big and len(word) >= 3 and word.isalpha() and word[:1].isupper()
+            and tok.norm not in TITLE_WORDS and tok.norm not in ORG_WORDS and not is_given_name(word)
+            and not doc.ex.is_label_start(tok) and not find_credential_type(word))
+
+
+def _stacked_below(doc, upper: list[Token], lower: list[Token]) -> bool:
+    """Whether ``lower`` starts on the line right under ``upper`` ends, overlapping it."""
+    a, b = upper[-1].line, lower[0].line
+    if b.page != a.page or b.number != a.number + 1 or b.y - a.y > 2.5 * max(a.h, b.h):
+        return False
+    x0, x1 = doc.layout.xspan(upper)
+    s0, s1 = doc.layout.xspan(lower)
+    return min(x1, s1) - max(x0, s0) > 0
+
+
+def _subunit(norms: list[str]) -> bool:
+    return any(n in SUBUNIT_WORDS and k + 1 < len(norms) and norms[k + 1] in CONNECTOR_WORDS
+               for k, n in enumerate(norms)) and not _heads(norms, GRANTING_WORDS - SUBUNIT_WORDS)

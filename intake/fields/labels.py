@@ -10,7 +10,16 @@ from ..layout import Layout, Line, Token, fold_token
 from .candidates import FUZZY_BELOW, _junk_or_short
 from .vocabulary import (
     CREDENTIAL_LABELS,
+    CREDENTIAL_NOUNS,
+    DATE_END_PREPOSITIONS,
+    DATE_END_WORDS,
+    DATE_QUALIFIER_WORDS,
     DATE_ROLES,
+    DATE_START_PREPOSITIONS,
+    DATE_START_WORDS,
+    ID_NOUNS,
+    ID_OWNER_NOUNS,
+    MEMBERSHIP_NOUNS,
     FILLER,
     HOLDER_INTROS,
     HOLDER_LABELS,
@@ -20,6 +29,26 @@ from .vocabulary import (
     PERIOD_LABELS,
     WEAK_LICENSE_LABELS,
 )
+
+
+BESIDE_ROW = 1.0   # line heights between a label and a value set just off its baseline
+
+
+def _skip_qualifiers(toks: list[Token]) -> list[Token]:
+    """``toks`` without the filler, dot leaders and a parenthesised qualifier between a label and
+    its value ("License no. (Michigan) ....: 4703379406")."""
+    k, depth = 0, 0
+    while k < len(toks):
+        t = toks[k]
+        if t.text.startswith("("):
+            depth += 1
+        if depth or t.norm in FILLER or t.norm == "":
+            if t.text.endswith(")"):
+                depth = max(0, depth - 1)
+            k += 1
+            continue
+        break
+    return toks[k:]
 
 
 def _phrase_tokens(phrase: str) -> list[str]:
@@ -182,6 +211,8 @@ class Extractor:
                         if (not taken[i] and unsure[i] and len(norm) >= 6 and abs(len(norm) - len(joined)) <= 2
                                 and fuzz.ratio(norm, joined) >= 85):
                             claim(kind, phrase, strength, i, 1)
+        out = _id_compounds(line, out)
+        out = _date_cue_labels(line, out)
         out.sort(key=lambda m: m.first)
         return out
 
@@ -196,28 +227,31 @@ class Extractor:
 
     # -- neighbours of a label ----------------------------------------------------
     def values_for(self, m: LabelMatch, allow_below: bool = True) -> list[tuple[list[Token], str]]:
-        """Candidate value token runs for label ``m``: inline, right, below."""
+        """Candidate value token runs for label ``m``: inline, right (on its line or, in a value
+        column printed a little off the label's baseline, the next or previous line), below."""
         line, out = m.line, []
         seg = line.tokens[m.last].seg
-        rest = [t for t in line.tokens[m.last + 1:] if t.seg == seg]
-        while rest and (rest[0].norm in FILLER or rest[0].norm == ""):
-            rest = rest[1:]
+        rest = _skip_qualifiers([t for t in line.tokens[m.last + 1:] if t.seg == seg])
         rest = self._until_label(rest)
         if rest and len(rest) == 1 and _junk_or_short(rest[0]):
             rest = []   # an OCR remnant of the label ("CERTIFICATE ip" for "ID") or a rule line
         colon = line.tokens[m.last].text.endswith(":") or (m.last + 1 < len(line.tokens) and line.tokens[m.last + 1].text in (":", "#"))
         if rest:
             out.append((rest, "inline" if colon or m.first == 0 or line.tokens[m.first - 1].seg != seg else "sentence"))
-        segs = line.segments()
+        segs = [s for s in line.segments() if s[0].seg == seg or _skip_qualifiers(s)]
         idx = next((k for k, s in enumerate(segs) if s[0].seg == seg), None)
+        lx1 = self.layout.xspan(m.tokens)[1]
         if not rest and idx is not None and idx + 1 < len(segs):
-            right = segs[idx + 1]
+            right = _skip_qualifiers(segs[idx + 1])
             if not self.is_label_start(right[0]):
                 # a far value after a label without a colon is often the next column
-                lx1 = self.layout.xspan(m.tokens)[1]
                 rx0 = self.layout.xspan(right)[0]
                 far = (rx0 - lx1) > 12 * max(line.h, 1) and not colon
                 out.append((self._until_label(right), "right_far" if far else "right"))
+        elif not rest and idx is not None and idx + 1 == len(segs):
+            beside = self._beside(m, lx1)
+            if beside:
+                out.append((self._until_label(beside), "right"))
         if not rest and allow_below:
             x0, x1 = self.layout.xspan(m.tokens)
             for _, below in self.layout.below(line, x0, x1, max_lines=1):
@@ -225,8 +259,141 @@ class Extractor:
                     out.append((self._until_label(below), "below"))
         return [(toks, pos) for toks, pos in out if toks]
 
+    def _beside(self, m: LabelMatch, lx1: float) -> list[Token] | None:
+        """The first segment right of a label that ends its line, on a line just above or below it
+        (a value column set off the label's baseline)."""
+        line, best = m.line, None
+        for k in (line.number - 1, line.number + 1):
+            if not 0 <= k < len(self.layout.lines):
+                continue
+            other = self.layout.lines[k]
+            if other.page != line.page or abs(other.y - line.y) > BESIDE_ROW * max(line.h, other.h):
+                continue
+            right = [s for s in other.segments() if self.layout.xspan(s)[0] > lx1]
+            if not right or len(right) != len(other.segments()):
+                continue   # the other line has words left of the value: a row of its own
+            dist = abs(other.y - line.y)
+            if (best is None or dist < best[0]) and not self.is_label_start(right[0][0]):
+                best = (dist, right[0])
+        return best[1] if best else None
+
     def _until_label(self, toks: list[Token]) -> list[Token]:
         for k, t in enumerate(toks):
             if k and self.is_label_start(t):
                 return toks[:k]
         return toks
+
+
+# -- labels by the meaning of their words ------------------------------------------
+# Strengths of labels read from word meanings rather than a listed phrase.
+ID_COMPOUND_STRENGTH = 1.0       # "Licence Ref.", "Register entry no.": the credential's own number
+MEMBERSHIP_ID_STRENGTH = 0.8     # "Member No.": the holder's entry in the register, when nothing better
+DATE_CUE_STRENGTH = 0.85         # "Evaluated on", "Registration ends": a date role from its words
+ID_HEAD_REACH = 3                # words back from the identifier noun to the noun it belongs to
+CUE_RUN_MAX = 6                  # words of a run read as a label (longer runs are sentences)
+_FIELD_KINDS = ("license_number", "holder_name", "credential_type", "issuer", "intro")
+
+
+def _words(tok: Token) -> list[str]:
+    """The folded words of a token, split at slashes and dots ("ISSUED/RENEWED", "Reg.No")."""
+    return [fold_token(w) for w in re.split(r"[/.\\]+", tok.text) if fold_token(w)]
+
+
+def _id_compounds(line: Line, found: list[LabelMatch]) -> list[LabelMatch]:
+    """Labels ending on an identifier noun, typed by the noun they belong to.
+
+    "LICENCE REF." is the licence's number even though "licence" and "ref" are
+    each a different label alone; "Learner No." is a learner's number, not the
+    credential's. Listed phrases that cover the whole compound stand.
+    """
+    toks = line.tokens
+    for i, tok in enumerate(toks):
+        if tok.norm not in ID_NOUNS and tok.text.strip(".:") != "#":
+            continue
+        kind = strength = None
+        j = i - 1
+        while j >= max(0, i - ID_HEAD_REACH) and toks[j].seg == tok.seg and not any(c.isdigit() for c in toks[j].text):
+            words = set(_words(toks[j]))
+            if words & ID_OWNER_NOUNS:
+                kind, strength = "other", 1.0
+            elif words & CREDENTIAL_NOUNS:
+                kind, strength = "license_number", ID_COMPOUND_STRENGTH
+            elif words & MEMBERSHIP_NOUNS:
+                kind, strength = "license_number", MEMBERSHIP_ID_STRENGTH
+            if kind:
+                break
+            j -= 1
+        if not kind:
+            continue
+        inside = [m for m in found if m.first <= i and m.last >= j]
+        if any(m.first <= j and m.last >= i for m in inside):
+            continue   # a listed phrase already spans it ("certificate number", "learner number")
+        if any(m.first < j or m.last > i for m in inside):
+            continue   # a longer phrase overlaps one end: leave it
+        found = [m for m in found if m not in inside]
+        phrase = " ".join(t.text for t in toks[j:i + 1])
+        found.append(LabelMatch(kind, phrase, line, j, i, strength))
+    return found
+
+
+def _date_cue_labels(line: Line, found: list[LabelMatch]) -> list[LabelMatch]:
+    """``found`` plus date-role labels read from word meanings, in runs of words no label claimed.
+
+    A run is a stretch of one segment without digits, parentheses or a listed
+    label (the generic "Date" may be part of it); its role comes from a
+    qualifier anywhere in it ("first registered" is the original grant,
+    "date de naissance" a birth date), else from the start or end word nearest
+    its end, the side the value follows on.
+    """
+    toks = line.tokens
+    generic = [m for m in found if m.kind == "other" and m.phrase == "date"]
+    claimed = {k for m in found if m not in generic for k in range(m.first, m.last + 1)}
+
+    def free(i: int) -> bool:
+        text = toks[i].text
+        return i not in claimed and not any(c.isdigit() for c in text) and not text.startswith("(") \
+            and not text.endswith(")") and toks[i].norm != ""
+
+    runs: list[list[int]] = []
+    for i in range(len(toks)):
+        if not free(i):
+            continue
+        if runs and runs[-1][-1] == i - 1 and toks[i - 1].seg == toks[i].seg and not toks[i - 1].text.endswith(":"):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    out = list(found)
+    for run in runs:
+        whole = run[0] == 0 or toks[run[0] - 1].seg != toks[run[0]].seg   # the run starts its segment
+        role = _cue_role([_words(toks[k]) for k in run], whole) if len(run) <= CUE_RUN_MAX else None
+        if role is None:
+            continue
+        first, last = run[0], run[-1]
+        out = [m for m in out if not (m in generic and first <= m.first and m.last <= last)]
+        out.append(LabelMatch(f"date:{role}", " ".join(toks[k].text for k in run), line, first, last,
+                              DATE_CUE_STRENGTH))
+    return out
+
+
+CUE_TAIL = 2     # words from a run's end a start/end word may stand in a run that starts mid-segment
+
+
+def _cue_role(run: list[list[str]], whole: bool) -> str | None:
+    """A date role from a run's words (each token's words): a qualifier anywhere; a preposition as
+    the run's last word; a start or end word anywhere in a run that is its segment's label, else
+    among its last words."""
+    for words in run:
+        for qualifier, cue in DATE_QUALIFIER_WORDS.items():
+            if set(words) & cue:
+                return qualifier
+    last = run[-1][-1:] if run[-1] else []
+    if set(last) & DATE_END_PREPOSITIONS:
+        return "expiry"
+    if set(last) & DATE_START_PREPOSITIONS:
+        return "issue"
+    for words in reversed(run if whole else run[-CUE_TAIL:]):
+        if set(words) & DATE_END_WORDS:
+            return "expiry"
+        if set(words) & DATE_START_WORDS:
+            return "issue"
+    return None

@@ -38,7 +38,9 @@ def parse_license(tokens: list[Token]) -> tuple[str, list[Token]] | None:
             parts.append(text)
             used.append(t)
             continue
-        if has_digit and (parts[-1].isalpha() or len(text) >= 3 and text.isalnum() and parts[-1][-1].isdigit() and len(parts) < MAX_ID_PARTS and t.line is used[-1].line and _gap_small(used[-1], t)):
+        group = len(text) >= 3 and text.isalnum() or len(text) >= 2 and text.isdigit() and parts[-1].isdigit()
+        if has_digit and (parts[-1].isalpha() or group and parts[-1][-1].isdigit() and len(parts) < MAX_ID_PARTS
+                          and t.line is used[-1].line and _gap_small(used[-1], t)):
             parts.append(text)
             used.append(t)
             continue

@@ -22,7 +22,7 @@ def corpus() -> Path:
 def lakeside(holder="Jordan Q. Example", number="LK-88812", issued=date(2025, 3, 1)) -> Certificate:
     """An employer's certificate whose number label the pipeline does not know."""
     return Certificate("Lakeside Distribution Co.", "Forklift Operator Certification", holder, number, issued,
-                       date(issued.year + 3, issued.month, issued.day), number_label="Member Ref:")
+                       date(issued.year + 3, issued.month, issued.day), number_label="Operator Token:")
 
 
 def bls(holder="Erin Employee", number="2B7Q-44KD-91XZ", issued=date(2025, 3, 1)) -> Certificate:

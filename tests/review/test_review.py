@@ -88,7 +88,7 @@ def test_a_correction_becomes_a_hint_and_the_next_document_from_that_issuer_is_r
     review.confirm(first, org.reviewer_user, _form(first, credential_type_id=org.bls.id,
                                                    license_number="LK-88812"), first.version)
     hints = db.session.scalars(select(IssuerHint)).all()
-    assert [(h.field, h.hint.get("label")) for h in hints] == [("license_number", "Member Ref")]
+    assert [(h.field, h.hint.get("label")) for h in hints] == [("license_number", "Operator Token")]
     assert hints[0].issuer_key == "name:lakeside distribution co"
 
     second = _read_document(org, certificate_pdf(lakeside("Oscar Outsider", "LK-99123")), "forklift-2.pdf",

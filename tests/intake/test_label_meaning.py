@@ -1,0 +1,74 @@
+"""Labels read by the meaning of their words, values set off a label's baseline, issuer headings
+without a listed body: documents made in the test with wordings no label list spells."""
+import intake
+from tests.intake.conftest import make_pdf
+
+COUNCIL = (72, 60, 16, "Lakeshore Chiropody Council")
+
+
+def _read(tmp_path, lines, name="doc.pdf"):
+    e = intake.extract(make_pdf(tmp_path / name, [lines]))
+    assert e.error is None
+    return e
+
+
+def _rows(*rows, top=140, step=22):
+    """One line per text (label and value written as one), from ``top`` down."""
+    return [(72, top + k * step, 11, text) for k, text in enumerate(rows)]
+
+
+def test_an_identifier_label_belongs_to_the_noun_before_it(tmp_path):
+    e = _read(tmp_path, [COUNCIL, *_rows("Trainee No.: 77120934", "Permit Serial: PX-4471", "Issued: 03/14/2024")])
+    assert e.license_number == "PX-4471"          # the permit's serial, not the trainee's number
+
+
+def test_only_someone_elses_number_means_no_licence_number(tmp_path):
+    e = _read(tmp_path, [COUNCIL, *_rows("Delegate No.: 556021", "Invoice Ref.: PR-88123", "Issued: 03/14/2024")])
+    assert e.license_number is None
+
+
+def test_value_beside_its_label_off_the_baseline_past_a_qualifier_and_leaders(tmp_path):
+    beside = [COUNCIL, (72, 140, 9, "Number"), (260, 145, 12, "7305 118 42"), (72, 154, 9, "Numero")]
+    assert _read(tmp_path, beside, "beside.pdf").license_number == "7305 118 42"   # all three digit groups
+    leaders = [COUNCIL, *_rows("Permit No. (Lakeshore) ..........: LC-20931")]
+    assert _read(tmp_path, leaders, "leaders.pdf").license_number == "LC-20931"
+
+
+def test_date_roles_from_the_words_of_unlisted_labels(tmp_path):
+    e = _read(tmp_path, [COUNCIL, *_rows(
+        "INITIALLY ENTERED ...: 09/02/2011", "CE CYCLE CLOSES ......: 02/14/2025",
+        "COVER COMMENCED ......: 04/01/2023", "COVER ENDS ...........: 03/31/2025",
+        "REPORT PRODUCED ......: 05/05/2024")])
+    assert (e.issue_date, e.expiry_date) == ("2023-04-01", "2025-03-31")
+    # read from word meanings, not a listed phrase: reviewable, not confident
+    assert e.confidence["issue_date"] < 0.9 and e.confidence["expiry_date"] < 0.9
+
+
+def test_a_preposition_inside_a_phrase_names_no_end_date(tmp_path):
+    assert _read(tmp_path, [COUNCIL, *_rows("Permit to practise 04/01/2023")]).expiry_date is None
+
+
+def _heading(first, second, size=15):
+    return [(72, 50, size, first), (72, 68, size, second), *_rows("Permit No.: CA-55120")]
+
+
+def test_a_heading_wrapped_without_a_connector_is_one_issuer(tmp_path):
+    e = _read(tmp_path, _heading("Coastal Allied Therapists", "Licensing Agency"))
+    assert e.issuer == "Coastal Allied Therapists Licensing Agency"
+    e = _read(tmp_path, _heading("Guild for Marine", "Surveying Standards"), "tail.pdf")
+    assert e.issuer == "Guild for Marine Surveying Standards"
+
+
+def test_the_granting_body_not_its_government_nor_a_sentence_or_signatory(tmp_path):
+    page = _heading("State of Westmarch", "Westmarch Board of Pharmacy")
+    page += [(72, 110, 13, "By the authority vested in it, the Council confers upon"),
+             (72, 140, 14, "Harriet Q. Lindqvist")]
+    page += [(72, 300, 11, "Marcus Ellery"), (72, 316, 14, "Board President")]
+    assert _read(tmp_path, page).issuer == "Westmarch Board of Pharmacy"
+
+
+def test_a_one_word_brand_at_the_top_is_the_issuer_when_nothing_names_a_body(tmp_path):
+    e = _read(tmp_path, [(72, 50, 24, "Cloudvantix"), (72, 120, 12, "Certified Data Steward"),
+                         *_rows("Credential No.: 4410923", top=160)])
+    assert e.issuer == "Cloudvantix"
+    assert e.confidence["issuer"] < 0.9
