@@ -41,6 +41,9 @@ PATTERNS = [
     ("dmy", rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
     ("month", rf"\b(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
     ("month_numeric", r"(?<![\d./-])(?P<m>0?[1-9]|1[0-2])\s?[/.-]\s?(?P<y>(?:19|20)\d{2})(?![\d./-])"),
+    # a card's month-only expiry: "2026-02", "06/24" (two-digit month, slash, two-digit year)
+    ("month_numeric", r"(?<![\d./-])(?P<y>(?:19|20)\d{2})-(?P<m>0[1-9]|1[0-2])(?![\d./-])"),
+    ("month_numeric", r"(?<![\d./-])(?P<m>0[1-9]|1[0-2])/(?P<y>\d{2})(?![\d./-])"),
 ]
 _COMPILED = [(kind, re.compile(rx, re.IGNORECASE)) for kind, rx in PATTERNS]
 
@@ -69,7 +72,7 @@ class Mention:
             else:
                 m = p["m"]
                 month = int(m) if m.isdigit() else MONTHS[m.lower().rstrip(".")]
-                year = int(p["y"])
+                year = expand_year(p["y"])
                 if self.month_only:
                     day = calendar.monthrange(year, month)[1] if end_of_month else 1
                 else:

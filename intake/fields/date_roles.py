@@ -11,7 +11,8 @@ from .vocabulary import RANGE_WORDS
 
 # Locale-only readings of an ambiguous date stay below the review threshold (0.75 in the portal).
 LOCALE_ONLY_CAP = 0.7
-ORIGINAL_ISSUE_FACTOR = 0.85      # an original grant date is the issue date only when nothing else is
+ORIGINAL_ISSUE_FACTOR = 0.85
+CELL_WORD_CONF = 0.9              # a word read this surely in a segment between label and date is a table cell      # an original grant date is the issue date only when nothing else is
 
 
 def read_dates(doc) -> dict[str, FieldResult]:
@@ -26,7 +27,10 @@ def read_dates(doc) -> dict[str, FieldResult]:
     for k in range(1, len(roles)):
         prev, cur = roles[k - 1], roles[k]
         between = text[prev[0].end:cur[0].start].strip().lower()
-        if between in RANGE_WORDS and prev[1] in ("period", "issue", "none", "original") and cur[1] in ("none", "expiry", "period", "range"):
+        # two dates side by side on one line under a period's label: its start and end
+        one_period = prev[1] == "period" and cur[1] in ("period", "none") and not between \
+            and prev[3] and cur[3] and prev[3][0].line is cur[3][0].line
+        if one_period or between in RANGE_WORDS and prev[1] in ("period", "issue", "none", "original") and cur[1] in ("none", "expiry", "period", "range"):
             roles[k - 1] = (prev[0], "issue", max(prev[2], 0.9), prev[3])
             roles[k] = (cur[0], "expiry", max(cur[2], 0.9), cur[3])
     validity = _printed_validity(text)
@@ -111,6 +115,17 @@ def _printed_validity(text: str) -> tuple[int, tuple[int, int]] | None:
     return (months, (m.start(), m.end())) if 1 <= months <= 120 else None
 
 
+def _cells_between(line, label_seg: int, date_seg: int) -> bool:
+    """Whether a table cell stands between a label and a date on one line: a segment with a digit or
+    a word read surely, not dot leaders, colons or OCR specks."""
+    for seg in line.segments():
+        if label_seg < seg[0].seg < date_seg and any(
+                any(c.isdigit() for c in t.text) or (sum(c.isalpha() for c in t.text) >= 4 and t.word.conf >= CELL_WORD_CONF)
+                for t in seg):
+            return True
+    return False
+
+
 def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | None) -> tuple[str, float]:
     if not toks:
         return "none", 0.0
@@ -123,6 +138,8 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
         if m.last < idx and (prev is None or m.first >= 0 and m.line.tokens[m.first].start >= prev.end):
             if m.kind.startswith("date:") or m.kind in ("period", "other", "license_number", "holder_name", "credential_type"):
                 best = m
+    if best is not None and _cells_between(line, line.tokens[best.last].seg, first.seg):
+        best = None   # a word in a table cell further left ("Certified" as an outcome) labels nothing here
     if best and best.kind.startswith("date:"):
         distance = idx - best.last
         same_seg = line.tokens[best.last].seg == first.seg
@@ -136,14 +153,13 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
     x0, x1 = doc.layout.xspan(toks)
     header = doc.layout.above(line, x0, x1)
     if header and not (best and idx - best.last <= 2):
-        for m in doc.ex.labels[header[0].line.number]:
-            htoks = m.tokens
-            if htoks[0] in header or htoks[-1] in header:
-                if m.kind.startswith("date:"):
-                    # the header cell must hold only the label (not a sentence)
-                    return m.kind[5:], 0.93 * m.strength
-                if m.kind == "period":
-                    return "period", 0.9
+        in_header = [m for m in doc.ex.labels[header[0].line.number] if m.tokens[0] in header or m.tokens[-1] in header]
+        roles = [m for m in in_header if m.kind.startswith("date:")]
+        if roles:
+            # the date role nearest the header's end: "Practising certificate expires", "Term ends"
+            return roles[-1].kind[5:], 0.93 * roles[-1].strength
+        if any(m.kind == "period" for m in in_header):
+            return "period", 0.9
     # 3. a sentence wrapped from the previous line ("... valid until\n06/17/2024")
     if idx == 0 and line.number > 0:
         prev_line = doc.layout.lines[line.number - 1]

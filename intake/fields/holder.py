@@ -12,6 +12,7 @@ from .vocabulary import (
     NAME_PARTICLES,
     NAME_STOP,
     NOT_NAMES,
+    ORG_WORDS,
     SIGNATURE_WORDS,
     SUFFIXES,
     TITLE_WORDS,
@@ -29,10 +30,9 @@ def clean_name(text: str) -> str:
             text = " ".join(first_parts + [last.strip()] + suffix)
         else:
             text = text.replace(",", "")
-    text = " ".join(text.split())
-    if text.isupper():
-        text = " ".join(w if w.lower().strip(".") in ("ii", "iii", "iv") else w.title() for w in text.split())
-    return text
+    # a word printed in capitals ("KOWALCZYK", "SMITH-JONES") is written as a name; "II" stays
+    return " ".join(w if not w.isupper() or len(w.strip(".")) < 2 or w.lower().strip(".") in ("ii", "iii", "iv")
+                    else w.title() for w in text.split())
 
 
 _STRAY = "\"'‘’“”`|«»"   # quote marks and bars OCR reads from specks and rules next to words
@@ -62,8 +62,10 @@ def parse_name(tokens: list[Token]) -> tuple[str, list[Token]] | None:
     alpha = [p for p in parts if len(p.strip(",.")) >= 2]
     if len(alpha) < 2 or len(used) > 6:
         return None
-    if any(fold_token(p) in TITLE_WORDS or fold_token(p) in NOT_NAMES for p in parts):
-        return None
+    titles = title_words()
+    if any(fold_token(p) in TITLE_WORDS or fold_token(p) in NOT_NAMES or fold_token(p) in ORG_WORDS
+           or fold_token(p) in titles for p in parts):
+        return None   # a body's name ("British Columbia College") or a signatory's title ("Chief Executive")
     if any(not p[:1].isupper() and fold_token(p) not in NAME_PARTICLES for p in parts):
         return None   # every part of a name is capitalised
     text = " ".join(parts)
@@ -74,7 +76,7 @@ def parse_name(tokens: list[Token]) -> tuple[str, list[Token]] | None:
 
 
 # How much the name-likeness of a value moves its score, by where it was found.
-LIKENESS_WEIGHT = {"label": 0.35, "intro": 0.4, "address": 0.6, "standalone": 0.7, "salutation": 0.5,
+LIKENESS_WEIGHT = {"label": 0.35, "split_name": 0.2, "intro": 0.4, "address": 0.6, "standalone": 0.7, "salutation": 0.5,
                    "name_shape": 1.0, "hint_bbox": 0.0}
 NAME_SHAPE_BASE = 0.62          # a line segment that is a name and nothing else, with no label
 NAME_SHAPE_MIN = 0.6            # the likeness such a segment needs to be proposed at all
@@ -122,6 +124,7 @@ def read_holder(doc) -> FieldResult:
                 got = None
         if got and not _signatory(doc, got[1]):
             cands.append(Candidate(got[0], got[1], 0.93 * ocr_factor(got[1]), "intro"))
+    cands += _split_name(doc)
     labelled_lines = {m.line.number for ms in doc.ex.labels.values() for m in ms if m.kind != "intro"}
     for ln in doc.layout.lines:
         # a line that is nothing but a name: a wallet card's holder line, a letter's address block
@@ -147,14 +150,16 @@ def read_holder(doc) -> FieldResult:
     for ln in doc.layout.lines:
         for seg in ln.segments():
             got = _trimmed(seg)
-            if not got or got[1][-1] is not seg[-1] or got[2] < NAME_SHAPE_MIN or _signatory(doc, got[1]):
+            if not got or got[1][-1] is not seg[-1] or got[2] < NAME_SHAPE_MIN or _signatory(doc, got[1]) \
+                    or _after_other_label(doc, got[1]):
                 continue
             if find_issuer(" ".join(t.text for t in got[1])):
                 continue
             cands.append(Candidate(got[0], got[1], NAME_SHAPE_BASE * got[2] * ocr_factor(got[1]), "name_shape"))
     for ln in doc.layout.lines:
-        if ln.tokens and ln.tokens[0].norm == "dear":
-            got = parse_name(ln.tokens[1:])
+        toks = _unquoted(ln.tokens)
+        if toks and toks[0].norm == "dear":
+            got = parse_name(toks[1:])
             if got and not any(fold_token(w) in GENERIC_ADDRESSEES for w in got[0].split()):
                 cands.append(Candidate(got[0], got[1], 0.6 * ocr_factor(got[1]), "salutation"))
     for c in cands:
@@ -164,6 +169,43 @@ def read_holder(doc) -> FieldResult:
         if _near_signature(doc, c.tokens):
             c.score *= 0.3
     return _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
+
+
+SPLIT_NAME_BASE = 0.9     # given names and family name each under its own label, joined
+
+
+def _split_name(doc) -> list[Candidate]:
+    """The holder printed in two labelled fields, given names and family name, joined given first."""
+    def value(kind):
+        for m in doc.ex.matches(kind):
+            for toks, _ in doc.ex.values_for(m):
+                words = [t for t in toks if re.fullmatch(r"[^\W\d_]+(?:[.'’\-][^\W\d_]*)*\.?,?", _name_part(t))]
+                if words and len(words) == len(toks) and len(words) <= 4 and words[0].text[:1].isupper():
+                    return words
+        return None
+    given, family = value("holder_given"), value("holder_family")
+    if not given or not family:
+        return []
+    toks = given + family
+    got = parse_name(toks)
+    if not got or len(got[1]) != len(toks):
+        return []
+    return [Candidate(got[0], got[1], SPLIT_NAME_BASE * ocr_factor(got[1]), "split_name")]
+
+
+def _unquoted(toks: list[Token]) -> list[Token]:
+    """A line without the quote marks an e-mail reply puts before it ("> Dear ...")."""
+    k = 0
+    while k < len(toks) and toks[k].text.strip(">|") == "":
+        k += 1
+    return toks[k:]
+
+
+def _after_other_label(doc, toks: list[Token]) -> bool:
+    """A name in the segment right after another role's label ("Examiner | Victor Kessler")."""
+    line = toks[0].line
+    before = [m for m in doc.ex.labels[line.number] if m.last < line.tokens.index(toks[0])]
+    return bool(before) and before[-1].kind not in ("holder_name", "intro")
 
 
 def _signatory(doc, toks: list[Token]) -> bool:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from ..dates import MONTHS
 from ..layout import Layout, Line, Token, fold_token
 from .candidates import FUZZY_BELOW, _junk_or_short
 from .vocabulary import (
@@ -17,9 +18,13 @@ from .vocabulary import (
     DATE_ROLES,
     DATE_START_PREPOSITIONS,
     DATE_START_WORDS,
+    FAMILY_NAME_LABELS,
+    GIVEN_NAME_LABELS,
+    HOLDER_NOUNS,
     ID_NOUNS,
     ID_OWNER_NOUNS,
     MEMBERSHIP_NOUNS,
+    NAME_OWNER_NOUNS,
     FILLER,
     HOLDER_INTROS,
     HOLDER_LABELS,
@@ -87,6 +92,10 @@ def _label_table(hints: list[dict]) -> list[tuple[str, list[str], str, float]]:
         table.append(("license_number", _phrase_tokens(phrase), phrase, 0.75))
     for phrase in HOLDER_LABELS:
         table.append(("holder_name", _phrase_tokens(phrase), phrase, 0.8 if phrase == "name" else 1.0))
+    for phrase in GIVEN_NAME_LABELS:
+        table.append(("holder_given", _phrase_tokens(phrase), phrase, 1.0))
+    for phrase in FAMILY_NAME_LABELS:
+        table.append(("holder_family", _phrase_tokens(phrase), phrase, 1.0))
     for phrase in HOLDER_INTROS:
         table.append(("intro", _phrase_tokens(phrase), phrase, 1.0))
     for phrase in CREDENTIAL_LABELS:
@@ -212,6 +221,7 @@ class Extractor:
                                 and fuzz.ratio(norm, joined) >= 85):
                             claim(kind, phrase, strength, i, 1)
         out = _id_compounds(line, out)
+        out = _holder_compounds(line, out)
         out = _date_cue_labels(line, out)
         out.sort(key=lambda m: m.first)
         return out
@@ -336,6 +346,44 @@ def _id_compounds(line: Line, found: list[LabelMatch]) -> list[LabelMatch]:
     return found
 
 
+HOLDER_COMPOUND_STRENGTH = 0.9   # "Practitioner name", "Licensed individual": the holder, by its noun
+HOLDER_LABEL_WORDS = 3           # the words such a label has at most
+
+
+def _holder_compounds(line: Line, found: list[LabelMatch]) -> list[LabelMatch]:
+    """Labels that end on a person noun, or on "name" after one, as a segment's first words:
+    the holder's ("PRACTITIONER NAME ....:", "Licensed individual"). "Name" after an owner noun
+    ("Course name") is someone else's: an other label."""
+    toks = line.tokens
+    for seg in line.segments():
+        first = toks.index(seg[0])
+        words = []
+        for t in seg[:HOLDER_LABEL_WORDS]:
+            if any(c.isdigit() for c in t.text) or t.norm == "":
+                break
+            words.append(t)
+            if t.text.endswith(":"):
+                break
+        for n in range(len(words), 1 if words and words[-1].norm == "name" else 0, -1):
+            last = words[n - 1].norm
+            before = {w.norm for w in words[:n - 1]}
+            if last == "name" and before & NAME_OWNER_NOUNS:
+                kind = "other"
+            elif last == "name" and before & HOLDER_NOUNS or last in HOLDER_NOUNS and (
+                    n == 1 or n == 2 and words[0].norm.endswith("ed")):
+                kind = "holder_name"   # "Permittee", "Licensed individual"; not "Australian Health Practitioner"
+            else:
+                continue
+            lo, hi = first, first + n - 1
+            inside = [m for m in found if m.first <= hi and m.last >= lo]
+            if any(m.first <= lo and m.last >= hi for m in inside) or any(m.first < lo or m.last > hi for m in inside):
+                break   # a listed phrase spans it or overlaps it
+            found = [m for m in found if m not in inside]
+            found.append(LabelMatch(kind, " ".join(t.text for t in words[:n]), line, lo, hi, HOLDER_COMPOUND_STRENGTH))
+            break
+    return found
+
+
 def _date_cue_labels(line: Line, found: list[LabelMatch]) -> list[LabelMatch]:
     """``found`` plus date-role labels read from word meanings, in runs of words no label claimed.
 
@@ -352,7 +400,7 @@ def _date_cue_labels(line: Line, found: list[LabelMatch]) -> list[LabelMatch]:
     def free(i: int) -> bool:
         text = toks[i].text
         return i not in claimed and not any(c.isdigit() for c in text) and not text.startswith("(") \
-            and not text.endswith(")") and toks[i].norm != ""
+            and not text.endswith(")") and toks[i].norm != "" and text.lower().strip(".,") not in MONTHS
 
     runs: list[list[int]] = []
     for i in range(len(toks)):

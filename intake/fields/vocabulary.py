@@ -41,3 +41,7 @@ DATE_END_PREPOSITIONS: set[str] = set(_DATA["date_end_prepositions"])
 DATE_START_PREPOSITIONS: set[str] = set(_DATA["date_start_prepositions"])
 SENTENCE_WORDS: set[str] = set(_DATA["sentence_words"])
 PARENT_WORDS: set[str] = set(_DATA["parent_words"])
+HOLDER_NOUNS: set[str] = set(_DATA["holder_nouns"])
+NAME_OWNER_NOUNS: set[str] = set(_DATA["name_owner_nouns"])
+GIVEN_NAME_LABELS: list[str] = _DATA["given_name_labels"]
+FAMILY_NAME_LABELS: list[str] = _DATA["family_name_labels"]

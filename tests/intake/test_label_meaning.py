@@ -72,3 +72,47 @@ def test_a_one_word_brand_at_the_top_is_the_issuer_when_nothing_names_a_body(tmp
                          *_rows("Credential No.: 4410923", top=160)])
     assert e.issuer == "Cloudvantix"
     assert e.confidence["issuer"] < 0.9
+
+
+def test_a_label_ending_on_a_person_noun_names_the_holder(tmp_path):
+    e = _read(tmp_path, [COUNCIL, *_rows("Course name ........: Foot Care Essentials",
+                                         "Licensed person ....: HALVORSEN, INGRID", "Permit No.: LC-20931")])
+    assert e.holder_name == "Ingrid Halvorsen"
+
+
+def test_given_and_family_names_under_their_own_labels_are_joined(tmp_path):
+    e = _read(tmp_path, [COUNCIL, (72, 130, 8, "SURNAME"), (72, 142, 12, "KOWALCZYK"),
+                         (72, 170, 8, "GIVEN NAMES"), (72, 182, 12, "Tomasz Jan"), *_rows("Permit No.: LC-20931", top=220)])
+    assert e.holder_name == "Tomasz Jan Kowalczyk"
+
+
+def test_a_name_after_another_roles_label_is_not_the_holder(tmp_path):
+    e = _read(tmp_path, [COUNCIL, (72, 130, 14, "MARTINEZ, LUCIA"), *_rows("Permit No.: LC-20931", top=170),
+                         (72, 300, 11, "Assessor"), (200, 300, 11, "Gerald Moss")])
+    assert e.holder_name == "Lucia Martinez"
+
+
+def test_the_salutation_of_a_quoted_reply_names_the_holder(tmp_path):
+    e = _read(tmp_path, [(72, 60, 11, "From: Credentials Desk <desk@example.org>"),
+                         (72, 90, 11, "> Dear OKAFOR, Chinwe,"), (72, 110, 11, "> Your permit LC-20931 is active.")])
+    assert e.holder_name == "Chinwe Okafor"
+
+
+def test_a_column_header_gives_its_last_date_role_and_a_period_header_its_two_dates(tmp_path):
+    e = _read(tmp_path, [COUNCIL, (72, 130, 8, "CERTIFIED PERMIT EXPIRES"), (72, 142, 11, "31/10/2026"),
+                         (72, 170, 8, "ISSUED"), (72, 182, 11, "01/11/2023")], "header.pdf")
+    assert (e.issue_date, e.expiry_date) == ("2023-11-01", "2026-10-31")
+    e = _read(tmp_path, [COUNCIL, (72, 130, 8, "PERIOD"), (72, 142, 11, "04-02-2024"), (200, 142, 11, "04-01-2026")],
+              "period.pdf")
+    assert (e.issue_date, e.expiry_date) == ("2024-04-02", "2026-04-01")
+
+
+def test_month_only_card_expiries(tmp_path):
+    for name, printed in (("slash.pdf", "Not valid after: 06/27"), ("iso.pdf", "Not valid after: 2027-06")):
+        e = _read(tmp_path, [COUNCIL, *_rows("Issued: 12 June 2024", printed)], name)
+        assert e.expiry_date == "2027-06-30", printed
+
+
+def test_a_month_name_is_the_date_not_part_of_its_label(tmp_path):
+    e = _read(tmp_path, [COUNCIL, *_rows("Issued: 12 June 2024", "Cover deadline June 30, 2026")])
+    assert e.expiry_date == "2026-06-30"
