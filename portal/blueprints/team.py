@@ -87,7 +87,7 @@ def risks_export():
 @role_required(*COMPLIANCE_VIEW_ROLES)
 def renewals():
     scope = _scope()
-    found = recommendations.renew_now(scope.person_ids, limit=RENEW_LIST)
+    found = recommendations.renew_now(scope.person_ids, limit=RENEW_LIST, whole_org=scope.whole_org)
     return render("team/renewals.html", block="results", rows=found.rows, total=found.total, person=None,
                   **_scope_context(scope))
 

@@ -14,12 +14,14 @@ import heapq
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select, true, union_all
 
 from portal.extensions import db
 from portal.models import CeActivity, Credential, CredentialType, Issuer, Notification, Person, Project, today
 from portal.models import RequirementSnapshot as RS
+from portal.policies.compliance import Status
 from portal.policies.recommendations import (
+    RENEWABLE,
     SLACK_THRESHOLD_DAYS,
     Recommendation,
     RenewalFacts,
@@ -32,7 +34,7 @@ from portal.policies.recommendations import (
     rank,
     recommend,
 )
-from portal.services import compliance
+from portal.services import compliance, compliance_rollup
 from portal.services.compliance_snapshot import status_expression
 from portal.services.team import STATUS_BY_VALUE, snapshot_states
 
@@ -51,49 +53,41 @@ class RenewList:
     total: int  # recommendations in all
 
 
-def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None) -> RenewList:
-    """The ranked renew-now list for a set of people (a team or one person)."""
+def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int | None = None,
+              whole_org: bool = False) -> RenewList:
+    """The ranked renew-now list for a set of people (a team or one person;
+    ``whole_org`` when they are every active person)."""
     on = on or today()
-    policies = compliance.load_policies()
-    types = {
-        tid: (name, lead, ce_hours, issuer_name, renewal_url)
-        for tid, name, lead, ce_hours, issuer_name, renewal_url in db.session.execute(
-            select(CredentialType.id, CredentialType.name, CredentialType.renewal_lead_days,
-                   CredentialType.ce_hours, Issuer.name, Issuer.renewal_url)
-            .join(Issuer, Issuer.id == CredentialType.issuer_id)
-        )
-    }
+    slack = renewal_slack()
+    types, lead_days = slack.types, slack.lead_days
     if not types:
         return RenewList([], 0)
-
-    def lead_days(type_id: int) -> int:
-        policy_lead = policies(type_id).renewal_lead_days
-        return policy_lead if policy_lead is not None else (types[type_id][1] or 0)
 
     # Only rows that can need action are read: inside their warning window, or
     # expiring before the latest day their renewal (lead time plus every CE
     # hour) could still start with slack to spare.
-    latest_start = {
-        type_id: on + timedelta(days=lead_days(type_id) + ce_days_needed(values[2] or 0) + SLACK_THRESHOLD_DAYS)
-        for type_id, values in types.items()
-    }
+    latest_start = {type_id: on + timedelta(days=slack.most_days(type_id) + SLACK_THRESHOLD_DAYS) for type_id in types}
+    # Snapshot rows exist for active people only: the whole organisation
+    # needs no person filter.
     candidates = [
-        RS.person_id.in_(person_ids), RS.credential_id.is_not(None), RS.expires_on.is_not(None),
+        true() if whole_org else RS.person_id.in_(person_ids), RS.credential_id.is_not(None),
+        RS.expires_on.is_not(None),
         or_(RS.warn_from <= on, RS.expires_on <= case(latest_start, value=RS.credential_type_id,
                                                       else_=on + timedelta(days=SLACK_THRESHOLD_DAYS))),
     ]
-    # The candidates' credentials as a subquery: an organisation has tens of
-    # thousands, too many to send back as a list of ids.
-    credential_ids = select(RS.credential_id).where(*candidates)
-    ce_logged = ce_hours_logged(credential_ids)
-
-    def slack_of(type_id: int, credential_id: int, days_left: int) -> int:
-        to_earn = ce_hours_to_earn(types[type_id][2], ce_logged.get(credential_id, 0.0))
-        return slack_days(days_left, lead_days(type_id), to_earn)
-
     # Only a list cut to its first places needs the slim pass (and its
     # total); a whole list is counted as it is built.
-    total, shortlist = _shortlist(candidates, on, limit, slack_of) if limit is not None else (None, [])
+    cut = _organisation_shortlist(on, limit, slack) if limit is not None and whole_org else None
+    if cut is None and limit is not None:
+        slack.log(select(RS.credential_id).where(*candidates))
+        cut = _shortlist(candidates, on, limit, slack)
+    total, shortlist = cut or (None, [])
+    # The listed rows' credentials as a subquery: an organisation's whole
+    # list has tens of thousands, too many to send back as a list of ids.
+    credential_ids = select(RS.credential_id).where(*candidates, *shortlist)
+    if cut is None:
+        slack.log(credential_ids)
+    ce_logged = slack.ce_logged
     states = snapshot_states(candidates + shortlist, on) if total != 0 else {}
     if not states:
         return RenewList([], 0)
@@ -141,30 +135,128 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
                                  types[r.credential_type_id][3]) for r in ranked], total)
 
 
-def _shortlist(candidates: list, on: date, limit: int, slack_of) -> tuple[int, list]:
+class _Slack:
+    """Each candidate's slack: days left less its type's renewal lead and the
+    time to earn the CE hours its credential still lacks."""
+
+    def __init__(self, types: dict, lead_days):
+        self.types, self.lead_days = types, lead_days
+        self.ce_logged: dict[int, float] = {}  # by credential, for the credentials logged so far
+
+    def __call__(self, type_id: int, credential_id: int, days_left: int) -> int:
+        to_earn = ce_hours_to_earn(self.types[type_id][2], self.ce_logged.get(credential_id, 0.0))
+        return slack_days(days_left, self.lead_days(type_id), to_earn)
+
+    def most_days(self, type_id: int) -> int:
+        """The most a type's slack falls short of its days left (no CE hour logged)."""
+        return self.lead_days(type_id) + ce_days_needed(self.types[type_id][2] or 0)
+
+    def log(self, credential_ids) -> None:
+        """Read the CE hours logged against these credentials (ids or a subquery)."""
+        self.ce_logged.update(ce_hours_logged(credential_ids))
+
+
+def renewal_slack() -> _Slack:
+    """The slack rule over the credential types (with their issuers) and
+    the renewal lead each takes, its policy's or else the type's."""
+    policies = compliance.load_policies()
+    types = {
+        tid: (name, lead, ce_hours, issuer_name, renewal_url)
+        for tid, name, lead, ce_hours, issuer_name, renewal_url in db.session.execute(
+            select(CredentialType.id, CredentialType.name, CredentialType.renewal_lead_days,
+                   CredentialType.ce_hours, Issuer.name, Issuer.renewal_url)
+            .join(Issuer, Issuer.id == CredentialType.issuer_id)
+        )
+    }
+
+    def lead_days(type_id: int) -> int:
+        policy_lead = policies(type_id).renewal_lead_days
+        return policy_lead if policy_lead is not None else (types[type_id][1] or 0)
+
+    return _Slack(types, lead_days)
+
+
+def _shortlist(candidates: list, on: date, limit: int, slack_of: _Slack) -> tuple[int, list]:
     """How many candidates need renewing, and a filter keeping only those
     that can make the first ``limit`` places.
 
-    An organisation has tens of thousands of candidates; building every
-    one's full recommendation to show the first two hundred costs seconds.
-    A slim pass over (row, type, credential, expiry, state) computes each
-    slack — the ranking's first key — and keeps the rows whose slack is at
-    most the limit-th smallest; ties at the boundary all stay, so the
-    ranking's later keys still decide between them.
+    A team has hundreds of candidates, an organisation tens of thousands;
+    building every one's full recommendation to show the first two hundred
+    costs seconds. A slim pass over (row, type, credential, expiry, state)
+    computes each slack — the ranking's first key — and keeps the rows whose
+    slack is at most the limit-th smallest; ties at the boundary all stay, so
+    the ranking's later keys still decide between them.
     """
-    slacks = []
-    for row_id, type_id, credential_id, expires_on, status in db.session.execute(
-        select(RS.id, RS.credential_type_id, RS.credential_id, RS.expires_on, status_expression(on))
-        .where(*candidates)
-    ):
-        slack = slack_of(type_id, credential_id, (expires_on - on).days)
-        if needs_renewal(STATUS_BY_VALUE[status], slack):
-            slacks.append((slack, row_id))
-    total = len(slacks)
+    needing = _needing(db.session.execute(_slim_rows(on).where(*candidates)), on, slack_of)
+    total = len(needing)
     if total <= limit:
         return total, []
-    boundary = heapq.nsmallest(limit, (slack for slack, _ in slacks))[-1]
-    return total, [RS.id.in_([row_id for slack, row_id in slacks if slack <= boundary])]
+    boundary = heapq.nsmallest(limit, (slack for slack, _ in needing))[-1]
+    return total, [RS.id.in_([row_id for slack, row_id in needing if slack <= boundary])]
+
+
+def _slim_rows(on: date) -> Select:
+    return select(RS.id, RS.credential_type_id, RS.credential_id, RS.expires_on, status_expression(on))
+
+
+def _needing(rows, on: date, slack_of: _Slack) -> list[tuple[int, int]]:
+    """(slack, row id) of the slim rows that need renewing."""
+    needing = []
+    for row_id, type_id, credential_id, expires_on, status in rows:
+        slack = slack_of(type_id, credential_id, (expires_on - on).days)
+        if needs_renewal(STATUS_BY_VALUE[status], slack):
+            needing.append((slack, row_id))
+    return needing
+
+
+def _organisation_shortlist(on: date, limit: int, slack_of: _Slack) -> tuple[int, list] | None:
+    """``_shortlist`` for the whole organisation, reading only the rows
+    that can be listed or counted, not every candidate (None when the
+    organisation's roll-up is not current for ``on``, or too few need
+    renewing to tell the first places this way: use ``_shortlist``).
+
+    A row's slack is its days left less at most ``slack_of.most_days`` of
+    its type, so within a type the rows with the least slack are among the
+    first by lapse day: the first ``limit`` of each type (one walk of the
+    (type, lapse day) index each) hold enough rows for a boundary no lower
+    than the true one, and every row whose slack is within it lapses by a
+    day known per type. The total is the roll-up's rows expiring, in grace
+    or expired (each needs renewing) plus the compliant rows already too
+    late to renew in time, which lapse within a type's lead and CE time.
+    """
+    tally = compliance_rollup.tally_for(None, on, whole_org=True)
+    if tally is None:
+        return None
+    type_ids = sorted(slack_of.types)
+    settled = ~_pending_review(on)
+    first = [select(RS.id).where(RS.credential_type_id == type_id, RS.lapses_on.is_not(None), settled)
+             .order_by(RS.lapses_on).limit(limit).subquery() for type_id in type_ids]
+    head = list(db.session.execute(_slim_rows(on).where(RS.id.in_(union_all(*(select(f.c.id) for f in first))))))
+    slack_of.log([row.credential_id for row in head])
+    needing = _needing(head, on, slack_of)
+    if len(needing) < limit:
+        return None
+    boundary = heapq.nsmallest(limit, (slack for slack, _ in needing))[-1]
+
+    def lapsing_by(slack: int):
+        # The rows of each type whose slack can be at most ``slack``.
+        return or_(*(and_(RS.credential_type_id == type_id,
+                          RS.lapses_on <= on + timedelta(days=slack + slack_of.most_days(type_id) + 1))
+                     for type_id in type_ids))
+
+    listed = list(db.session.execute(_slim_rows(on).where(lapsing_by(boundary), settled)))
+    late = list(db.session.execute(_slim_rows(on).where(
+        lapsing_by(SLACK_THRESHOLD_DAYS), RS.lapses_on > on, RS.warn_from > on)))
+    slack_of.log([row.credential_id for row in listed + late])
+    shortlist = [row_id for slack, row_id in _needing(listed, on, slack_of) if slack <= boundary]
+    renewable = sum(tally["states"][str(status)] for status in RENEWABLE)
+    return renewable + len(_needing(late, on, slack_of)), [RS.id.in_(shortlist)]
+
+
+def _pending_review(on: date):
+    """SQL: the row's state on ``on`` is "waiting for review" (a document
+    pending for a requirement that needs attention)."""
+    return status_expression(on) == str(Status.PENDING_REVIEW)
 
 
 def ce_hours_logged(credential_ids) -> dict[int, float]:

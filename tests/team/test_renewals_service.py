@@ -8,7 +8,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import CeActivity, Notification, today
-from portal.services import recommendations
+from portal.services import compliance_rollup, recommendations
 from portal.services import team as team_service
 from tests.support import factories
 
@@ -54,3 +54,47 @@ def test_ce_hours_and_escalation_reach_the_cut_list(renewals_team):
     reasons = [reason for row in rows for reason in row.recommendation.reasons]
     assert any("CE hours still to earn" in reason for reason in reasons)
     assert any(reason == "Escalated to manager" for reason in reasons)
+
+
+@pytest.fixture
+def organisation(org, renewals_team):
+    """The renewals team with a document waiting for review, someone in
+    another department, and a licence whose renewal takes longer than its
+    warning window (compliant, yet already too late to renew in time), seen
+    as the whole organisation."""
+    people = db.session.scalars(team_service.resolve_scope(org.manager_user).person_ids).all()
+    factories.document(db.session.get(factories.Person, people[2]), credential_type_id=org.bls.id)
+    licence = factories.credential_type("Radiation licence", code="RAD", renewal_lead_days=150)
+    factories.requirement(licence, job_role_=org.role)
+    for i, person_id in enumerate(people[:12]):
+        factories.credential(db.session.get(factories.Person, person_id), licence,
+                             expires_on=today() + timedelta(days=100 + 15 * i))
+    elsewhere = factories.person("Theatre", "T1", department=factories.department("Theatres"), job_role=org.role)
+    factories.credential(elsewhere, org.bls, expires_on=today() + timedelta(days=12))
+    db.session.commit()
+    scope = team_service.resolve_scope(org.compliance_user)
+    assert scope.whole_org
+    return scope.person_ids
+
+
+@pytest.mark.parametrize("days", (0, 25, 120))
+@pytest.mark.parametrize("limit", [1, 3, 7, 20])
+def test_the_organisation_list_read_by_lapse_day_is_the_head_of_the_whole_list(organisation, days, limit):
+    on = today() + timedelta(days=days)
+    compliance_rollup.rebuild(on)
+    whole = recommendations.renew_now(organisation, on=on)
+    assert whole.total > 20
+    # The organisation's own pass is taken, not the slim pass over every candidate.
+    assert recommendations._organisation_shortlist(on, limit, recommendations.renewal_slack()) is not None
+    cut = recommendations.renew_now(organisation, on=on, limit=limit, whole_org=True)
+    assert cut.total == whole.total
+    assert [_key(r) for r in cut.rows] == [_key(r) for r in whole.rows[:limit]]
+
+
+def test_the_organisation_list_on_a_day_the_roll_up_was_not_judged_on_reads_every_candidate(organisation):
+    on = today() + timedelta(days=25)
+    compliance_rollup.rebuild(on - timedelta(days=1))
+    assert recommendations._organisation_shortlist(on, 3, recommendations.renewal_slack()) is None
+    whole = recommendations.renew_now(organisation, on=on)
+    cut = recommendations.renew_now(organisation, on=on, limit=3, whole_org=True)
+    assert (cut.total, [_key(r) for r in cut.rows]) == (whole.total, [_key(r) for r in whole.rows[:3]])
