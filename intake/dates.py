@@ -37,7 +37,8 @@ PATTERNS = [
     # kind, regex; groups are named y, m, d (m may be a month name)
     ("iso", r"(?<![\d.])(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])"),
     ("numeric", r"(?<![\d./-])(?P<a>\d{1,2})\s?(?P<sep>[./-])\s?(?P<b>\d{1,2})\s?(?P=sep)\s?(?P<y>(?:19|20)\d{2}|\d{2})(?![\dA-Za-z])"),
-    ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s*(?P<d>\d{{1,2}}){_ORD},?\s+(?P<y>(?:19|20)\d{{2}})\b"),
+    # "Sep 26,2020": OCR drops the space after the comma
+    ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s*(?P<d>\d{{1,2}}){_ORD}(?:,\s*|\s+)(?P<y>(?:19|20)\d{{2}})\b"),
     ("dmy", rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
     ("month", rf"\b(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
     ("month_numeric", r"(?<![\d./-])(?P<m>0?[1-9]|1[0-2])\s?[/.-]\s?(?P<y>(?:19|20)\d{2})(?![\d./-])"),

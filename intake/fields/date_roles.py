@@ -7,6 +7,7 @@ from .. import dates as D
 from ..directory import load_directory
 from ..layout import Token
 from .candidates import Candidate, FieldResult, _best, ocr_factor
+from .record_rows import ROW_MIN_CELLS, header_roles
 from .vocabulary import RANGE_WORDS
 
 # Locale-only readings of an ambiguous date stay below the review threshold (0.75 in the portal).
@@ -47,6 +48,9 @@ def read_dates(doc) -> dict[str, FieldResult]:
             if day:
                 s = strength * (ORIGINAL_ISSUE_FACTOR if role == "original" else 1.0)
                 issue_c.append(Candidate(day, toks, s * ocr_factor(toks), role, {"mention": mention}))
+    row_issue, row_expiry = _row_candidates(doc, order)
+    issue_c += row_issue
+    expiry_c += row_expiry
     issue = _best([c for c in issue_c if c.source == "issue"] or issue_c)
     expiry = _best(expiry_c)
     if expiry.value is None and issue.value is not None and validity:
@@ -66,6 +70,31 @@ def read_dates(doc) -> dict[str, FieldResult]:
             res.confidence = round(min(res.confidence, LOCALE_ONLY_CAP), 3)
             res.cap = min(res.cap, LOCALE_ONLY_CAP)
     return {"issue_date": issue, "expiry_date": expiry}
+
+
+ROW_DATE_SCORE = 0.8   # a date in a transcript's credential row: its column, not a label, says what it is
+
+
+def _row_candidates(doc, order: str) -> tuple[list[Candidate], list[Candidate]]:
+    """The credential row's first date as its issue, a later date under an end or validity header
+    as its expiry."""
+    row = doc.credential_row()
+    if row is None:
+        return [], []
+    issue, expiry = [], []
+    (first, first_toks), later = row.dates[0], row.dates[1:]
+    day = first.resolve(order, end_of_month=False)
+    if day:
+        issue.append(Candidate(day, first_toks, ROW_DATE_SCORE * ocr_factor(first_toks), "issue", {"mention": first}))
+    type_x = doc.layout.xspan(row.cells[row.type_cell])[1]
+    for mention, toks in later:
+        if doc.layout.xspan(toks)[0] < type_x:
+            continue
+        kinds = header_roles(doc, row, toks)
+        day = mention.resolve(order, end_of_month=True)
+        if day and any(k in ("date:expiry", "period") for k in kinds):
+            expiry.append(Candidate(day, toks, ROW_DATE_SCORE * ocr_factor(toks), "label", {"mention": mention}))
+    return issue, expiry
 
 
 def _mention_of(res: FieldResult, cands: list[Candidate]) -> D.Mention | None:
@@ -164,6 +193,8 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
     if idx == 0 and line.number > 0:
         prev_line = doc.layout.lines[line.number - 1]
         ms = doc.ex.labels[prev_line.number]
-        if ms and ms[-1].last >= len(prev_line.tokens) - 2 and ms[-1].kind.startswith("date:"):
+        if ms and ms[-1].last >= len(prev_line.tokens) - 2 and ms[-1].kind.startswith("date:") \
+                and len(prev_line.segments()) == 1 and len(line.segments()) < ROW_MIN_CELLS:
+            # a sentence, not a table's header over its first row
             return ms[-1].kind[5:], 0.85
     return "none", 0.0

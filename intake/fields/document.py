@@ -16,6 +16,7 @@ from .holder import read_holder
 from .issuer import read_issuer
 from .labels import Extractor
 from .license import read_license
+from .record_rows import CredentialRow, find_credential_row
 
 
 class DocumentFields:
@@ -51,6 +52,10 @@ class DocumentFields:
 
     def dates(self) -> dict[str, FieldResult]:
         return self._once("dates", read_dates)
+
+    def credential_row(self) -> CredentialRow | None:
+        """The credential's row in a transcript (shared by the licence and date readers)."""
+        return self._once("credential_row", find_credential_row)
 
     @property
     def issuer_entry(self) -> Issuer | None:

@@ -107,6 +107,8 @@ def read_issuer(doc) -> FieldResult:
             cands.append(Candidate(found[0].name, toks, 0.9 * ocr_factor(toks), "directory", {"entry": found[0]}))
         elif not listed:
             cands.append(Candidate(text, toks, (0.85 if org else 0.55) * ocr_factor(toks), "heading"))
+    cands += _named_in_text(doc)
+    _support_longer_names(cands)
     res = _best(cands, key=lambda c: fold(str(c.value)))
     for c in cands:
         if c.value == res.value and "entry" in c.extra:
@@ -131,6 +133,7 @@ HEADING_MAX_WORDS = 12
 WRAP_SIZE_RATIO = 0.7      # two lines of one heading are printed in about the same size
 WRAP_TAIL_WORDS = 2        # the words a heading's last line carries over ("Resource Management")
 PARENT_FACTOR = 0.7        # a government or parent department printed above the body that grants
+SHORTER_NAME_FACTOR = 0.9  # a name that is the start of a longer one printed elsewhere
 LABEL_LIKE_FACTOR = 0.5    # capitalised words naming a document part ("Activity Transcript"), a "SURNAME, Given"
 
 
@@ -193,6 +196,70 @@ def org_likeness(words: list[str]) -> float:
     if any(n in title_words() for n in norms):
         score *= SIGNATORY_FACTOR   # "Board President", "Chair, Board of Directors": a signatory's title
     return score
+
+
+TEXT_ORG_SCORE = 0.5       # an organisation named inside running text ("... the learning record of X.")
+TEXT_ORG_MIN_WORDS = 2
+
+
+def _named_in_text(doc) -> list[Candidate]:
+    """Organisations named inside lines of running text, footers and e-mail senders: runs of
+    capitalised words and connectors whose head is an organisation word, without the sentence
+    words and document words around them ("... generated from the learning record of Royal Life
+    Saving Society UK.", "From: The Linux Foundation Credentials <...>")."""
+    out = []
+    for ln in doc.layout.lines:
+        if len(ln.tokens) < 4:
+            continue   # a heading line or a label: the heading reader's
+        run: list[Token] = []
+        for k, t in enumerate(ln.tokens + [None]):
+            if run and (t is None or t.seg != ln.tokens[k - 1].seg):
+                found = _org_run(run)   # a name stays within its segment
+                if found:
+                    out.append(Candidate(" ".join(x.text for x in found).strip(",.;:()<>"), found,
+                                         TEXT_ORG_SCORE * ocr_factor(found), "text"))
+                run = []
+            word = t.text.strip(",.;:()<>\"'") if t is not None else ""
+            caps = bool(word) and (word[:1].isupper() or word == "&" or t.norm in CONNECTOR_WORDS and run) \
+                and t.norm not in SENTENCE_WORDS and t.word.conf >= GARBAGE_BELOW and not word.isupper() or \
+                (bool(word) and word.isupper() and len(word) <= 5 and run)   # an acronym inside a name ("UK")
+            if caps and not any(c.isdigit() for c in word) and "@" not in t.text:
+                run.append(t)
+                if not t.text.endswith((",", ";", ":", ".")) or len(word) <= 3:
+                    continue
+            found = _org_run(run)
+            if found:
+                out.append(Candidate(" ".join(x.text for x in found).strip(",.;:()<>"), found,
+                                     TEXT_ORG_SCORE * ocr_factor(found), "text"))
+            run = []
+    return out
+
+
+def _org_run(run: list[Token]) -> list[Token] | None:
+    """A run of capitalised words as an organisation's name: connectors and document words
+    ("Credentials", "Registration") trimmed from its ends, its head an organisation word."""
+    while run and (run[0].norm in CONNECTOR_WORDS - {"the"}):
+        run = run[1:]
+    while run and (run[-1].norm in CONNECTOR_WORDS or run[-1].norm.rstrip("s") in TITLE_WORDS):
+        run = run[:-1]
+    if len(run) < TEXT_ORG_MIN_WORDS:
+        return None
+    norms = [t.norm for t in run]
+    if not (_heads(norms, GRANTING_WORDS) or _heads(norms, ORG_WORDS)) or name_likeness([t.text for t in run]) >= PERSON_LIKENESS:
+        return None
+    return run
+
+
+def _support_longer_names(cands: list[Candidate]) -> None:
+    """A heading cut short ("Society for Human") supports the whole name printed elsewhere
+    ("Society for Human Resource Management"): the longer name takes the better score."""
+    for short in cands:
+        words = fold(str(short.value)).split()
+        for long in cands:
+            longer = fold(str(long.value)).split()
+            if long is not short and len(longer) > len(words) and longer[:len(words)] == words:
+                long.score = max(long.score, short.score)
+                short.score *= SHORTER_NAME_FACTOR
 
 
 def _name_run(toks: list[Token]) -> list[Token]:

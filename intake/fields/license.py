@@ -174,6 +174,7 @@ def read_license(doc) -> FieldResult:
             if min(t.word.conf for t in used) < 1.0 and (value != raw or id_ambiguity(value, issuer)):
                 extra["cap"] = OCR_ID_CAP   # a character-class guess stays below "confident"
             cands.append(Candidate(value, used, base * ocr_factor(used), "label", extra))
+    cands += _row_candidates(doc, issuer)
     if not cands and issuer and issuer.license_number_patterns:
         seen = []
         for t in doc.layout.tokens:
@@ -184,6 +185,24 @@ def read_license(doc) -> FieldResult:
         if len({c.value for c in seen}) == 1:
             cands.extend(seen)
     return _best(cands, key=lambda c: re.sub(r"[\s\-]", "", str(c.value)).upper())
+
+ROW_ID_SCORE = 0.8   # the identifier cell of a transcript's credential row: no label of its own
+
+
+def _row_candidates(doc, issuer: Issuer | None) -> list[Candidate]:
+    """The first identifier cell after the type cell of the credential's row in a transcript."""
+    row = doc.credential_row()
+    if row is None:
+        return []
+    for cell in row.cells[row.type_cell + 1:]:
+        if D.find_dates(" ".join(t.text for t in cell)):
+            continue
+        got = parse_license(cell)
+        if got and len(got[1]) == len(cell):
+            value, valid = normalise_id(got[0], issuer)
+            return [Candidate(value, got[1], ROW_ID_SCORE * ocr_factor(got[1]), "row", {"cap": OCR_ID_CAP})]
+    return []
+
 
 def _labelled_other(doc, tok: Token) -> bool:
     line = tok.line

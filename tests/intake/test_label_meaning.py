@@ -116,3 +116,30 @@ def test_month_only_card_expiries(tmp_path):
 def test_a_month_name_is_the_date_not_part_of_its_label(tmp_path):
     e = _read(tmp_path, [COUNCIL, *_rows("Issued: 12 June 2024", "Cover deadline June 30, 2026")])
     assert e.expiry_date == "2026-06-30"
+
+
+def _record_row(y, *cells):
+    xs = (40, 130, 200, 330, 400, 470, 540)
+    return [(x, y, 8, text) for x, text in zip(xs, cells)]
+
+
+def test_the_credential_row_of_a_training_record(tmp_path):
+    page = [COUNCIL, (72, 90, 10, "Record of learning for Priya Ramaswamy")]
+    page += _record_row(130, "Date", "Code", "Activity", "Type", "Outcome", "Ref", "Valid until")
+    page += _record_row(150, "Mar 2,2023", "MOD-11", "Wound care basics", "Module", "Completed", "R-5521", "-")
+    page += _record_row(170, "Apr 9,2023", "EX-4", "Final assessment", "Exam", "Passed", "A-88120", "-")
+    page += _record_row(190, "Apr 20,2023", "PCS", "Podiatry Care Specialist", "Credential", "Awarded",
+                        "71 226 904", "Apr 30,2026")
+    e = _read(tmp_path, page)
+    assert (e.license_number, e.issue_date, e.expiry_date) == ("71 226 904", "2023-04-20", "2026-04-30")
+    assert e.confidence["license_number"] < 0.9     # no label: a column says what it is
+
+
+def test_an_issuer_named_only_in_running_text_or_as_an_e_mail_sender(tmp_path):
+    footer = [(72, 60, 11, "Permit No.: LC-20931"),
+              (72, 400, 9, "This statement was generated from the learning record of Coastal Pilots Association.")]
+    assert _read(tmp_path, footer, "footer.pdf").issuer == "Coastal Pilots Association"
+    mail = [(72, 60, 10, "From: Westmarch Surveyors Guild Credentials <noreply@example.org>"),
+            (72, 80, 10, "Subject: your permit"), (72, 120, 10, "Permit No.: LC-20931")]
+    e = _read(tmp_path, mail, "mail.pdf")
+    assert e.issuer == "Westmarch Surveyors Guild" and e.confidence["issuer"] < 0.9
