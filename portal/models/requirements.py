@@ -74,3 +74,9 @@ class Assignment(Timestamped, Base):
         """SQL: the assignment runs on some day from ``first_day`` to
         ``last_day`` (default: on ``first_day``); an open end runs on."""
         return (cls.starts_on <= (last_day or first_day)) & or_(cls.ends_on.is_(None), cls.ends_on >= first_day)
+
+    @classmethod
+    def changes_within(cls, first_day: date, last_day: date) -> ColumnElement[bool]:
+        """SQL: the assignment starts after ``first_day`` or ends before
+        ``last_day`` (``portal.policies.forecast.changes_within``)."""
+        return or_(cls.starts_on > first_day, cls.ends_on < last_day)

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Iterable, Mapping, Sequence
 
-from portal.policies.compliance import Need, Stint, Summary
+from itertools import accumulate
+
+from portal.policies.compliance import Held, Need, Stint, Summary, best_credential
 from portal.policies.dates import add_months
 
 
@@ -79,6 +81,32 @@ def forecast(
             people=people,
         ))
     return result
+
+
+def cumulative_figures(total: int, lapses: Mapping[int, int], short_from: Mapping[int, int],
+                       months: int) -> tuple[list[int], list[int], list[int]]:
+    """Requirements in force, met and people short on each month's judging
+    day, for requirements that stay as they are: ``total`` requirements,
+    ``lapses[i]`` of them first unmet in month ``i`` and ``short_from[i]``
+    people first short in month ``i`` (-1: already today)."""
+    met_on = list(accumulate((lapses.get(i, 0) for i in range(months)), lambda met, lost: met - lost,
+                             initial=total - lapses.get(-1, 0)))[1:]
+    short_on = [short + short_from.get(-1, 0) for short in accumulate(short_from.get(i, 0) for i in range(months))]
+    return [total] * months, met_on, short_on
+
+
+def changes_within(stint: Stint, on: date, horizon: date) -> bool:
+    """The assignment starts after ``on`` or ends before ``horizon``: the
+    requirements it brings change within the forecast (``Assignment.changes_within``)."""
+    return stint.starts_on > on or (stint.ends_on is not None and stint.ends_on < horizon)
+
+
+def best_by_type(held: Iterable[Held]) -> dict[int, Held]:
+    """A person's best current credential of each type they hold."""
+    by_type: dict[int, list[Held]] = {}
+    for record in held:
+        by_type.setdefault(record.credential_type_id, []).append(record)
+    return {type_id: best_credential(records) for type_id, records in by_type.items()}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,10 @@ A tally is a plain dict of counts judged on one day (``on``): requirement
 rows per state, met, expiring within 30/60/90 days, people, people short,
 people with a row in each state, and the twelve forecast months (requirement
 rows lapsing in each month, people first short in each month, credentials
-expiring in each month). Tallies of people add up, and subtract: a
+expiring in each month, and the forecast's own figures: requirements in
+force, met and people short on each month's judging day; for a person whose
+assignments start or end within the forecast those come from the engine,
+month by month, not from their rows). Tallies of people add up, and subtract: a
 department's tally is the sum of its people's, the organisation's the sum of
 its departments'. The rules here mirror the snapshot's SQL
 (``portal.services.compliance_snapshot``, ``portal.services.forecast``), so a
@@ -15,10 +18,10 @@ page reading tallies shows exactly what it shows when reading the rows.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from portal.policies.compliance import SEVERITY, Status
-from portal.policies.forecast import evaluation_dates
+from portal.policies.forecast import cumulative_figures, evaluation_dates
 
 FORECAST_MONTHS = 12
 EXPIRY_WINDOWS = (30, 60, 90)
@@ -67,11 +70,15 @@ def empty_tally() -> dict:
         "lapsing": [0] * (FORECAST_MONTHS + 1),
         "short_from": [0] * (FORECAST_MONTHS + 1),
         "expiring": [0] * FORECAST_MONTHS,
+        "forecast": {"required": [0] * FORECAST_MONTHS, "met": [0] * FORECAST_MONTHS,
+                     "short": [0] * FORECAST_MONTHS},
     }
 
 
-def person_tally(rows: Iterable[Mapping], on: date) -> dict:
-    """One active person's tally on ``on`` from their snapshot rows."""
+def person_tally(rows: Iterable[Mapping], on: date, restaffed: Sequence[list[int]] | None = None) -> dict:
+    """One active person's tally on ``on`` from their snapshot rows (and,
+    when their assignments change within the forecast, the engine's
+    forecast figures for them: required, met and short on each month)."""
     dates = evaluation_dates(on, FORECAST_MONTHS)
     tally = empty_tally()
     tally["people"] = 1
@@ -103,7 +110,19 @@ def person_tally(rows: Iterable[Mapping], on: date) -> dict:
         tally["people_short"] = 1
     if first_short is not None:
         tally["short_from"][first_short + 1] = 1
+    if restaffed is None:
+        restaffed = forecast_figures(tally)
+    tally["forecast"] = dict(zip(("required", "met", "short"), (list(figures) for figures in restaffed)))
     return tally
+
+
+def forecast_figures(tally: dict) -> tuple[list[int], list[int], list[int]]:
+    """Requirements in force, met and people short on each forecast month
+    for people whose requirements stay as their rows have them; the month
+    lists hold "never held" first, then each month."""
+    lapses = {index - 1: n for index, n in enumerate(tally["lapsing"])}
+    short_from = {index - 1: n for index, n in enumerate(tally["short_from"])}
+    return cumulative_figures(tally["requirements"], lapses, short_from, FORECAST_MONTHS)
 
 
 def combine(total: dict, part: dict, sign: int = 1) -> dict:

@@ -13,13 +13,24 @@ stale and pages read the snapshot rows until the nightly job rebuilds them
 from __future__ import annotations
 
 from datetime import date
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import delete, select
 
+from portal.database import settled_ids
 from portal.extensions import db
-from portal.models import ComplianceTally, Person, PersonCompliance, RequirementSnapshot, today
-from portal.policies.rollup import combine, empty_tally, person_tally, worst_rank
+from portal.models import (
+    Assignment,
+    ComplianceTally,
+    Person,
+    PersonCompliance,
+    Project,
+    RequirementSnapshot,
+    today,
+)
+from portal.policies.forecast import Restaffed, best_by_type, changes_within, evaluation_dates, restaffed_figures
+from portal.policies.rollup import FORECAST_MONTHS, combine, empty_tally, person_tally, worst_rank
+from portal.services.compliance import Facts, load_facts
 
 ORGANISATION = -1
 NO_DEPARTMENT = 0
@@ -30,18 +41,22 @@ def department_key(department_id: int | None) -> int:
     return NO_DEPARTMENT if department_id is None else department_id
 
 
-def _person_row(person_id: int, department_id: int | None, rows: Iterable[Mapping], on: date) -> dict:
+def _person_row(person_id: int, department_id: int | None, rows: Iterable[Mapping], on: date,
+                restaffed: Sequence[list[int]] | None) -> dict:
     rows = list(rows)
-    tally = person_tally(rows, on)
+    tally = person_tally(rows, on, restaffed)
     expiries = [r["expires_on"] for r in rows if r["credential_id"] is not None and r["expires_on"] is not None]
     return {"person_id": person_id, "department_key": department_key(department_id), "as_of": on,
             "worst_rank": worst_rank(tally), "first_expiry": min(expiries, default=None), "tally": tally}
 
 
 def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on: date,
-          tallies: bool = True) -> None:
+          tallies: bool = True, restaffed: Mapping[int, Sequence[list[int]]] | None = None) -> None:
     """Replace these people's roll-ups (active people: those in
-    ``rows_by_person``) and move their departments' tallies by the change."""
+    ``rows_by_person``) and move their departments' tallies by the change.
+    ``restaffed`` has the forecast figures of those whose assignments change
+    within the forecast (``restaffed_figures_of``)."""
+    restaffed = restaffed or {}
     departments = dict(db.session.execute(
         select(Person.id, Person.department_id).where(Person.id.in_(list(rows_by_person)))
     ).all()) if rows_by_person else {}
@@ -50,7 +65,8 @@ def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on
         .where(PersonCompliance.person_id.in_(person_ids))
     ).all() if tallies else []
     db.session.execute(delete(PersonCompliance).where(PersonCompliance.person_id.in_(person_ids)))
-    new = [_person_row(pid, departments.get(pid), rows, on) for pid, rows in rows_by_person.items()]
+    new = [_person_row(pid, departments.get(pid), rows, on, restaffed.get(pid))
+           for pid, rows in rows_by_person.items()]
     if new:
         db.session.execute(PersonCompliance.__table__.insert(), new)
     if tallies:
@@ -114,9 +130,35 @@ def rebuild_tallies(on: date | None = None) -> int:
     return people
 
 
+def forecast_horizon(on: date) -> date:
+    """The forecast's last judging day (assignments are read up to it)."""
+    return evaluation_dates(on, FORECAST_MONTHS)[-1]
+
+
+def restaffed_figures_of(facts: Facts, on: date) -> dict[int, tuple[list[int], list[int], list[int]]]:
+    """The forecast figures, month by month from the engine's facts, of the
+    people in ``facts`` whose assignments start or end within the forecast
+    (facts loaded with assignments up to ``forecast_horizon(on)``)."""
+    dates = evaluation_dates(on, FORECAST_MONTHS)
+    out = {}
+    for person_id, role_id in facts.job_roles.items():
+        stints = facts.stints.get(person_id, ())
+        if not any(changes_within(stint, on, dates[-1]) for stint in stints):
+            continue
+        person = Restaffed(
+            role_needs=facts.role_needs.get(role_id, ()),
+            stints=stints,
+            expiry_by_type={type_id: best.expires_on
+                            for type_id, best in best_by_type(facts.held.get(person_id, ())).items()},
+        )
+        out[person_id] = restaffed_figures([person], facts.project_needs, dates)
+    return out
+
+
 def rebuild(on: date | None = None) -> int:
-    """Rebuild every roll-up from the stored snapshot alone (no engine run):
-    each active person's rows on ``on``, then the tallies."""
+    """Rebuild every roll-up from the stored snapshot (no engine run, but
+    for the forecast figures of people whose assignments change): each
+    active person's rows on ``on``, then the tallies."""
     on = on or today()
     RS = RequirementSnapshot
     active = select(Person.id).where(Person.active)
@@ -125,11 +167,15 @@ def rebuild(on: date | None = None) -> int:
         select(RS.person_id, *(getattr(RS, f) for f in ROW_FIELDS)).where(RS.person_id.in_(active))
     ).yield_per(20000):
         rows_by_person[row.person_id].append(row._mapping)
+    horizon = forecast_horizon(on)
+    changing = (select(Assignment.person_id).join(Project, Project.id == Assignment.project_id)
+                .where(Project.active, Assignment.overlapping(on, horizon), Assignment.changes_within(on, horizon)))
+    restaffed = restaffed_figures_of(load_facts(settled_ids(changing.distinct()), on, horizon), on)
     db.session.execute(delete(PersonCompliance))
     ids = list(rows_by_person)
     for start in range(0, len(ids), 2000):
         batch = ids[start:start + 2000]
-        apply(batch, {pid: rows_by_person[pid] for pid in batch}, on, tallies=False)
+        apply(batch, {pid: rows_by_person[pid] for pid in batch}, on, tallies=False, restaffed=restaffed)
     return rebuild_tallies(on)
 
 
@@ -152,11 +198,3 @@ def tally_for(department_id: int | None, on: date, whole_org: bool) -> dict | No
     if department is None:
         return empty_tally()  # a department nobody active belongs to
     return department[1] if department[0] == on else None
-
-
-def tallies_of(person_ids) -> dict:
-    """The sum of these people's roll-ups (for taking them out of a total)."""
-    total = empty_tally()
-    for tally in db.session.scalars(select(PersonCompliance.tally).where(PersonCompliance.person_id.in_(person_ids))):
-        combine(total, tally)
-    return total

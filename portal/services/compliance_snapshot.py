@@ -168,7 +168,9 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, t
     written = 0
     for batch in _chunks(sorted(set(person_ids))):
         _serialise_refreshes(batch)
-        facts = load_facts(batch, on)
+        # Assignments up to the forecast's horizon: today's states need only
+        # today's, the roll-up's forecast the ones starting or ending later.
+        facts = load_facts(batch, on, compliance_rollup.forecast_horizon(on))
         db.session.execute(delete(RS).where(RS.person_id.in_(batch)))
         rows = []
         rows_by_person: dict[int, list[dict]] = {}
@@ -197,7 +199,8 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, t
                 rows_by_person[person_id].append(rows[-1])
         if rows:
             db.session.execute(RS.__table__.insert(), rows)  # Core: no ORM bookkeeping per row
-        compliance_rollup.apply(batch, rows_by_person, on, tallies=tallies)
+        compliance_rollup.apply(batch, rows_by_person, on, tallies=tallies,
+                                restaffed=compliance_rollup.restaffed_figures_of(facts, on))
         written += len(rows)
     note_bulk_write(RS.__tablename__, written)
     return written

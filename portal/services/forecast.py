@@ -8,35 +8,39 @@ with a project assignment starting or ending within the twelve months are
 evaluated month by month from the engine's facts instead, so a requirement
 counts only while the assignment needing it runs. Those facts are loaded
 once, for the people on assignments only, and serve the assignment risks
-too.
+too. The organisation and a department read all of it from their roll-up
+(``portal.services.compliance_rollup``, which judges the people whose
+assignments change as it writes their tally) and load facts only for the
+assignments at risk.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from itertools import accumulate
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased
 
 from portal.database import settled_ids
 from portal.extensions import db
 from portal.models import Assignment, CredentialType, Person, Project, today
 from portal.models import RequirementSnapshot as RS
-from portal.policies.compliance import Held, Stint, best_credential
+from portal.policies.compliance import Held, Stint
 from portal.policies.forecast import (
     AssignmentRisk,
     ForecastMonth,
     Restaffed,
     StaffedStint,
     assignment_risks,
+    best_by_type,
+    cumulative_figures,
     evaluation_dates,
     forecast,
     month_starts,
     restaffed_figures,
 )
 from portal.services import compliance
-from portal.policies.rollup import FORECAST_MONTHS, combine, empty_tally
-from portal.services.compliance_rollup import tallies_of
+from portal.policies.rollup import FORECAST_MONTHS
 from portal.services.team import TeamScope, in_scope, scope_tally
 
 MONTHS = 12
@@ -80,18 +84,22 @@ def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS
     on = on or today()
     dates = evaluation_dates(on, months)
     starts = month_starts(on, months)
-    staffing = load_staffing(scope, on, dates[-1])
-    restaffed = _restaffed_people(scope, on, dates[-1])
-    restaffed_ids = set(db.session.scalars(restaffed))
     tally = scope_tally(scope, on) if months == FORECAST_MONTHS else None
     if tally is not None:
-        # The scope's roll-up less the people whose assignments change.
-        steady = _figures_from_tally(combine(combine(empty_tally(), tally), tallies_of(list(restaffed_ids)), -1),
-                                     months)
+        # The scope's roll-up holds the figures of everyone in it, the people
+        # whose assignments change included (judged by the engine as they
+        # were rolled up).
+        figures = tally["forecast"]
+        required_on, met_on, short_on = figures["required"], figures["met"], figures["short"]
         expiring = {(starts[i].year, starts[i].month): n for i, n in enumerate(tally["expiring"]) if n}
         people = tally["people"]
+        staffing = None
     else:
+        staffing = load_staffing(scope, on, dates[-1])
+        restaffed = _restaffed_people(scope, on, dates[-1])
         steady = _steady_figures([in_scope(scope), RS.person_id.not_in(restaffed)], dates)
+        changing = _restaffed_figures(staffing, set(db.session.scalars(restaffed)), dates)
+        required_on, met_on, short_on = ([a + b for a, b in zip(x, y)] for x, y in zip(steady, changing))
         expiry_month = _month_index(RS.expires_on, dates)
         expiring = {
             (starts[index].year, starts[index].month): count for index, count in db.session.execute(
@@ -102,8 +110,6 @@ def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS
             )
         }
         people = db.session.scalar(select(func.count()).select_from(scope.person_ids.subquery())) or 0
-    changing = _restaffed_figures(staffing, restaffed_ids, dates)
-    required_on, met_on, short_on = ([a + b for a, b in zip(x, y)] for x, y in zip(steady, changing))
     result = forecast(on, expiring, required_on, people, met_on=met_on, people_short_on=short_on)
     risks, risk_count = assignments_at_risk(scope, on, dates[-1], limit=risk_limit, staffing=staffing)
     return TeamForecast(scope=scope, on=on, months=result, risks=risks, risk_count=risk_count)
@@ -116,7 +122,7 @@ def _restaffed_people(scope: TeamScope, on: date, horizon: date) -> Select:
     return (
         select(Assignment.person_id)
         .join(Project, Project.id == Assignment.project_id)
-        .where(_staffed_between(scope, on, horizon), or_(Assignment.starts_on > on, Assignment.ends_on < horizon))
+        .where(_staffed_between(scope, on, horizon), Assignment.changes_within(on, horizon))
         .distinct()
     )
 
@@ -130,7 +136,6 @@ def _steady_figures(where: list, dates: list[date]) -> tuple[list[int], list[int
     nobody holds), each person by the first such month of any of their
     rows; cumulative sums give every month.
     """
-    months = len(dates)
     held_until = case((RS.credential_id.is_(None), -1), else_=_month_index(RS.lapses_on, dates))
     lapses = dict(db.session.execute(
         select(held_until, func.count()).where(*where).group_by(held_until)
@@ -143,22 +148,7 @@ def _steady_figures(where: list, dates: list[date]) -> tuple[list[int], list[int
     short_from = dict(db.session.execute(
         select(per_person.c.short_from, func.count()).group_by(per_person.c.short_from)
     ).all())
-    return _cumulative(sum(lapses.values()), lapses, short_from, months)
-
-
-def _figures_from_tally(tally: dict, months: int) -> tuple[list[int], list[int], list[int]]:
-    """The same figures from a roll-up, whose month lists hold "never held"
-    first and then each month (``portal.policies.rollup``)."""
-    lapses = {index - 1: n for index, n in enumerate(tally["lapsing"])}
-    short_from = {index - 1: n for index, n in enumerate(tally["short_from"])}
-    return _cumulative(tally["requirements"], lapses, short_from, months)
-
-
-def _cumulative(total: int, lapses: dict, short_from: dict, months: int):
-    met_on = list(accumulate((lapses.get(i, 0) for i in range(months)), lambda met, lost: met - lost,
-                             initial=total - lapses.get(-1, 0)))[1:]
-    short_on = [short + short_from.get(-1, 0) for short in accumulate(short_from.get(i, 0) for i in range(months))]
-    return [total] * months, met_on, short_on
+    return cumulative_figures(sum(lapses.values()), lapses, short_from, len(dates))
 
 
 def _restaffed_figures(staffing: Staffing, person_ids: set[int], dates: list[date]):
@@ -194,18 +184,18 @@ def load_staffing(scope: TeamScope, on: date, horizon: date) -> Staffing:
         .distinct()
     )
     facts = compliance.load_facts(settled_ids(staffed), on, horizon)
-    best: dict[int, dict[int, Held]] = {}
-    for person_id, held in facts.held.items():
-        by_type: dict[int, list[Held]] = {}
-        for record in held:
-            by_type.setdefault(record.credential_type_id, []).append(record)
-        best[person_id] = {type_id: best_credential(records) for type_id, records in by_type.items()}
-    return Staffing(facts, best)
+    return Staffing(facts, {person_id: best_by_type(held) for person_id, held in facts.held.items()})
 
 
 def _staffed_between(scope: TeamScope, on: date, horizon: date):
+    # The whole organisation is every active person: one probe of the person
+    # per assignment, not the organisation's ids gathered first.
+    # (An alias: the at-risk list joins the person for their name too.)
+    person = aliased(Person)
+    staffed = exists().where(person.id == Assignment.person_id, person.active) if scope.whole_org \
+        else Assignment.person_id.in_(scope.person_ids)
     return and_(
-        Assignment.person_id.in_(scope.person_ids),
+        staffed,
         Project.active,
         Assignment.overlapping(on, horizon),
     )

@@ -147,3 +147,36 @@ def test_never_built_roll_ups_are_not_read(org, spread_org):
     scope = team_service.resolve_scope(org.compliance_user)
     assert team_service.scope_tally(scope, today()) is None
     assert not db.session.scalars(select(ComplianceTally)).all()
+
+
+def test_assignments_committed_through_the_hook_keep_the_forecast_equal_to_the_rows(org, spread_org):
+    """Someone starting on a project next month (a credential they lack
+    becomes required), someone leaving theirs before the horizon and an
+    open-ended one, each committed through the session hook: the roll-up's
+    forecast, judged by the engine for them, equals reading the rows."""
+    refresh_everyone()
+    db.session.commit()
+    project = factories.project(code="THEATRE", name="Theatre cover")
+    needed = factories.credential_type("Scrub Practitioner", code="SCRUB")
+    factories.requirement(needed, project=project)
+    db.session.commit()
+    starter, leaver, staying = factories.person("Starter", "S", department=spread_org, job_role=org.role), \
+        org.employee, factories.person("Staying", "O", department=org.department, job_role=org.role)
+    factories.credential(leaver, needed, expires_on=today() + timedelta(days=70))
+    db.session.commit()
+    factories.assignment(project, starter, starts_on=today() + timedelta(days=35))
+    factories.assignment(project, leaver, starts_on=today() - timedelta(days=10), ends_on=today() + timedelta(days=90))
+    factories.assignment(project, staying, starts_on=today() - timedelta(days=1))
+    db.session.commit()
+    scope = team_service.resolve_scope(org.compliance_user)
+    department = team_service.resolve_scope(org.compliance_user, department_id=spread_org.id)
+
+    def read():
+        return [([asdict(m) for m in forecast_service.team_forecast(s).months]) for s in (scope, department)]
+
+    rolled, from_rows = _read_rows(scope, today(), read)
+    assert rolled == from_rows
+    assert len({m["percent_compliant"] for m in rolled[0]}) > 1
+    kept = _tallies()
+    compliance_rollup.rebuild()
+    assert _tallies() == kept
