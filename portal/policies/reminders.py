@@ -315,12 +315,12 @@ class CredentialFacts:
 
 @dataclass(frozen=True)
 class OpenDocumentFacts:
-    """A document not yet decided: it is for ``type_id`` or renews ``renews_credential_id``."""
+    """A document not yet decided, and the type it counts for
+    (``portal.services.open_documents.TYPE_ID``: the type it names, else the
+    type of the credential it renews)."""
 
     person_id: int
     type_id: int | None
-    renews_credential_id: int | None
-    renews_type_id: int | None
 
 
 @dataclass(frozen=True)
@@ -415,12 +415,9 @@ def policy_for(policies: Iterable[PolicyFacts], type_id: int | None) -> PolicyFa
     return next((p for p in policies if p.governs(type_id)), None)
 
 
-def has_open_document(documents: Iterable[OpenDocumentFacts], person_id: int, type_id: int,
-                      credential_id: int | None) -> bool:
-    """A renewal or upload for this credential (or its type) is waiting for review."""
-    return any(d.person_id == person_id and (
-        (credential_id is not None and d.renews_credential_id == credential_id)
-        or d.type_id == type_id or d.renews_type_id == type_id) for d in documents)
+def has_open_document(documents: Iterable[OpenDocumentFacts], person_id: int, type_id: int) -> bool:
+    """An upload or renewal counting for this type is waiting for a decision."""
+    return any(d.person_id == person_id and d.type_id == type_id for d in documents)
 
 
 def newer_on_record(credential: CredentialFacts, held: Iterable[CredentialFacts]) -> bool:
@@ -464,7 +461,7 @@ def _optional_picks(day: _Day, policy: PolicyFacts, window: Window) -> list[Pick
         if not window.contains((credential.expires_on - on).days):
             continue
         if newer_on_record(credential, day.held[(credential.person_id, credential.type_id)]) or has_open_document(
-                day.documents.get(credential.person_id, ()), credential.person_id, credential.type_id, credential.id):
+                day.documents.get(credential.person_id, ()), credential.person_id, credential.type_id):
             continue
         key = keys.credential_step("reminder", credential.id, keys.person_token(holder.id), step.label)
         if key in day.keys:

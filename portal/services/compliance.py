@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
-from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, or_, select
 
 from portal.extensions import db
 from portal.models import (
@@ -27,7 +26,7 @@ from portal.models import (
     Requirement,
     today,
 )
-from portal.models.documents import OPEN_STATES
+from portal.services import open_documents
 from portal.services.verification.requirements import not_meeting
 from portal.policies.compliance import (
     Held,
@@ -172,16 +171,7 @@ def load_facts(person_ids: PersonIds, on: date | None = None, until: date | None
     if unverified:  # a type whose verification policy is "required": unverified is as good as not held
         held = {pid: [h for h in hs if h.credential_id not in unverified] for pid, hs in held.items()}
 
-    pending: dict[int, set[int]] = {}
-    renewed = aliased(Credential)
-    for person_id, type_id in db.session.execute(
-        select(Document.person_id, func.coalesce(Document.credential_type_id, renewed.credential_type_id))
-        .outerjoin(renewed, renewed.id == Document.renews_credential_id)
-        .where(_ids_clause(Document.person_id, person_ids), Document.state.in_(OPEN_STATES))
-    ):
-        if type_id is not None:
-            pending.setdefault(person_id, set()).add(type_id)
-
+    pending = open_documents.pending_types(_ids_clause(Document.person_id, person_ids))
     return Facts(job_roles, role_needs, project_needs, stints, held, pending, load_policies())
 
 

@@ -22,7 +22,7 @@ from portal.models import AuditEvent, Credential, CredentialType, Document, Issu
 from portal.policies.confirmation import Outcome
 from portal.policies.dates import predicted_expiry
 from portal.policies.verification import STATUSES as VERIFICATION_STATUSES
-from portal.services import audit, checks
+from portal.services import audit, checks, open_documents
 from portal.services import documents as document_service
 from portal.services.paging import page_of
 from portal.services.word_search import each_word_in
@@ -380,31 +380,27 @@ class Overview:
 def person_overview(person: Person, on: date | None = None) -> Overview:
     """Everything the person holds and needs, with a state and next action each."""
     from portal.models import Project
-    from portal.models.documents import OPEN_STATES
     from portal.services import compliance
 
     on = on or utcnow().date()
     records = person_credentials(person)
     by_id = {c.id: c for c in records}
-    docs = list(db.session.scalars(
-        select(Document).where(Document.person_id == person.id).order_by(Document.created_at.desc())
-    ))
-    open_docs = [d for d in docs if d.state in OPEN_STATES]
-
-    def type_of(doc: Document) -> int | None:
-        if doc.credential_type_id:
-            return doc.credential_type_id
-        renewed = by_id.get(doc.renews_credential_id) if doc.renews_credential_id else None
-        return renewed.credential_type_id if renewed else None
+    docs, type_of = [], {}  # the type each document is for: services.open_documents.TYPE_ID
+    for doc, type_id in db.session.execute(open_documents.documents(Document, open_documents.TYPE_ID)
+                                           .where(Document.person_id == person.id)
+                                           .order_by(Document.created_at.desc())):
+        docs.append(doc)
+        type_of[doc.id] = type_id
+    open_docs = [d for d in docs if d.is_open]
 
     pending_by_type = {}
     for doc in reversed(open_docs):
-        if type_of(doc):
-            pending_by_type[type_of(doc)] = doc
+        if type_of[doc.id]:
+            pending_by_type[type_of[doc.id]] = doc
     rejected_by_type = {}
     for doc in docs:
-        if doc.state == "rejected" and type_of(doc) and type_of(doc) not in rejected_by_type:
-            rejected_by_type[type_of(doc)] = doc
+        if doc.state == "rejected" and type_of[doc.id] and type_of[doc.id] not in rejected_by_type:
+            rejected_by_type[type_of[doc.id]] = doc
 
     policies = compliance.load_policies()
     states = compliance.person_states(person.id, on)

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 from portal.models import (
@@ -26,13 +25,11 @@ from portal.models import (
     today,
     utcnow,
 )
-from portal.models.documents import OPEN_STATES
 from portal.policies import reminders as rules
-from portal.services import mailer
+from portal.services import mailer, open_documents
 from portal.services.reminders import facts
 
 RS = RequirementSnapshot
-RENEWED = aliased(Credential, name="renewed")
 
 
 @dataclass
@@ -56,7 +53,7 @@ class Loaded:
 
     def has_open_document(self, credential: Credential) -> bool:
         return rules.has_open_document(self.documents.get(credential.person_id, ()), credential.person_id,
-                                       credential.credential_type_id, credential.id)
+                                       credential.credential_type_id)
 
     def newer_on_record(self, credential: Credential) -> bool:
         return rules.newer_on_record(
@@ -86,13 +83,9 @@ def preload(rows: list[Notification], batch: mailer.Batch) -> Loaded:
                 select(Credential.id, Credential.person_id, Credential.credential_type_id, Credential.expires_on)
                 .where(Credential.person_id.in_(holder_ids), Credential.state == "active")):
             loaded.held.setdefault((pid, tid), []).append(rules.CredentialFacts(cid, pid, tid, "active", expires))
-        renewed = RENEWED
-        for pid, tid, renews_id, renewed_tid in db.session.execute(
-                select(Document.person_id, Document.credential_type_id, Document.renews_credential_id,
-                       renewed.credential_type_id)
-                .outerjoin(renewed, renewed.id == Document.renews_credential_id)
-                .where(Document.person_id.in_(holder_ids), Document.state.in_(OPEN_STATES))):
-            loaded.documents.setdefault(pid, []).append(rules.OpenDocumentFacts(pid, tid, renews_id, renewed_tid))
+        for pid, tid in db.session.execute(open_documents.open_documents(Document.person_id, open_documents.TYPE_ID)
+                                           .where(Document.person_id.in_(holder_ids))):
+            loaded.documents.setdefault(pid, []).append(rules.OpenDocumentFacts(pid, tid))
     undated = [c.id for c in loaded.credentials.values() if c.expires_on is None]
     if undated:
         loaded.snapshot_expiry = dict(db.session.execute(

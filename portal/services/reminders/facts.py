@@ -22,9 +22,9 @@ from portal.models import (
     RequirementSnapshot,
     User,
 )
-from portal.models.documents import OPEN_STATES
 from portal.models.reminders import DEFAULT_ESCALATION, DEFAULT_OFFSETS
 from portal.policies import reminders as rules
+from portal.services import open_documents
 
 RS = RequirementSnapshot
 
@@ -82,10 +82,8 @@ def load() -> rules.ScanFacts:
                                     bool(r.pending), r.evaluated_on) for r in db.session.scalars(select(RS))]
     credentials = [rules.CredentialFacts(c.id, c.person_id, c.credential_type_id, c.state, c.expires_on)
                    for c in db.session.scalars(select(Credential))]
-    renewed_type = {c.id: c.type_id for c in credentials}
-    documents = [rules.OpenDocumentFacts(d.person_id, d.credential_type_id, d.renews_credential_id,
-                                         renewed_type.get(d.renews_credential_id))
-                 for d in db.session.scalars(select(Document).where(Document.state.in_(OPEN_STATES)))]
+    documents = [rules.OpenDocumentFacts(person_id, type_id) for person_id, type_id in db.session.execute(
+        open_documents.open_documents(Document.person_id, open_documents.TYPE_ID))]
     written = [rules.WrittenFacts(n.id, n.unique_key, n.kind, n.step, n.person_id, n.credential_type_id, n.due_on)
                for n in db.session.scalars(select(Notification))]
     return rules.ScanFacts(policies(), people, staff, required, credentials,

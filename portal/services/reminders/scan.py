@@ -40,12 +40,11 @@ from sqlalchemy import String, and_, case, cast, exists, func, literal, null, or
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import Credential, Document, Notification, Person, RequirementSnapshot, User, today
-from portal.models.documents import OPEN_STATES
+from portal.models import Credential, Notification, Person, RequirementSnapshot, User, today
 from portal.policies import notification_keys as keys
 from portal.policies import reminders as rules
 from portal.policies.reminders import SEEN_KIND
-from portal.services import mailer
+from portal.services import mailer, open_documents
 from portal.services.reminders import facts
 
 RS = RequirementSnapshot
@@ -55,7 +54,6 @@ BOSS = aliased(Person, name="boss")
 STAFF = aliased(User, name="staff")
 STAFF_PERSON = aliased(Person, name="staff_person")
 NEWER = aliased(Credential, name="newer")
-RENEWED = aliased(Credential, name="renewed")
 EARLIER = aliased(Notification, name="earlier")
 CLOSED = aliased(Notification, name="closed")
 
@@ -94,16 +92,6 @@ def _recipient(audience: str, holder):
 
 def _not_yet_written(key):
     return ~exists().where(Notification.unique_key == key)
-
-
-def _open_document_for(person_id, type_id, credential_id):
-    renewed = RENEWED
-    return exists().where(
-        Document.person_id == person_id, Document.state.in_(OPEN_STATES),
-        or_(Document.renews_credential_id == credential_id,
-            Document.credential_type_id == type_id,
-            and_(Document.renews_credential_id == renewed.id, renewed.credential_type_id == type_id)),
-    ).correlate_except(Document, renewed)
 
 
 def _required_selection(policy: rules.PolicyFacts, window: rules.Window, on: date):
@@ -148,7 +136,7 @@ def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
                         newer.credential_type_id == Credential.credential_type_id,
                         newer.state == "active", newer.id != Credential.id,
                         or_(newer.expires_on.is_(None), newer.expires_on > Credential.expires_on)),
-        ~_open_document_for(Credential.person_id, Credential.credential_type_id, Credential.id),
+        ~open_documents.open_for(Credential.person_id, Credential.credential_type_id),
         _not_yet_written(key),
     )
     state = literal("pending")
