@@ -11,7 +11,7 @@ from portal.api.auth import current_token
 from portal.api.errors import ApiError
 from portal.extensions import db
 from portal.models import Person
-from portal.services import api_tokens
+from portal.services import api_tokens, people_sync
 from portal.services.paging import page_of
 from portal.services.people_sync import SyncResult
 
@@ -57,16 +57,13 @@ def sync_answer(result: SyncResult, applied: bool) -> dict[str, Any]:
 
 
 def finish(result: SyncResult, dry_run: bool) -> tuple[dict[str, Any], int]:
-    """Commit unless a dry run; 200 with per-record outcomes either way.
+    """Committed unless a dry run (``people_sync.settle``); 200 with per-record
+    outcomes either way.
 
     Records with errors are reported and skipped; the others are applied in
     the same transaction (all or nothing for the valid ones).
     """
-    if dry_run:
-        db.session.rollback()
-        return sync_answer(result, False), 200
-    db.session.commit()
-    return sync_answer(result, True), 200
+    return sync_answer(result, people_sync.settle(result, dry_run)), 200
 
 
 def not_found(what: str, key: Any) -> ApiError:

@@ -9,11 +9,11 @@ from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from portal.api.common import actor, documented_errors, not_found
+from portal.api.common import documented_errors, not_found
 from portal.api.errors import ApiError
 from portal.extensions import db
 from portal.models import CredentialType, Person
-from portal.services import audit, documents
+from portal.services import documents
 
 class _MultipartParser(FlaskParser):
     """``files`` reads the whole multipart body (fields and files), so one
@@ -73,13 +73,9 @@ def upload_document(form):
         document = documents.upload(upload.stream, upload.filename, person, None,
                                     credential_type_id=type_id, source="api", api_token=current_token())
     except documents.UploadRefused as refused:
-        db.session.rollback()
         status, code = REFUSALS.get(refused.code, (422, "validation_failed"))
         details = {"existing_document_id": refused.existing.id} if refused.existing is not None else None
         raise ApiError(status, code, refused.message, details=details) from None
-    # The upload service audits as its uploader; say which integration it was.
-    audit.record("document.uploaded_via_api", document, after={"token": actor()}, actor=actor())
-    db.session.commit()
     return document
 
 

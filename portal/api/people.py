@@ -8,7 +8,6 @@ from portal.api import schemas
 from portal.api.auth import scope
 from portal.api.common import actor, check_size, documented_errors, finish, make_blueprint, paginate, person_or_404
 from portal.api.errors import ApiError
-from portal.extensions import db
 from portal.models import Department, JobRole, Person
 from portal.services import people_sync
 
@@ -86,7 +85,6 @@ def deactivate(body, employee_id: str):
     outcome = people_sync.deactivate_person(person, body.get("left_on"), actor())
     if not outcome.ok:
         raise ApiError(409, "conflict", "; ".join(outcome.errors))
-    db.session.commit()
     return person
 
 

@@ -6,7 +6,8 @@ from sqlalchemy.orm import selectinload
 
 from portal.api import schemas
 from portal.api.auth import scope
-from portal.api.common import actor, check_size, documented_errors, finish, make_blueprint, not_found, paginate
+from portal.api.common import (actor, check_size, documented_errors, finish, make_blueprint, not_found, paginate,
+                               sync_answer)
 from portal.api.errors import ApiError
 from portal.extensions import db
 from portal.models import Assignment, Project, Requirement
@@ -68,11 +69,10 @@ def set_requirements(body, code: str):
     """
     project = _project(code)
     result = people_sync.set_project_requirements(project, body["requirements"], actor())
-    if result.errors:
-        db.session.rollback()
+    if not people_sync.settle(result, all_or_nothing=True):
         raise ApiError(409, "conflict", "Some requirements were refused; nothing was changed.",
                        details=[o.as_dict() for o in result.errors])
-    return finish(result, False)
+    return sync_answer(result, True), 200
 
 
 @blp.route("/<string:code>/assignments", methods=["GET"])
@@ -106,11 +106,10 @@ def replace_assignments(body, code: str):
     check_size(body["assignments"])
     records = [{**item, "project": project.code} for item in body["assignments"]]
     result = people_sync.apply_assignments(records, actor(), replace_for=project)
-    if result.errors:
-        db.session.rollback()
+    if not people_sync.settle(result, all_or_nothing=True):
         raise ApiError(409, "conflict", "Some assignments were refused; nothing was changed.",
                        details=[o.as_dict() for o in result.errors])
-    return finish(result, False)
+    return sync_answer(result, True), 200
 
 
 assignments_blp = make_blueprint("api_assignments", __name__, "Assignments across projects (staffing sync).")

@@ -41,7 +41,6 @@ def tokens():
         try:
             new_token, secret = api_tokens.create_token(form["name"], form["scopes"], actor=current_user)
         except Invalid as error:
-            db.session.rollback()
             errors.update(error.errors)
     status = 422 if errors else 200
     response = render("integrations/tokens.html", tokens=api_tokens.list_tokens(), errors=errors, form=form,
@@ -71,7 +70,6 @@ def webhooks_page():
             _, secret = webhooks.create_webhook(form["url"], form["events"], actor=current_user)
             form = {"events": list(webhooks.EVENTS)}
         except Invalid as error:
-            db.session.rollback()
             errors.update(error.errors)
     hooks = db.session.scalars(select(Webhook).order_by(Webhook.created_at.desc())).all()
     stats = _delivery_stats([h.id for h in hooks])
@@ -107,7 +105,6 @@ def webhook(hook_id: int):
                 flash("Webhook saved.", "success")
                 return redirect(url_for(".webhook", hook_id=hook.id))
             except Invalid as error:
-                db.session.rollback()
                 errors.update(error.errors)
         elif action == "rotate":
             secret = webhooks.rotate_secret(hook, actor=current_user)

@@ -120,8 +120,7 @@ def edit(credential_id: int):
         except Invalid as invalid:
             return _form_page("registry/edit.html", dict(request.form.items()), invalid.errors, status=422,
                               outcome=invalid.detail, credential=credential, person=credential.person)
-        except ReviewConflict as conflict:
-            db.session.rollback()
+        except ReviewConflict as conflict:  # nothing was written (registry.edit rolled a collision back)
             db.session.refresh(credential)
             flash(str(conflict), "danger")
             return _form_page("registry/edit.html", _values(credential), {}, status=409,

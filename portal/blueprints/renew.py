@@ -4,9 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.extensions import db
 from portal.rendering import render
-from portal.services import renewal_links
+from portal.services import documents, renewal_links
 
 bp = Blueprint("renew", __name__, url_prefix="/renew")
 
@@ -26,25 +25,18 @@ def link(token: str):
         return _problem(problem)
     error, status = None, 200
     if request.method == "POST":
-        from portal.services import documents
-
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             error, status = "Choose the renewed certificate to upload.", 400
         else:
             try:
-                renewal_links.claim(checked, current_user)
-                document = documents.upload(upload.stream, upload.filename, current_user.person, current_user,
-                                            renews=checked.credential)
+                document = renewal_links.upload_renewal(checked, current_user, upload.stream, upload.filename)
             except renewal_links.LinkProblem as problem:
                 return _problem(problem)
-            except documents.UploadRefused as refused:
-                db.session.rollback()  # the link stays usable
+            except documents.UploadRefused as refused:  # the link stays usable
                 error = refused.message
                 status = {"disk_full": 507, "quota": 429}.get(refused.code, 400)
             else:
-                renewal_links.mark_used(checked, current_user, document.id)
-                db.session.commit()
                 flash("Thank you: your renewed certificate is uploaded and waiting for review.", "success")
                 return redirect(url_for("me.document", document_id=document.id))
     return render("renew/link.html", link=checked, credential=checked.credential, token=token, error=error,

@@ -6,7 +6,6 @@ from flask import Blueprint, Response, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.navigation import nav_item
 from portal.policies.access import REVIEW_ROLES
 from portal.policies.verification import STATUSES
@@ -86,7 +85,6 @@ def save_policy():
     try:
         admin.save_policy(request.form, actor=current_user)
     except Invalid as invalid:
-        db.session.rollback()
         return _admin_page({invalid.field or "form": invalid.message}, 422, dict(request.form.items()))
     flash("Verification policy saved.", "success")
     return redirect(url_for(".admin_page", _anchor="policies"))
@@ -101,7 +99,6 @@ def add_root():
             raise Invalid("Choose a root certificate file (PEM or DER).", field="certificate")
         root = verification.add_trust_root(upload.read(1024 * 1024), actor=current_user)
     except Invalid as invalid:
-        db.session.rollback()
         return _admin_page({invalid.field or "certificate": invalid.message}, 422)
     flash(f"Trusted for signed PDFs: {root.name}.", "success")
     return redirect(url_for(".admin_page", _anchor="roots"))
@@ -117,7 +114,6 @@ def import_roster():
         result = rosters.import_file(upload.stream, upload.filename, request.form.get("kind", ""),
                                      actor=current_user, source=request.form.get("source") or None)
     except Invalid as invalid:
-        db.session.rollback()
         return _admin_page({invalid.field or "file": invalid.message}, 422, dict(request.form.items()))
     record = result.record
     flash(f"Imported {record.rows:,} rows: {record.matched:,} matched, {record.alerts:,} alerts"

@@ -36,7 +36,7 @@ from intake import badge
 from portal.extensions import db
 from portal.models import ApiToken, Credential, Document, Extraction, Person, User, utcnow
 from portal.policies.file_names import EXTENSIONS, display_name
-from portal.services import audit, learning, upload_quota
+from portal.services import api_tokens, audit, learning, upload_quota
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +259,9 @@ def upload(
         after=audit.snapshot(document, ("original_name", "media_type", "size_bytes", "sha256", "person_id",
                                         "credential_type_id", "renews_credential_id")),
     )
+    if api_token is not None:  # the upload is audited as its uploader; say which integration sent it
+        token = api_tokens.actor_label(api_token)
+        audit.record("document.uploaded_via_api", document, after={"token": token}, actor=token)
     try:
         db.session.commit()
     except Exception:

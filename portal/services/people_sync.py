@@ -4,7 +4,8 @@ assignments from other systems are written (the API and the imports call it).
 Each ``plan_*`` function reads the database and says, per record, what would
 happen (create / update / unchanged / error with the reasons) without writing
 anything; each ``apply_*`` function plans again and carries the plan out in
-the caller's session, auditing every change. Applying the same records twice
+the caller's session, auditing every change (``settle`` commits it, or rolls
+it back for a dry run or a refused all-or-nothing batch). Applying the same records twice
 changes nothing the second time and records no audit events.
 
 Records are plain dicts. A key that is absent leaves the field as it is; a key
@@ -99,6 +100,19 @@ class SyncResult:
     @property
     def errors(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.action == "error"]
+
+
+def settle(result: SyncResult, dry_run: bool = False, all_or_nothing: bool = False) -> bool:
+    """End the transaction an ``apply_*`` call wrote in, for a caller that
+    applies one batch (the API; an import applies several kinds, then commits
+    them together): commit the valid records, or roll everything back for a
+    dry run or, ``all_or_nothing``, when any record was refused. Whether it
+    was committed."""
+    if dry_run or (all_or_nothing and result.errors):
+        db.session.rollback()
+        return False
+    db.session.commit()
+    return True
 
 
 def chunks(values: Sequence, size: int = CHUNK):
@@ -530,11 +544,14 @@ def record_many(events: Sequence[tuple[str, str, Any, dict | None, dict | None]]
 
 
 def deactivate_person(person: Person, left_on: date | None, actor) -> Outcome:
-    """A leaver: inactive from ``left_on``; their credentials stay in the registry."""
+    """A leaver: inactive from ``left_on``; their credentials stay in the
+    registry. Committed, unless the outcome is an error (nothing is changed)."""
     record: dict[str, Any] = {"employee_id": person.employee_id, "active": False}
     if left_on is not None:
         record["left_on"] = left_on  # otherwise today, or the date already recorded
-    return apply_people([record], actor).outcomes[0]
+    result = apply_people([record], actor)
+    settle(result, all_or_nothing=True)
+    return result.outcomes[0]
 
 
 # --- projects and requirements ---------------------------------------------

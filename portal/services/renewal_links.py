@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import IO
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -20,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
-from portal.models import Credential, UsedRenewalLink, User
-from portal.services import audit
+from portal.models import Credential, Document, UsedRenewalLink, User
+from portal.services import audit, documents
 
 SALT = "credwatch.renewal-link.v1"
 USED_ACTION = "renewal_link.used"
@@ -120,6 +121,21 @@ def claim(link: RenewalLink, user: User) -> None:
         raise LinkProblem("used", link.credential) from taken
 
 
+def upload_renewal(link: RenewalLink, user: User, stream: IO[bytes], filename: str | None) -> Document:
+    """The renewed certificate uploaded through the link, and the link used up
+    (committed). A refused upload (``documents.UploadRefused``) rolls the
+    claim back with it: the link stays usable."""
+    claim(link, user)
+    try:
+        document = documents.upload(stream, filename, user.person, user, renews=link.credential)
+    except documents.UploadRefused:
+        db.session.rollback()
+        raise
+    mark_used(link, user, document.id)
+    db.session.commit()
+    return document
+
+
 def mark_used(link: RenewalLink, user: User, document_id: int | None) -> None:
     """Audit the use (in the caller's transaction, after ``claim``)."""
     audit.record(USED_ACTION, None, entity_type=ENTITY, entity_id=link.nonce[:64], actor=user,
@@ -127,4 +143,4 @@ def mark_used(link: RenewalLink, user: User, document_id: int | None) -> None:
 
 
 __all__ = ["LinkProblem", "RenewalLink", "SALT", "check", "claim", "make_token", "mark_used", "max_age",
-           "url_for_credential"]
+           "upload_renewal", "url_for_credential"]
