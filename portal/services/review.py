@@ -38,6 +38,7 @@ from portal.policies.dates import predicted_expiry
 from portal.routing import parse_id
 from portal.services import audit, learning
 from portal.services import documents as document_service
+from portal.services.paging import page_of
 from portal.services.word_search import each_word_in
 
 CLAIM_TTL = timedelta(minutes=30)
@@ -141,10 +142,8 @@ def queue(filters: QueueFilters, page_size: int = 25) -> QueuePage:
         selectinload(Document.extractions), selectinload(Document.person).selectinload(Person.department),
         selectinload(Document.claimed_by),
     )
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = list(db.session.scalars(query.limit(page_size).offset((filters.page - 1) * page_size)))
-    pages = max(1, -(-total // page_size))
-    return QueuePage(rows, total, min(filters.page, pages), pages, state_counts())
+    listed = page_of(query, filters.page, page_size)  # a page past the end shows the last one
+    return QueuePage(listed.rows, listed.total, listed.page, listed.pages, state_counts())
 
 
 def state_counts() -> dict[str, int]:

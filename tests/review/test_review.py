@@ -286,6 +286,17 @@ def test_low_confidence_filter_reads_the_latest_extraction_in_sql(app, org):
     assert not review.is_low_confidence(sure) and not review.is_low_confidence(reread_sure)
 
 
+def test_a_queue_page_past_the_end_shows_the_last_page(app, org):
+    """The page shown and the documents on it agree: asked for page 9 of 2,
+    the reviewer sees page 2 and its document (it was listed as page 2 with
+    nothing on it)."""
+    queued = [factories.document(org.employee) for _ in range(3)]
+    db.session.commit()
+    past = review.queue(review.QueueFilters(page=9), page_size=2)
+    assert (past.page, past.pages, past.total) == (2, 2, 3)
+    assert [d.id for d in past.documents] == [queued[2].id]
+
+
 def test_a_type_correction_is_proposed_for_the_next_document_read_alike(app, org):
     """The issuer's certificates name no type the pipeline knows: after a
     reviewer chose one, the next document from that issuer proposes it."""
