@@ -34,6 +34,7 @@ def read_dates(doc) -> dict[str, FieldResult]:
         if one_period or between in RANGE_WORDS and prev[1] in ("period", "issue", "none", "original") and cur[1] in ("none", "expiry", "period", "range"):
             roles[k - 1] = (prev[0], "issue", max(prev[2], 0.9), prev[3])
             roles[k] = (cur[0], "expiry", max(cur[2], 0.9), cur[3])
+    _restated_columns(doc, text, mentions, roles)
     validity = _printed_validity(text)
     decision = _decide_order(doc, mentions, roles, text, validity)
     order = decision.order if decision else "MDY"
@@ -155,13 +156,12 @@ def _cells_between(line, label_seg: int, date_seg: int) -> bool:
     return False
 
 
-def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | None) -> tuple[str, float]:
-    if not toks:
-        return "none", 0.0
+def _line_label(doc, toks: list[Token], prev: D.Mention | None):
+    """The nearest label before a date on its line, back to the previous date, with no table cell
+    between them."""
     first = toks[0]
     line = first.line
     idx = line.tokens.index(first)
-    # 1. nearest label before the date on its line (back to the previous date)
     best = None
     for m in doc.ex.labels[line.number]:
         if m.last < idx and (prev is None or m.first >= 0 and m.line.tokens[m.first].start >= prev.end):
@@ -169,6 +169,37 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
                 best = m
     if best is not None and _cells_between(line, line.tokens[best.last].seg, first.seg):
         best = None   # a word in a table cell further left ("Certified" as an outcome) labels nothing here
+    return best
+
+
+RESTATED_FACTOR = 0.5   # a value a later column of its row restates ("Previous record | After renewal")
+
+
+def _restated_columns(doc, text: str, mentions, roles) -> None:
+    """A row label followed by two dates in two cells: the later cell restates the value after a
+    change (a renewal letter's "before | after" table), so the label's role moves to it."""
+    for k in range(1, len(roles)):
+        prev, cur = roles[k - 1], roles[k]
+        if not prev[3] or not cur[3] or prev[3][0].line is not cur[3][0].line or prev[3][-1].seg == cur[3][0].seg:
+            continue
+        if any(c.isalnum() for c in text[prev[0].end:cur[0].start]) or prev[1] not in ("issue", "expiry", "original") \
+                or cur[1] not in ("none", prev[1]):
+            continue   # the later cell's own column header says something else ("Original issue date")
+        label = _line_label(doc, prev[3], mentions[k - 2] if k >= 2 else None)
+        if label is None or not label.kind.startswith("date:") or _line_label(doc, cur[3], prev[0]) is not None:
+            continue
+        roles[k] = (cur[0], prev[1], prev[2], cur[3])
+        roles[k - 1] = (prev[0], prev[1], prev[2] * RESTATED_FACTOR, prev[3])
+
+
+def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | None) -> tuple[str, float]:
+    if not toks:
+        return "none", 0.0
+    first = toks[0]
+    line = first.line
+    idx = line.tokens.index(first)
+    # 1. nearest label before the date on its line (back to the previous date)
+    best = _line_label(doc, toks, prev)
     if best and best.kind.startswith("date:"):
         distance = idx - best.last
         same_seg = line.tokens[best.last].seg == first.seg

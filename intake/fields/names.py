@@ -83,12 +83,17 @@ def name_likeness(words: list[str]) -> float:
     titles = title_words()
     if any(w in ORG_WORDS or w in TITLE_WORDS or w in NOT_NAMES or w in titles for w in core):
         return 0.0
+    def known(word: str, names: frozenset[str]) -> bool:
+        # a double-barrelled name ("Smith-Jones", "Al-Rashid", "Mary-Kate") by its parts
+        parts = [p for p in word.split("-") if p and p not in NAME_PARTICLES]
+        return word in names or (len(parts) > 1 or "-" in word) and bool(parts) and all(p in names for p in parts)
+
     score = BASE
-    if core[0] in given:
+    if known(core[0], given):
         score += GIVEN_FIRST
-    if core[-1] in family:
+    if known(core[-1], family) or known(core[-1], given | family) and "-" in core[-1]:
         score += SURNAME_LAST
-    if any(w in given or w in family for w in core[1:-1]) or (core[0] not in given and core[-1] in given):
+    if any(known(w, given) or known(w, family) for w in core[1:-1]) or (not known(core[0], given) and known(core[-1], given)):
         score += OTHER_KNOWN
-    score -= UNKNOWN_WORD * sum(w not in given and w not in family for w in core)
+    score -= UNKNOWN_WORD * sum(not known(w, given) and not known(w, family) for w in core)
     return max(0.0, min(1.0, score))

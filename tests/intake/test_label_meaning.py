@@ -143,3 +143,17 @@ def test_an_issuer_named_only_in_running_text_or_as_an_e_mail_sender(tmp_path):
             (72, 80, 10, "Subject: your permit"), (72, 120, 10, "Permit No.: LC-20931")]
     e = _read(tmp_path, mail, "mail.pdf")
     assert e.issuer == "Westmarch Surveyors Guild" and e.confidence["issuer"] < 0.9
+
+
+def test_the_later_cell_of_a_before_and_after_row_is_the_current_value(tmp_path):
+    page = [COUNCIL, (250, 130, 9, "Before renewal"), (380, 130, 9, "After renewal"),
+            (72, 150, 10, "Permit expires"), (250, 150, 10, "31/03/2025"), (380, 150, 10, "31/03/2027"),
+            (72, 170, 10, "Issued"), (250, 170, 10, "-"), (380, 170, 10, "01/04/2025")]
+    e = _read(tmp_path, page)
+    assert (e.issue_date, e.expiry_date) == ("2025-04-01", "2027-03-31")
+
+
+def test_double_barrelled_names_read_as_names(tmp_path):
+    page = [COUNCIL, (72, 130, 10, "14 Quayside Row"), (330, 130, 12, "Søren N. Al-Rashid"),
+            *_rows("Permit No.: LC-20931", top=170)]
+    assert _read(tmp_path, page).holder_name == "Søren N. Al-Rashid"
