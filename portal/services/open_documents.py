@@ -5,9 +5,9 @@ read, waiting for review, unreadable, parked for a new type) counts for the
 type it is for: the type named at upload or proposed by its reading
 (``Document.credential_type_id``), or, when it names none, the type of the
 credential it renews. One type per document, whoever asks: the compliance
-engine (a requirement "waiting for review"), the employee's overview, and the
+engine (a requirement "waiting for review"), the employee's overview, the
 reminder scan and sender (a holder's reminder waits while a document for
-its type does).
+its type does) and the review queue's type filter (``documents``, any state).
 """
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from portal.models import (
 from portal.policies import notification_keys
 from portal.policies.dates import predicted_expiry
 from portal.routing import parse_id
-from portal.services import audit, learning
+from portal.services import audit, learning, open_documents
 from portal.services import documents as document_service
 from portal.services.paging import page_of
 from portal.services.word_search import each_word_in
@@ -128,13 +128,13 @@ def _low_confidence_clause():
 
 
 def queue(filters: QueueFilters, page_size: int = 25) -> QueuePage:
-    query = select(Document).join(Person, Person.id == Document.person_id)
+    query = open_documents.documents(Document).join(Person, Person.id == Document.person_id)
     if filters.state != "all":
         query = query.where(Document.state.in_(QUEUE_STATES[filters.state][1]))
     if filters.department_id:
         query = query.where(Person.department_id == filters.department_id)
     if filters.credential_type_id:
-        query = query.where(Document.credential_type_id == filters.credential_type_id)
+        query = query.where(open_documents.TYPE_ID == filters.credential_type_id)  # a renewal is of its record's type
     if filters.low_confidence:
         query = query.where(_low_confidence_clause())
     order = Document.created_at.asc() if filters.sort == "oldest" else Document.created_at.desc()

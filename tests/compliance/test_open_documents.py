@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Credential, Notification, RequirementSnapshot, today
 from portal.policies import reminders as rules
-from portal.services import compliance, mailer, registry
+from portal.services import compliance, mailer, registry, review
 from portal.services.open_documents import open_for
 from portal.services.reminders import content, facts
 from tests.support import factories
@@ -60,3 +60,7 @@ def test_every_place_counts_the_same_open_documents_for_a_type(org):
             for c in db.session.scalars(select(Credential).where(Credential.person_id == person))]
     loaded = content.preload(rows, mailer.Batch(rows))
     assert {c.credential_type_id for c in loaded.credentials.values() if loaded.has_open_document(c)} == expected
+
+    def queued_for(type_id):  # the review queue's type filter
+        return review.queue(review.QueueFilters(state="all", credential_type_id=type_id)).documents
+    assert {t for t in held if any(d.is_open for d in queued_for(t))} == expected
