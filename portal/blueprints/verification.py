@@ -14,7 +14,7 @@ from portal.security import role_required
 from portal.services import verification
 from portal.services.documents import UploadRefused
 from portal.services.scoping import get_credential_or_404
-from portal.services.verification import SourceUnavailable, admin, checks_for_upload, rosters
+from portal.services.verification import SourceUnavailable, admin, checks_for_upload, rosters, runs
 
 bp = Blueprint("verification", __name__)
 VERIFY_ROLES = (*REVIEW_ROLES, "compliance")
@@ -58,7 +58,8 @@ def verify(credential_id: int):
             result = verification.verify(credential, actor=current_user)
     except (UploadRefused, Invalid) as refused:
         flash(f"{getattr(refused, 'message', None) or refused} Nothing was recorded.", "danger")
-    except SourceUnavailable as down:
+    except SourceUnavailable as down:  # raised before verify records anything
+        runs.source_down(credential, str(down), actor=current_user)
         flash(f"The source could not be reached ({down}); the standing is unchanged. Try again later.", "warning")
     else:
         flash(f"Checked: {result.detail}", "danger" if result.outcome == "failed" else "success")

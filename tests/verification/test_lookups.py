@@ -6,7 +6,7 @@ import time
 import pytest
 
 from portal.extensions import db
-from portal.models import Verification, VerificationState
+from portal.models import AuditEvent, Verification, VerificationState
 from portal.services import verification
 from portal.services.verification import runs
 from tests.support import factories
@@ -59,6 +59,62 @@ def test_a_board_that_times_out_leaves_the_standing_and_retries_later(board, rn)
     assert db.session.get(VerificationState, rn.id).outcome == "verified"
     assert db.session.query(Verification).count() == 1
     assert len([c for c in board.calls if c.startswith("/licenses")]) == 3  # the check, then two tries
+    inconclusive = _inconclusive(rn)
+    assert [(e.actor_label, e.before, e.after["verification"]) for e in inconclusive] == [
+        ("system", {"verification": "verified"}, "verified")]
+    assert "Test Board" in inconclusive[0].after["reason"] and inconclusive[0].after["retry_at"]
+
+
+def _inconclusive(credential):
+    return db.session.query(AuditEvent).filter_by(action="credential.verification_inconclusive",
+                                                  entity_id=str(credential.id)).all()
+
+
+def _make_due(credential):
+    state = db.session.get(VerificationState, credential.id)
+    state.next_due = state.checked_at.date()
+    db.session.commit()
+
+
+def test_a_failed_standing_stays_failed_and_a_first_check_stays_unchecked_when_the_board_is_down(board, rn, org,
+                                                                                                 login):
+    """Inconclusive is neither good nor bad news: no standing moves, each attempt is on the audit trail."""
+    from jobs.verification import reverify_credential
+
+    board.serve("/licenses/RN%201234", {"status": "Active", "discipline": "Probation"})
+    verification.verify(rn)
+    _make_due(rn)
+    never_checked = factories.credential(org.manager, rn.credential_type, license_number="RN 9")
+    db.session.commit()
+    board.serve("/licenses/RN%201234", b"", status=503)
+    board.serve("/licenses/RN%209", b"", status=503)
+
+    assert reverify_credential.call_local(rn.id) == "source down"
+    # The manager's credential, checked from its page: it has no standing yet.
+    page = login(org.compliance_user).post(f"/credentials/{never_checked.id}/verify", follow_redirects=True)
+
+    assert "the standing is unchanged" in page.get_data(as_text=True)
+    assert db.session.get(VerificationState, rn.id).outcome == "failed"
+    assert db.session.get(VerificationState, never_checked.id) is None
+    assert [e.after["verification"] for e in _inconclusive(rn)] == ["failed"]
+    [from_page] = _inconclusive(never_checked)
+    assert (from_page.actor_label, from_page.after["verification"]) == (org.compliance_user.email, None)
+    assert "HTTP 503" in from_page.after["reason"]
+
+
+def test_a_board_that_refuses_the_lookup_is_inconclusive_and_audited(board, rn):
+    board.serve("/licenses/RN%201234", {"status": "Active"})
+    verification.verify(rn)
+    board.serve("/licenses/RN%201234", {"error": "forbidden"}, status=403)
+    _make_due(rn)
+
+    assert runs.reverify(rn.id) == "checked"
+
+    assert db.session.get(VerificationState, rn.id).outcome == "verified"
+    assert [v.outcome for v in db.session.query(Verification).order_by(Verification.id)] == ["verified",
+                                                                                               "unverifiable"]
+    [event] = _inconclusive(rn)
+    assert event.after["verification"] == "verified" and "HTTP 403" in event.after["detail"]
 
 
 def test_no_lookup_is_enabled_by_default(app, rn, fake_source):

@@ -150,6 +150,9 @@ def set_standing(credential: Credential, verification: Verification,
         from portal.services.verification.runs import RETRY_AFTER
 
         state.retry_at = utcnow() + RETRY_AFTER  # ask again later; the standing stays
+        audit.record("credential.verification_inconclusive", credential, before={"verification": before},
+                     after={"verification": before, "method": verification.method, "source": verification.source,
+                            "check": verification.id, "detail": verification.detail})
         return before, before
     if policy is _LOOK_UP:
         policy = policy_for(credential.credential_type_id)

@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, or_, select
 
 from portal.extensions import db
-from portal.models import Credential, VerificationState, today, utcnow
+from portal.models import Credential, User, VerificationState, today, utcnow
+from portal.services import audit
 from portal.services.verification.base import SourceUnavailable
 
 RETRY_AFTER = timedelta(hours=6)
@@ -46,14 +47,29 @@ def reverify(credential_id: int, on: date | None = None, now: datetime | None = 
     credential = db.session.get(Credential, credential_id)
     try:
         verification.verify(credential)
-    except SourceUnavailable:
+    except SourceUnavailable as down:
         db.session.rollback()
-        state = db.session.get(VerificationState, credential_id)
-        if state is not None:  # the standing stays as it was; ask again later
-            state.retry_at = (now or utcnow()) + RETRY_AFTER
-            db.session.commit()
+        source_down(db.session.get(Credential, credential_id), str(down), now=now)
         return "source down"
     return "checked"
+
+
+def source_down(credential: Credential, reason: str, actor: User | None = None, now: datetime | None = None) -> None:
+    """Keep an inconclusive check (a source that timed out or was unavailable) on the audit trail.
+
+    The standing stays what it was: a source that cannot answer says nothing
+    about the credential, so it never turns it to failed. The source is asked
+    again after RETRY_AFTER (when the credential has a standing to keep).
+    """
+    state = db.session.get(VerificationState, credential.id)
+    retry_at = (now or utcnow()) + RETRY_AFTER
+    if state is not None:
+        state.retry_at = retry_at
+    standing = state.outcome if state else None
+    audit.record("credential.verification_inconclusive", credential, actor=actor or "system",
+                 before={"verification": standing},
+                 after={"verification": standing, "reason": reason[:300], "retry_at": retry_at})
+    db.session.commit()
 
 
 def enqueue_due(on: date | None = None) -> int:
