@@ -112,14 +112,19 @@ def import_roster():
     try:
         if not upload or not upload.filename:
             raise Invalid("Choose a roster or exclusion file (CSV or .xlsx).", field="file")
-        result = rosters.import_file(upload.stream, upload.filename, request.form.get("kind", ""),
-                                     actor=current_user, source=request.form.get("source") or None)
+        record = rosters.submit(upload.stream, upload.filename, request.form.get("kind", ""),
+                                actor=current_user, source=request.form.get("source") or None)
     except Invalid as invalid:
         return _admin_page({invalid.field or "file": invalid.message}, 422, dict(request.form.items()))
-    record = result.record
-    flash(f"Imported {record.rows:,} rows: {record.matched:,} matched, {record.alerts:,} alerts"
-          + (f", {len(result.near_misses):,} rows to look at." if result.near_misses else "."), "success")
-    return redirect(url_for(".admin_page", _anchor="imports"))
+    flash(f"{record.original_name} is stored and queued for import; its progress shows below.", "success")
+    return redirect(url_for(".admin_page", _anchor=f"import-{record.id}"))
+
+
+@bp.get("/admin/verification/imports/<int:import_id>")
+@role_required(*ADMIN_VIEW_ROLES)
+def import_status(import_id: int):
+    """One import: the whole page, or (HTMX, polled while it runs) its status item."""
+    return render("verification/import.html", block="import_status", record=admin.import_or_404(import_id))
 
 
 @bp.get("/admin/verification/export.csv")

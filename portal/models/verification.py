@@ -92,12 +92,27 @@ class TrustRoot(Timestamped, Base):
     pem: Mapped[str] = mapped_column(Text)
 
 
+# Where an import stands: received (file stored, columns known) -> queued ->
+# running -> done | failed. ``processed`` rows are applied and committed with
+# their checks, so a run taken up again starts after them.
+IMPORT_STATES = ("queued", "running", "done", "failed")
+
+
 class VerificationImport(Base):
     """A roster or exclusion file as it was imported: kept as evidence."""
 
     __tablename__ = "verification_imports"
+    __table_args__ = (Index("ix_verification_imports_state", "state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued", server_default="done")
+    processed: Mapped[int] = mapped_column(default=0, server_default="0")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    queued_at: Mapped[Optional[datetime]]
+    started_at: Mapped[Optional[datetime]]
+    progress_at: Mapped[Optional[datetime]]  # the last committed batch: a run silent for long is lost
+    finished_at: Mapped[Optional[datetime]]
     kind: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(200))
     original_name: Mapped[str] = mapped_column(String(255))

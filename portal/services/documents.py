@@ -34,7 +34,7 @@ from sqlalchemy import select, update
 
 from intake import badge
 from portal.extensions import db
-from portal.models import ApiToken, Credential, Document, Extraction, Person, User, utcnow
+from portal.models import ApiToken, Credential, Document, Extraction, Person, User, VerificationImport, utcnow
 from portal.policies.file_names import EXTENSIONS, display_name
 from portal.services import api_tokens, audit, learning, upload_quota
 
@@ -273,9 +273,12 @@ def upload(
 
 
 def _forget_if_unused(stored: StoredFile) -> None:
-    in_use = db.session.scalar(select(Document.id).where(Document.sha256 == stored.sha256).limit(1))
-    if in_use is None:
-        stored.path.unlink(missing_ok=True)
+    """Drop a refused upload's file, unless the same bytes are kept for a document or a roster import
+    (the store is content-addressed: a roster CSV sent again as a certificate is the same file)."""
+    for model in (Document, VerificationImport):
+        if db.session.scalar(select(model.id).where(model.sha256 == stored.sha256).limit(1)) is not None:
+            return
+    stored.path.unlink(missing_ok=True)
 
 
 def enqueue(document_id: int, delay: int | None = None) -> None:

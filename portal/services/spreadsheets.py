@@ -21,6 +21,7 @@ from portal.errors import Invalid
 MAX_ROWS_DEFAULT = 50_000
 EXTENSIONS = (".csv", ".txt", ".xlsx", ".xlsm")
 WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
+WORKBOOK_NAMES = ".xlsx"  # as messages name the workbooks read
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -46,19 +47,37 @@ def is_workbook(filename: str) -> bool:
     return filename.lower().endswith(WORKBOOK_EXTENSIONS)
 
 
+def _raw_rows(path: Path, filename: str):
+    return _xlsx_rows(path) if is_workbook(filename) else _csv_rows(path)
+
+
+def _header(row: list[Any]) -> list[str] | None:
+    """The row as headers, when it is the header row (the first with a value)."""
+    if any(v not in (None, "") for v in row):
+        return [str(v).strip() if v is not None else "" for v in row]
+    return None
+
+
+def read_headers(path: Path, filename: str) -> list[str]:
+    """The header row alone, read without going through the rest of the file;
+    ``Invalid`` for the file field when there is none or it cannot be read."""
+    for _, row in _raw_rows(path, filename):
+        headers = _header(row)
+        if headers:
+            return headers
+    raise Invalid("The file has no header row.", "file")
+
+
 def read_table(path: Path, filename: str, limit: int | None = None) -> Table:
     """The first sheet (or the CSV) as a header row and value rows; a file
     that cannot be read, or holds more than ``limit`` rows (default: the
     import limit, ``max_rows()``), raises ``Invalid`` for the file field."""
-    raw_rows = _xlsx_rows(path) if is_workbook(filename) else _csv_rows(path)
-    header_at, headers = None, []
+    headers: list[str] | None = None
     limit = limit or max_rows()
     rows, numbers = [], []
-    for number, row in raw_rows:
-        if header_at is None:
-            if any(v not in (None, "") for v in row):
-                header_at = number
-                headers = [str(v).strip() if v is not None else "" for v in row]
+    for number, row in _raw_rows(path, filename):
+        if headers is None:
+            headers = _header(row)
             continue
         if all(v in (None, "") for v in row):
             continue

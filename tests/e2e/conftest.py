@@ -20,14 +20,15 @@ Fixtures:
     Jobs run with ``huey.immediate = True`` (inside the request that enqueued
     them) unless the test also asks for ``huey_consumer``.
 
-``huey_consumer``
+``huey_consumer`` / ``paused_huey_consumer``
     A real consumer: ``huey.immediate`` off, a private SQLite queue file for
     this test (never the shared Redis database, which other test runs use),
     and one worker thread that dequeues and executes tasks exactly as
     ``huey_consumer`` would, with ``jobs.context`` bound to the test's app.
     Use it when a page must show a job's progress ("queued -> reading ->
     waiting for review"). ``huey_consumer.wait_idle(timeout)`` waits until the
-    queue is empty and no task is running (a condition, not a sleep).
+    queue is empty and no task is running (a condition, not a sleep). The
+    paused one's worker starts at ``.start()``: jobs wait until then.
 
 ``browser`` (session) / ``context`` / ``page``
     Debian's ``/usr/bin/chromium`` through Playwright for Python (never a
@@ -51,6 +52,7 @@ import re
 import shutil
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,12 +171,12 @@ class ThreadConsumer:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        if self._thread.is_alive():
+            self._thread.join(timeout=30)
 
 
-@pytest.fixture
-def huey_consumer(app, tmp_path):
-    """Real queued jobs for this test: private SQLite queue + a worker thread."""
+@contextmanager
+def _thread_consumer(app, tmp_path, start: bool):
     from huey.storage import SqliteStorage
 
     import jobs.context
@@ -186,7 +188,9 @@ def huey_consumer(app, tmp_path):
     original_storage = huey.storage
     huey.storage = SqliteStorage(huey.name, filename=str(tmp_path / "huey-test.db"))
     jobs.context._app = app
-    consumer = ThreadConsumer(huey).start()
+    consumer = ThreadConsumer(huey)
+    if start:
+        consumer.start()
     yield consumer
     consumer.stop()
     huey.storage = original_storage
@@ -194,6 +198,22 @@ def huey_consumer(app, tmp_path):
     huey.immediate = True  # the app fixture's setting; it turns it off at teardown
     if consumer.errors:
         raise consumer.errors[0]
+
+
+@pytest.fixture
+def huey_consumer(app, tmp_path):
+    """Real queued jobs for this test: private SQLite queue + a worker thread."""
+    with _thread_consumer(app, tmp_path, start=True) as consumer:
+        yield consumer
+
+
+@pytest.fixture
+def paused_huey_consumer(app, tmp_path):
+    """As ``huey_consumer``, but its worker starts when the test calls
+    ``.start()``: until then jobs wait in the queue, so a page can be seen
+    showing work that waits (as behind a busy worker)."""
+    with _thread_consumer(app, tmp_path, start=False) as consumer:
+        yield consumer
 
 
 # --------------------------------------------------------------------------- browser

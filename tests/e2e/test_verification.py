@@ -75,3 +75,34 @@ def verification_day():
 
     with time_machine.travel(material.NOW, tick=True):
         yield
+
+
+def test_an_exclusion_import_goes_from_waiting_to_done_on_the_page_without_a_reload(live_server, page, sign_in,
+                                                                                   shot, org, tmp_path,
+                                                                                   paused_huey_consumer):
+    """The admin uploads this month's LEIE; the import waits for a worker, then the page (polling
+    with HTMX) shows it done with its counts while the page itself stays loaded."""
+    from tests.verification.test_rosters import LEIE_HEADER
+
+    listing = tmp_path / "UPDATED.csv"
+    filler = [f"FILLER{i:05d},QQ,,,,,,,,,,OH,,1128a1,20250105,00000000,,\n" for i in range(4_999)]
+    filler[2_500:2_500] = ["EMPLOYEE,ERIN,,,NURSE,,,,19800101,,,OH,,1128a1,20250105,00000000,,\n"]
+    listing.write_text(LEIE_HEADER + "".join(filler))
+
+    sign_in(page, org.admin_user)
+    page.goto(live_server.url_for("verification.admin_page"))
+    page.select_option("#f-kind", "exclusion")
+    page.set_input_files("#f-file", str(listing))
+    page.get_by_role("button", name="Import").click()
+    item = page.locator("#imports .import-status").first
+    expect(item).to_contain_text("Waiting")
+    expect(item).to_contain_text("UPDATED.csv")
+    shot(page, "import-waiting")
+    page.evaluate("window.stillTheSamePage = true")  # gone if the page were loaded again
+
+    paused_huey_consumer.start()
+
+    expect(item.locator(".import-state")).to_have_text("Done", timeout=20_000)
+    expect(item.locator(".import-counts")).to_have_text("5,000 rows, 1 matched, 1 alerts")
+    assert page.evaluate("window.stillTheSamePage === true")
+    shot(page, "import-done")

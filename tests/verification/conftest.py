@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from portal.extensions import db
+from tests.reliability.conftest import consumer  # noqa: F401  (a real huey_consumer, for the import jobs)
 from tests.support import factories
 from tests.verification import material
 

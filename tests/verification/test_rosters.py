@@ -91,12 +91,18 @@ def test_bad_roster_files_are_refused_with_a_reason(nurse, text, name, message):
     assert db.session.query(VerificationImport).count() == 0
 
 
-def test_a_file_with_too_many_rows_is_refused(app, nurse):
+def test_a_file_with_too_many_rows_fails_its_import_with_the_reason_and_keeps_the_file(app, nurse):
+    from portal.services.documents import stored_path
+
     app.config["VERIFICATION_IMPORT_MAX_ROWS"] = 1000
     text = ROSTER_HEADER + "".join(f"RN{i:06d},A,B,Active,,No,OH\n" for i in range(100_000))
-    with pytest.raises(Invalid) as refused:
-        _import(text, "roster")
-    assert "more than 1,000 rows" in refused.value.message
+
+    record = _import(text, "roster").record
+
+    assert record.state == "failed"
+    assert "more than 1,000 rows" in record.error
+    assert stored_path(record.sha256).read_bytes() == text.encode()  # the evidence stays
+    assert db.session.query(Verification).count() == 0
 
 
 def test_an_exclusion_list_of_100000_rows_is_imported_with_its_matches_and_near_misses(nurse, org):

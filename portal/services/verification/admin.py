@@ -71,6 +71,15 @@ def overview(limit: int = 50) -> Overview:
     )
 
 
+def import_or_404(import_id: int) -> VerificationImport:
+    from flask import abort
+
+    record = db.session.get(VerificationImport, import_id)
+    if record is None:
+        abort(404)
+    return record
+
+
 def save_policy(form, actor: User | None = None) -> VerificationPolicy:
     """Create or replace the policy of one type (no type: the default); Invalid next to the field."""
     raw_type = (form.get("credential_type_id") or "").strip()
