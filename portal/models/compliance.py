@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, UniqueConstraint, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, utcnow
@@ -55,12 +55,21 @@ class PersonCompliance(Base):
     """
 
     __tablename__ = "person_compliance"
+    __table_args__ = (
+        # The matrix's urgency sorts walk these and stop at the page.
+        Index("ix_person_compliance_urgency", "worst_rank", "expiry_unknown", "first_expiry"),
+        Index("ix_person_compliance_expiry", "expiry_unknown", "first_expiry"),
+    )
 
     person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     department_key: Mapped[int] = mapped_column(index=True)  # department id, 0 for none
     as_of: Mapped[date]
     worst_rank: Mapped[Optional[int]]  # most urgent state's rank in SEVERITY; None without requirements
     first_expiry: Mapped[Optional[date]]
+    # first_expiry is None (sorted last, as the matrix sorts it, in one index order)
+    expiry_unknown: Mapped[bool] = mapped_column(server_default=true())
+    # one bit per state the person has a row in (portal.policies.rollup.state_bit)
+    states: Mapped[int] = mapped_column(server_default=text("0"))
     tally: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

@@ -137,6 +137,16 @@ def combine(total: dict, part: dict, sign: int = 1) -> dict:
     return total
 
 
+def state_bit(state: str) -> int:
+    """The bit a person's roll-up sets for having a row in ``state``."""
+    return 1 << STATES.index(state)
+
+
+def state_bits(tally: dict) -> int:
+    """The states a person has a row in, as bits (``state_bit``)."""
+    return sum(state_bit(state) for state in STATES if tally["states"][state])
+
+
 def worst_rank(tally: dict) -> int | None:
     """The person's most urgent state as its rank in SEVERITY (0 = worst)."""
     for rank, state in enumerate(STATES):

@@ -17,7 +17,7 @@ from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import delete, select
 
-from portal.database import settled_ids
+from portal.database import note_bulk_write, settled_ids
 from portal.extensions import db
 from portal.models import (
     Assignment,
@@ -29,7 +29,7 @@ from portal.models import (
     today,
 )
 from portal.policies.forecast import Restaffed, best_by_type, changes_within, evaluation_dates, restaffed_figures
-from portal.policies.rollup import FORECAST_MONTHS, combine, empty_tally, person_tally, worst_rank
+from portal.policies.rollup import FORECAST_MONTHS, combine, empty_tally, person_tally, state_bits, worst_rank
 from portal.services.compliance import Facts, load_facts
 
 ORGANISATION = -1
@@ -46,8 +46,10 @@ def _person_row(person_id: int, department_id: int | None, rows: Iterable[Mappin
     rows = list(rows)
     tally = person_tally(rows, on, restaffed)
     expiries = [r["expires_on"] for r in rows if r["credential_id"] is not None and r["expires_on"] is not None]
+    first_expiry = min(expiries, default=None)
     return {"person_id": person_id, "department_key": department_key(department_id), "as_of": on,
-            "worst_rank": worst_rank(tally), "first_expiry": min(expiries, default=None), "tally": tally}
+            "worst_rank": worst_rank(tally), "first_expiry": first_expiry, "expiry_unknown": first_expiry is None,
+            "states": state_bits(tally), "tally": tally}
 
 
 def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on: date,
@@ -69,6 +71,8 @@ def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on
            for pid, rows in rows_by_person.items()]
     if new:
         db.session.execute(PersonCompliance.__table__.insert(), new)
+        # The urgency sorts need the planner to know the new rows.
+        note_bulk_write(PersonCompliance.__tablename__, len(new))
     if tallies:
         _move_tallies(old, new, on)
 

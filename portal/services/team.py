@@ -21,6 +21,7 @@ from portal.routing import db_id
 from portal.models import CredentialType, Department, Person, PersonCompliance, RequirementSnapshot, User, today
 from portal.policies.access import sees_everyone
 from portal.policies.compliance import SEVERITY, RequirementState, Status, Summary
+from portal.policies.rollup import state_bit
 from portal.policies.verification import STATUSES as VERIFICATION_STATUSES
 from portal.services import compliance_rollup
 from portal.services.compliance_snapshot import (
@@ -327,14 +328,16 @@ def build_matrix(scope: TeamScope, flt: MatrixFilter, on: date | None = None,
         row_filter.append(status_clause(flt.verification, on, credential_id=RS.credential_id))
         row_filter.append(RS.credential_id.is_not(None))
     tally = scope_tally(scope, on)
-    # The roll-up knows how many people have a row (in each state); by type
-    # it does not, and sorting by urgency needs every person's rows anyway.
+    # The roll-up knows how many people have a row (in each state), and each
+    # person's worst state, first expiry and states; by type it does not.
     known = None
-    if tally is not None and flt.type_id is None and flt.verification is None and flt.sort in ("name", "department"):
+    if tally is not None and flt.type_id is None and flt.verification is None:
         known = tally["people_in_state"][flt.state] if flt.state else tally["people_with_requirements"]
     rolled_up = [PersonCompliance.worst_rank.is_not(None)]
     if scope.department is not None:
         rolled_up.append(PersonCompliance.department_key == compliance_rollup.department_key(scope.department.id))
+    if flt.state is not None:
+        rolled_up.append(PersonCompliance.states.op("&")(state_bit(flt.state)) != 0)
     listed, matching, page, pages = _list_people(row_filter, flt, on, page_size, matching=known, rolled_up=rolled_up)
 
     ids = [row.id for row in listed]
@@ -365,19 +368,35 @@ def _list_people(row_filter: list, flt: MatrixFilter, on: date, page_size: int |
 
     ``matching``, when the caller knows it (from a roll-up), spares the
     window count, which has to find every matching person; ``rolled_up``
-    then says, on the roll-up rows, who is in scope with a requirement.
+    then says, on the roll-up rows, who is in scope with a requirement (in
+    the state asked for), and each person's roll-up answers for their rows.
 
     A person is in the matrix when one of their snapshot rows passes the
     filters. Sorting by urgency needs each person's worst state and first
-    expiry, one aggregate over their rows; sorting by name or department only
-    needs to know that a matching row exists, which is much cheaper over an
-    organisation. Either way one query returns the page and, as a window
-    count, the number of people matching.
+    expiry, one aggregate over their rows (or their roll-up, in index
+    order); sorting by name or department only needs to know that a
+    matching row exists, which is much cheaper over an organisation. Either
+    way one query returns the page and, as a window count, the number of
+    people matching.
     """
     name_order = (Person.last_name, Person.first_name, Person.id)
     columns = (Person.id, Person.first_name, Person.last_name, Person.employee_id,
                Department.name.label("department"), Person.manager_id)
-    if flt.sort in ("worst", "days"):
+    by_urgency = flt.sort in ("worst", "days")
+    by_name = name_order if flt.sort == "name" else (Department.name.is_(None), Department.name, *name_order)
+    if matching is not None:
+        # Walk an index of the roll-ups (urgency) or of names and stop at the
+        # page; expiry_unknown sorts people without an expiry last, as
+        # "first_expiry IS NULL" does below.
+        rolled = PersonCompliance
+        if by_urgency:
+            urgency = (rolled.expiry_unknown, rolled.first_expiry)
+            order = (rolled.worst_rank, *urgency, *name_order) if flt.sort == "worst" else (*urgency, *name_order)
+            listing = select(*columns).join(rolled, rolled.person_id == Person.id).where(*rolled_up)
+        else:
+            order = by_name
+            listing = select(*columns).where(exists().where(rolled.person_id == Person.id, *rolled_up))
+    elif by_urgency:
         per_person = (
             select(RS.person_id.label("person_id"), func.min(severity_expression(on)).label("worst"),
                    func.min(RS.expires_on).label("first_expiry"))
@@ -392,13 +411,8 @@ def _list_people(row_filter: list, flt: MatrixFilter, on: date, page_size: int |
         listing = select(*columns).join(people, people.c.person_id == Person.id)
     else:
         matching_rows = row_filter + ([status_expression(on) == flt.state] if flt.state is not None else [])
-        order = name_order if flt.sort == "name" else (Department.name.is_(None), Department.name, *name_order)
-        if matching is not None and flt.state is None:
-            # Walk the name index and stop at the page: a person has a row
-            # when their roll-up has a worst state.
-            listing = select(*columns).where(exists().where(PersonCompliance.person_id == Person.id, *rolled_up))
-        else:
-            listing = select(*columns).where(Person.id.in_(select(RS.person_id).where(*matching_rows)))
+        order = by_name
+        listing = select(*columns).where(Person.id.in_(select(RS.person_id).where(*matching_rows)))
     listing = listing.outerjoin(Department, Department.id == Person.department_id).order_by(*order)
     if not page_size:
         listed = db.session.execute(listing).all()
