@@ -18,6 +18,7 @@ from .vocabulary import (
     PARENT_WORDS,
     PROVIDER_WORDS,
     SENTENCE_WORDS,
+    SIGNATORY_WORDS,
     SUBUNIT_WORDS,
     TITLE_WORDS,
 )
@@ -108,6 +109,7 @@ def read_issuer(doc) -> FieldResult:
         elif not listed:
             cands.append(Candidate(text, toks, (0.85 if org else 0.55) * ocr_factor(toks), "heading"))
     cands += _named_in_text(doc)
+    cands = _not_the_holder(doc, cands)
     _support_longer_names(cands)
     res = _best(cands, key=lambda c: fold(str(c.value)))
     for c in cands:
@@ -133,7 +135,9 @@ HEADING_MAX_WORDS = 12
 WRAP_SIZE_RATIO = 0.7      # two lines of one heading are printed in about the same size
 WRAP_TAIL_WORDS = 2        # the words a heading's last line carries over ("Resource Management")
 PARENT_FACTOR = 0.7        # a government or parent department printed above the body that grants
-SHORTER_NAME_FACTOR = 0.9  # a name that is the start of a longer one printed elsewhere
+SHORTER_NAME_FACTOR = 0.9
+SIGNED_ORG_FACTOR = 0.7
+SIGNER_WORDS = 3           # a signatory's name printed over their title has at most this many words    # the body named after a signatory's title  # a name that is the start of a longer one printed elsewhere
 LABEL_LIKE_FACTOR = 0.5    # capitalised words naming a document part ("Activity Transcript"), a "SURNAME, Given"
 
 
@@ -193,7 +197,7 @@ def org_likeness(words: list[str]) -> float:
         score *= FRAGMENT_FACTOR
     if name_likeness(words) >= PERSON_LIKENESS:
         score *= PERSON_FACTOR
-    if any(n in title_words() for n in norms):
+    if any(n in SIGNATORY_WORDS for n in norms):
         score *= SIGNATORY_FACTOR   # "Board President", "Chair, Board of Directors": a signatory's title
     return score
 
@@ -250,14 +254,28 @@ def _org_run(run: list[Token]) -> list[Token] | None:
     return run
 
 
+def _not_the_holder(doc, cands: list[Candidate]) -> list[Candidate]:
+    """Candidates that are not the holder's name: a person's name in big type at the top of a
+    diploma is who it was granted to, not who granted it. A heading that names a body stays (the
+    holder reader may have misread it)."""
+    holder = doc.holder()
+    if holder.value is None:
+        return cands
+    name, tokens = set(fold(str(holder.value)).split()), {id(t) for t in holder.tokens}
+    return [c for c in cands if c.source != "heading" or org_likeness([t.text for t in c.tokens]) >= 0.8
+            or not (tokens & {id(t) for t in c.tokens} or set(fold(str(c.value)).split()) == name)]
+
+
 def _support_longer_names(cands: list[Candidate]) -> None:
-    """A heading cut short ("Society for Human") supports the whole name printed elsewhere
-    ("Society for Human Resource Management"): the longer name takes the better score."""
+    """A heading cut short ("Society for Human", "State Board of Cosmetology") supports the whole
+    name printed elsewhere ("Society for Human Resource Management"): the longer name takes the
+    better score."""
     for short in cands:
         words = fold(str(short.value)).split()
         for long in cands:
             longer = fold(str(long.value)).split()
-            if long is not short and len(longer) > len(words) and longer[:len(words)] == words:
+            if long is not short and len(longer) > len(words) and any(
+                    longer[k:k + len(words)] == words for k in range(len(longer) - len(words) + 1)):
                 long.score = max(long.score, short.score)
                 short.score *= SHORTER_NAME_FACTOR
 
@@ -333,6 +351,11 @@ def _wraps(block: list[Token], nxt: list[Token], after: list[Token] | None) -> b
         return False
     if block[-1].norm in CONNECTOR_WORDS or nxt[0].norm in CONNECTOR_WORDS or not nxt[0].text[:1].isupper():
         return True
+    if fold_token(nxt[0].text) in SIGNATORY_WORDS or len(block) <= SIGNER_WORDS and \
+            name_likeness([t.text for t in block]) >= PERSON_LIKENESS:
+        return False   # a signatory's name over their title
+    if len(nxt) == 1 and nxt[0].norm in TITLE_WORDS:
+        return True   # a credential's title set over two lines ("High Risk Work" / "Licence")
     org_a = any(t.norm in ORG_WORDS for t in block)
     org_b = any(t.norm in ORG_WORDS for t in nxt)
     if not org_a and org_b:
@@ -353,7 +376,7 @@ def _overlapping_segment(doc, block: list[Token], line: Line) -> list[Token] | N
 
 def _heading_org(doc, lines: list[Line], big: float):
     scored = []
-    for block in heading_blocks(doc, lines):
+    for block in (part for b in heading_blocks(doc, lines) for part in _two_bodies(b)):
         block = [t for t in block if t.word.conf >= GARBAGE_BELOW]
         if not block:
             continue
@@ -368,9 +391,16 @@ def _heading_org(doc, lines: list[Line], big: float):
             continue
         if find_credential_type(text):
             continue   # a credential's name in big type ("PALS Provider") is no organisation
-        if any(doc.ex.is_label_start(t) for t in block):
-            continue
+        if any(doc.ex.is_label_start(t) for t in block) or any(t.norm == "" and "." in t.text for t in block) \
+                or any(t.text.endswith(":") for t in block[:-1]):
+            continue   # a label and its value ("COMPLAINTS UPHELD ....: NONE ON FILE")
         org = org_likeness(words)
+        titled = _after_title(block)
+        if titled and org_likeness([t.text for t in titled]) * SIGNED_ORG_FACTOR > org:
+            # "Registrar, The Harbour Board": the body a signatory signs for
+            block, words = titled, [t.text for t in titled]
+            text = " ".join(words).strip(" ·|-,;:")
+            org = org_likeness(words) * SIGNED_ORG_FACTOR
         if org < HEADING_MIN_ORG:
             continue
         size = statistics.median(t.word.size for t in block)
@@ -386,6 +416,21 @@ def _heading_org(doc, lines: list[Line], big: float):
     return (best[1], best[2], best[3] >= 0.8) if best else None
 
 
+def _two_bodies(block: list[Token]) -> list[list[Token]]:
+    """A line naming two bodies one after the other, the place repeated ("NEW JERSEY DIVISION OF
+    CONSUMER AFFAIRS NEW JERSEY BOARD OF NURSING"): each body on its own, so the one that grants
+    can win over its parent or sub-unit."""
+    first = block[0].norm
+    if len(first) < 3 or first in CONNECTOR_WORDS:
+        return [block]
+    for p in range(2, len(block) - 1):
+        if block[p].norm == first:
+            a, b = block[:p], block[p:]
+            if _heads([t.norm for t in a], ORG_WORDS) and _heads([t.norm for t in b], ORG_WORDS):
+                return [a, b]
+    return [block]
+
+
 def _wordmark(doc, block: list[Token], big: float) -> bool:
     """A one-word brand printed large at the top of the first page ("SOLAS", "Salesforce")."""
     tok = block[0]
@@ -394,6 +439,20 @@ def _wordmark(doc, block: list[Token], big: float) -> bool:
             and tok.word.size >= big and len(word) >= 3 and word.isalpha() and word[:1].isupper()
             and tok.norm not in TITLE_WORDS and tok.norm not in ORG_WORDS and not is_given_name(word)
             and not doc.ex.is_label_start(tok) and not find_credential_type(word))
+
+
+def _after_title(block: list[Token]) -> list[Token] | None:
+    """The words after a signatory's title at the start of a block ("Chief Executive Officer,
+    ..."), or None when it does not start with one."""
+    titles = title_words()
+    k = 0
+    while k < len(block) and fold_token(block[k].text) in titles:
+        k += 1
+        if block[k - 1].text.endswith(","):
+            break
+    rest = block[k:]
+    signs = any(fold_token(t.text) in SIGNATORY_WORDS for t in block[:k])
+    return rest if signs and len(rest) >= 2 else None
 
 
 def _stacked_below(doc, upper: list[Token], lower: list[Token]) -> bool:

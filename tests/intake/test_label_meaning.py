@@ -157,3 +157,17 @@ def test_double_barrelled_names_read_as_names(tmp_path):
     page = [COUNCIL, (72, 130, 10, "14 Quayside Row"), (330, 130, 12, "Søren N. Al-Rashid"),
             *_rows("Permit No.: LC-20931", top=170)]
     assert _read(tmp_path, page).holder_name == "Søren N. Al-Rashid"
+
+
+def test_two_bodies_on_one_line_the_one_that_grants(tmp_path):
+    page = [(72, 50, 13, "WESTMARCH DIVISION OF TRADE AFFAIRS WESTMARCH BOARD OF PLUMBING"), *_rows("Permit No.: WB-5512")]
+    assert _read(tmp_path, page).issuer == "WESTMARCH BOARD OF PLUMBING"
+
+
+def test_the_holders_name_in_big_type_is_not_the_issuer(tmp_path):
+    page = [(72, 60, 22, "Tomasz Kowalczyk"), (72, 100, 12, "Confined Space Entry"), (72, 116, 12, "Permit"),
+            *_rows("Permit No.: WB-5512", "REGISTER OF ENTRANTS ......: CURRENT", top=160),
+            (72, 400, 10, "Moira Dunleavy"), (72, 414, 10, "Registrar, Harbour Pilots Association")]
+    e = _read(tmp_path, page)
+    assert e.holder_name == "Tomasz Kowalczyk"
+    assert e.issuer == "Harbour Pilots Association"    # the body its registrar signs for
