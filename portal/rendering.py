@@ -68,6 +68,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["spelled_date"] = spelled_date
     app.jinja_env.globals["url_with"] = url_with
+    from portal.services.spreadsheets import ACCEPT_ATTRIBUTE
+
+    app.jinja_env.globals["spreadsheet_accept"] = ACCEPT_ATTRIBUTE  # the spreadsheet uploads' accept=
 
     @app.context_processor
     def inject_navigation():

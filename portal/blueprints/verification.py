@@ -111,7 +111,7 @@ def import_roster():
     upload = request.files.get("file")
     try:
         if not upload or not upload.filename:
-            raise Invalid("Choose a roster or exclusion file (CSV or .xlsx).", field="file")
+            raise Invalid("Choose a roster or exclusion file (CSV, .xlsx or .xls).", field="file")
         record = rosters.submit(upload.stream, upload.filename, request.form.get("kind", ""),
                                 actor=current_user, source=request.form.get("source") or None)
     except Invalid as invalid:

@@ -123,7 +123,7 @@ def save_upload(stream, filename: str, kind: str, user) -> Upload:
         raise Invalid("Choose what the file holds.", "kind")
     name = (filename or "").strip()
     if not name.lower().endswith(spreadsheets.EXTENSIONS):
-        raise Invalid("Upload a CSV or an Excel workbook (.xlsx).", "file")
+        raise Invalid(f"Upload a CSV or an Excel workbook ({spreadsheets.WORKBOOK_NAMES}).", "file")
     import_id = secrets.token_urlsafe(24)
     path = _folder() / import_id
     size = 0

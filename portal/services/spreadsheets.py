@@ -1,9 +1,11 @@
 """Reading spreadsheets: a CSV (sniffed dialect, UTF-8 or Windows-1252) or the
-first sheet of an Excel workbook, as a header row and rows of values.
+first sheet of an Excel workbook (.xlsx/.xlsm, or an old-style .xls), as a
+header row and rows of values.
 
-Values are read, never formulas (openpyxl ``data_only``/``read_only``). Used by
-the imports (``portal.services.imports``) and the roster and exclusion files
-of verification.
+Values are read, never formulas (openpyxl ``data_only``/``read_only``; xlrd
+reads the values a .xls stores). Used by the imports
+(``portal.services.imports``) and the roster and exclusion files of
+verification.
 """
 from __future__ import annotations
 
@@ -19,9 +21,10 @@ from flask import current_app
 from portal.errors import Invalid
 
 MAX_ROWS_DEFAULT = 50_000
-EXTENSIONS = (".csv", ".txt", ".xlsx", ".xlsm")
-WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm")
-WORKBOOK_NAMES = ".xlsx"  # as messages name the workbooks read
+EXTENSIONS = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+WORKBOOK_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
+WORKBOOK_NAMES = ".xlsx or .xls"  # as messages name the workbooks read
+ACCEPT_ATTRIBUTE = ",".join(EXTENSIONS)  # the file inputs' accept=
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -48,6 +51,8 @@ def is_workbook(filename: str) -> bool:
 
 
 def _raw_rows(path: Path, filename: str):
+    if filename.lower().endswith(".xls"):
+        return _xls_rows(path)
     return _xlsx_rows(path) if is_workbook(filename) else _csv_rows(path)
 
 
@@ -124,13 +129,51 @@ def _xlsx_rows(path: Path):
         except Exception as error:  # openpyxl raises many kinds for damaged files
             raise Invalid("The file could not be read as an Excel workbook (.xlsx). "
                           "Save it again from Excel, or export it as CSV.", "file") from error
-        try:
-            sheet = workbook.worksheets[0]
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                yield number, [v.strip() if isinstance(v, str) else v for v in row]
-        except Invalid:
-            raise
-        except Exception as error:
-            raise Invalid("The workbook is damaged and could not be read to the end.", "file") from error
-        finally:
-            workbook.close()
+        rows = (([v.strip() if isinstance(v, str) else v for v in row])
+                for row in workbook.worksheets[0].iter_rows(values_only=True))
+        yield from _to_the_end(rows, workbook.close)
+
+
+def _to_the_end(rows, close):
+    """Number and yield a workbook's rows; a library error part way is ``Invalid`` for the file
+    field, and ``close`` runs however the reading ends."""
+    try:
+        for number, row in enumerate(rows, start=1):
+            yield number, row
+    except Exception as error:  # the libraries raise many kinds for damaged files
+        raise Invalid("The workbook is damaged and could not be read to the end.", "file") from error
+    finally:
+        close()
+
+
+def _xls_rows(path: Path):
+    """An old-style (BIFF, Excel 97-2003) workbook's first sheet, through xlrd."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as error:  # xlrd raises many kinds for damaged or mislabelled files
+        raise Invalid("The file could not be read as an old-style Excel workbook (.xls). "
+                      "Save it again from Excel (as .xlsx), or export it as CSV.", "file") from error
+    def rows():
+        sheet = book.sheet_by_index(0)
+        for index in range(sheet.nrows):
+            yield [_xls_value(cell, book.datemode) for cell in sheet.row(index)]
+
+    yield from _to_the_end(rows(), book.release_resources)
+
+
+def _xls_value(cell, datemode: int) -> Any:
+    """A .xls cell as openpyxl gives an .xlsx one: text stripped, whole numbers as int, dates as datetime."""
+    import xlrd
+
+    if cell.ctype == xlrd.XL_CELL_TEXT:
+        return cell.value.strip()
+    if cell.ctype == xlrd.XL_CELL_NUMBER:
+        # .xls stores every number as a float: "445566" typed in a cell comes back 445566.0.
+        return int(cell.value) if float(cell.value).is_integer() else cell.value
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        return xlrd.xldate_as_datetime(cell.value, datemode)
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(cell.value)
+    return None  # empty, blank, or an error value (#N/A)

@@ -124,6 +124,16 @@ def test_broken_xlsx_is_refused_clearly(admin_client):
     assert "could not be read as an Excel workbook" in response.get_data(as_text=True)
 
 
+def test_people_import_reads_an_old_style_xls(app, org):
+    from tests.support import xls
+
+    data = xls.workbook([["Emp ID", "Given name", "Surname"], [1007, "Xavier", "Old"]])
+    upload = imports.save_upload(io.BytesIO(data), "hris.xls", "people", org.admin_user)
+    result = imports.preview(upload, imports.suggest_mapping("people", upload.table().headers))
+    assert [r.action for r in result.rows] == ["create"]
+    assert upload.table().rows == [[1007, "Xavier", "Old"]]  # a whole number stays whole
+
+
 def test_too_many_rows_is_refused_clearly(app, org):
     app.config["IMPORT_MAX_ROWS"] = 10
     csv = "Emp ID,Given name,Surname\n" + "".join(f"E{i},A,B\n" for i in range(11))

@@ -91,6 +91,36 @@ def test_bad_roster_files_are_refused_with_a_reason(nurse, text, name, message):
     assert db.session.query(VerificationImport).count() == 0
 
 
+def test_an_old_style_xls_roster_verifies_with_its_numbers_and_dates(nurse, org):
+    """A .xls (BIFF8, built here: no maintained package writes one) as boards still send them: a licence
+    number typed as a number comes back from the file as 778899.0 and must match "778899"."""
+    from datetime import date
+
+    from tests.support import xls
+
+    second = factories.credential(org.manager, nurse.credential_type, license_number="778899")
+    db.session.commit()
+    data = xls.workbook([["License Number", "First Name", "Last Name", "License Status", "Expiration Date",
+                          "Discipline"],
+                         ["RN445566", "Erin", "Employee", "Active", date(2027, 5, 31), "No"],
+                         [778899, "Max", "Manager", "Active", date(2026, 9, 30), "No"]])
+
+    result = rosters.import_file(io.BytesIO(data), "e-notify.xls", "roster")
+
+    assert (result.record.state, result.record.rows, result.record.matched) == ("done", 2, 2)
+    assert db.session.get(VerificationState, nurse.id).outcome == "verified"
+    assert db.session.get(VerificationState, second.id).outcome == "verified"
+    checks = {v.credential_id: v.evidence for v in db.session.query(Verification)}
+    assert checks[nurse.id]["expires_on"].startswith("2027-05-31")
+
+
+def test_a_damaged_xls_is_refused_at_upload_with_a_reason(nurse):
+    with pytest.raises(Invalid) as refused:
+        _import("License Number,License Status\nRN1,Active\n", "roster", name="roster.xls")
+    assert "could not be read as an old-style Excel workbook (.xls)" in refused.value.message
+    assert db.session.query(VerificationImport).count() == 0
+
+
 def test_a_file_with_too_many_rows_fails_its_import_with_the_reason_and_keeps_the_file(app, nurse):
     from portal.services.documents import stored_path
 
