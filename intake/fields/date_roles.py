@@ -145,6 +145,25 @@ def _printed_validity(text: str) -> tuple[int, tuple[int, int]] | None:
     return (months, (m.start(), m.end())) if 1 <= months <= 120 else None
 
 
+HISTORY_FACTOR = 0.7   # a header over a column of several dates: one row of a history, not the current value
+
+
+def _date_below(doc, line, x0: float, x1: float) -> bool:
+    """Whether the next line has a date in the same column (the header's column lists several)."""
+    if line.number + 1 >= len(doc.layout.lines):
+        return False
+    nxt = doc.layout.lines[line.number + 1]
+    if nxt.page != line.page:
+        return False
+    for m in D.find_dates(" ".join(t.text for t in nxt.tokens)):
+        toks = doc.layout.tokens_in(nxt.tokens[0].start + m.start, nxt.tokens[0].start + m.end)
+        if toks:
+            s0, s1 = doc.layout.xspan(toks)
+            if min(x1, s1) - max(x0, s0) > 0:
+                return True
+    return False
+
+
 def _cells_between(line, label_seg: int, date_seg: int) -> bool:
     """Whether a table cell stands between a label and a date on one line: a segment with a digit or
     a word read surely, not dot leaders, colons or OCR specks."""
@@ -216,8 +235,10 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
         in_header = [m for m in doc.ex.labels[header[0].line.number] if m.tokens[0] in header or m.tokens[-1] in header]
         roles = [m for m in in_header if m.kind.startswith("date:")]
         if roles:
-            # the date role nearest the header's end: "Practising certificate expires", "Term ends"
-            return roles[-1].kind[5:], 0.93 * roles[-1].strength
+            # the date role nearest the header's end: "Practising certificate expires", "Term ends";
+            # weaker over a column of several dates (a history of past periods)
+            column = HISTORY_FACTOR if _date_below(doc, line, x0, x1) else 1.0
+            return roles[-1].kind[5:], 0.93 * roles[-1].strength * column
         if any(m.kind == "period" for m in in_header):
             return "period", 0.9
     # 3. a sentence wrapped from the previous line ("... valid until\n06/17/2024")

@@ -30,6 +30,7 @@ from .vocabulary import (
     HOLDER_LABELS,
     ISSUER_LABELS,
     LICENSE_LABELS,
+    LONE_LICENSE_LABELS,
     OTHER_LABELS,
     PERIOD_LABELS,
     WEAK_LICENSE_LABELS,
@@ -88,7 +89,7 @@ def _label_table(hints: list[dict]) -> list[tuple[str, list[str], str, float]]:
             table.append((hint_label_kind(h["field"]), _phrase_tokens(h["label"]), h["label"], 1.0))
     for phrase in LICENSE_LABELS:
         table.append(("license_number", _phrase_tokens(phrase), phrase, 1.0))
-    for phrase in WEAK_LICENSE_LABELS:
+    for phrase in WEAK_LICENSE_LABELS + LONE_LICENSE_LABELS:
         table.append(("license_number", _phrase_tokens(phrase), phrase, 0.75))
     for phrase in HOLDER_LABELS:
         table.append(("holder_name", _phrase_tokens(phrase), phrase, 0.8 if phrase == "name" else 1.0))
@@ -220,6 +221,7 @@ class Extractor:
                         if (not taken[i] and unsure[i] and len(norm) >= 6 and abs(len(norm) - len(joined)) <= 2
                                 and fuzz.ratio(norm, joined) >= 85):
                             claim(kind, phrase, strength, i, 1)
+        out = [m for m in out if m.phrase not in LONE_LICENSE_LABELS or len(line.segment(line.tokens[m.first].seg)) == 1]
         out = _id_compounds(line, out)
         out = _holder_compounds(line, out)
         out = _date_cue_labels(line, out)

@@ -7,6 +7,7 @@ _DATA = load_data("vocabulary.yaml")
 
 LICENSE_LABELS: list[str] = _DATA['license_labels']
 WEAK_LICENSE_LABELS: list[str] = _DATA['weak_license_labels']
+LONE_LICENSE_LABELS: list[str] = _DATA['lone_license_labels']
 HOLDER_LABELS: list[str] = _DATA['holder_labels']
 HOLDER_INTROS: list[str] = _DATA['holder_intros']
 CREDENTIAL_LABELS: list[str] = _DATA['credential_labels']

@@ -171,3 +171,19 @@ def test_the_holders_name_in_big_type_is_not_the_issuer(tmp_path):
     e = _read(tmp_path, page)
     assert e.holder_name == "Tomasz Kowalczyk"
     assert e.issuer == "Harbour Pilots Association"    # the body its registrar signs for
+
+
+def test_a_lone_registration_label_and_its_number(tmp_path):
+    page = [COUNCIL, (72, 130, 9, "Registration"), (250, 130, 11, "480715"),
+            *_rows("Start of registration: 04/01/2025", top=170)]
+    e = _read(tmp_path, page)
+    assert (e.license_number, e.issue_date) == ("480715", "2025-04-01")
+
+
+def test_entry_on_the_register_and_a_history_column_are_not_the_current_issue(tmp_path):
+    page = [COUNCIL, *_rows("Entered on register: 03/02/2011", "Dated: 09/30/2024", "Expires: 08/31/2026"),
+            (72, 240, 9, "From"), (200, 240, 9, "To"),
+            (72, 254, 10, "09/30/2022"), (200, 254, 10, "08/31/2024"),
+            (72, 268, 10, "09/30/2020"), (200, 268, 10, "08/31/2022")]
+    e = _read(tmp_path, page)
+    assert (e.issue_date, e.expiry_date) == ("2024-09-30", "2026-08-31")
