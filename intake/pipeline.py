@@ -35,13 +35,9 @@ def read_fields(pages: list[Page], hints: list[dict] | None) -> dict:
     """Every field of a document from its pages (no I/O)."""
     layout = Layout(pages)
     doc = DocumentFields(layout, hints)
-    issuer = doc.issuer()
-    holder = doc.holder()
-    license_ = doc.license()
-    ctype, ctype_code = doc.credential_type()
+    ctype_code = doc.credential_type()[1]
     dates = doc.dates()
-    results = {"issuer": issuer, "holder_name": holder, "license_number": license_,
-               "credential_type": ctype, **dates}
+    results = doc.calibrated()   # every field, its confidence mapped by how its words were read
     return {"results": results, "issuer_entry": doc.issuer_entry, "ctype_code": ctype_code,
             "date_order": doc.date_order or _iso_order(dates), "date_order_reason": doc.date_order_reason,
             "ambiguous": doc.ambiguous_dates}

@@ -7,8 +7,11 @@ so the result never depends on the order callers ask in.
 """
 from __future__ import annotations
 
+from copy import copy
+
 from ..directory import Issuer
 from ..layout import Layout, Token
+from .calibration import calibrate
 from .candidates import Candidate, FieldResult, ocr_factor
 from .credential_type import read_credential_type
 from .date_roles import read_dates
@@ -46,6 +49,21 @@ class DocumentFields:
 
     def license(self) -> FieldResult:
         return self._once("license", read_license)
+
+    def calibrated(self) -> dict[str, FieldResult]:
+        """Every field's result with its confidence mapped by how its words were read
+        (``intake.fields.calibration``); the readers' own results keep their raw scores."""
+        ctype, _ = self.credential_type()
+        raw = {"issuer": self.issuer(), "holder_name": self.holder(), "license_number": self.license(),
+               "credential_type": ctype, **self.dates()}
+        # the credential type is named by the directory, not read from a label: no evidence for a mapping
+        return {name: res if name == "credential_type" else calibrate(copy(res), self._layer(res))
+                for name, res in raw.items()}
+
+    def _layer(self, res: FieldResult) -> str:
+        pages = {t.line.page for t in res.tokens}
+        methods = {self.layout.pages_by_number[p].method for p in pages}
+        return "text" if methods == {"text"} else "ocr"
 
     def credential_type(self) -> tuple[FieldResult, str | None]:
         return self._once("credential_type", read_credential_type)
