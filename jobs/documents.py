@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from huey import crontab
 from huey.signals import SIGNAL_INTERRUPTED
-from huey.utils import normalize_time
 
 from jobs.context import with_app_context
-from jobs.queue import huey
+from jobs.queue import huey, run_later
 
 
 @huey.task()
@@ -23,15 +22,8 @@ def extract_document(document_id: int) -> None:
 
 
 def extract_later(document_id: int, delay: float) -> None:
-    """Put a reading straight on the schedule, ``delay`` seconds ahead.
-
-    Not ``extract_document.schedule()``: Huey sends that through the queue
-    and the worker that takes it files it in the schedule, so an idle worker
-    of a consumer that is exiting (RedisHuey's BRPOP is served the moment
-    the push lands) would take it and die with it. The schedule is read by
-    schedulers only, and the exiting one has stopped."""
-    task = extract_document.task_class((document_id,), {}, eta=normalize_time(delay=delay, utc=huey.utc))
-    huey.add_schedule(task)
+    """Put a reading straight on the schedule, ``delay`` seconds ahead (``jobs.queue.run_later``)."""
+    run_later(extract_document, document_id, delay=delay)
 
 
 @huey.signal(SIGNAL_INTERRUPTED)

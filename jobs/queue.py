@@ -27,3 +27,16 @@ def make_huey():
 
 
 huey = make_huey()
+
+
+def run_later(task, *args, delay: float) -> None:
+    """Put ``task(*args)`` straight on the schedule, ``delay`` seconds ahead.
+
+    Not ``task.schedule()``: Huey sends that through the queue and the worker
+    that takes it files it in the schedule, so an idle worker of a consumer
+    that is exiting (RedisHuey's BRPOP is served the moment the push lands)
+    would take it and die with it. The schedule is read by schedulers only,
+    and the exiting one has stopped. Used to put interrupted work back."""
+    from huey.utils import normalize_time
+
+    huey.add_schedule(task.task_class(args, {}, eta=normalize_time(delay=delay, utc=huey.utc)))

@@ -5,9 +5,10 @@ verification_states). Roster and exclusion imports: one task per import id
 from __future__ import annotations
 
 from huey import crontab
+from huey.signals import SIGNAL_INTERRUPTED
 
 from jobs.context import with_app_context
-from jobs.queue import huey
+from jobs.queue import huey, run_later
 
 
 @huey.task()
@@ -34,6 +35,25 @@ def import_roster_file(import_id: int) -> None:
     from portal.services.verification import rosters
 
     rosters.run(import_id)
+
+
+def import_later(import_id: int, delay: float) -> None:
+    run_later(import_roster_file, import_id, delay=delay)
+
+
+@huey.signal(SIGNAL_INTERRUPTED)
+def _requeue_interrupted_import(signal, task, *args, **kwargs) -> None:
+    """A consumer told to stop now interrupts the import; put it back in the queue at once (it
+    resumes after its last committed batch) instead of leaving it "running" for the sweep."""
+    if isinstance(task, import_roster_file.task_class) and task.args:
+        _requeue(task.args[0])
+
+
+@with_app_context
+def _requeue(import_id: int) -> None:
+    from portal.services.verification import rosters
+
+    rosters.requeue_interrupted(import_id)
 
 
 @huey.periodic_task(crontab(minute="*/2"))

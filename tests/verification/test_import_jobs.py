@@ -194,3 +194,30 @@ def test_a_consumer_killed_mid_file_loses_nothing_and_the_next_one_finishes_with
     flagged = db.session.query(Verification).filter_by(import_id=record.id, method="exclusion").all()
     assert {v.credential.person_id for v in flagged} <= {org.employee.id, org.manager.id}
     assert len(flagged) == len({v.credential_id for v in flagged})  # no credential flagged twice
+
+
+def test_an_import_interrupted_by_a_stopping_consumer_is_queued_again_and_finished_by_the_next(app, org,
+                                                                                              consumer):
+    """Started without --graceful-signal (huey's default), SIGTERM interrupts the running import: it goes
+    back to queued at once, on the schedule, and the next consumer resumes it after its last batch."""
+    from tests.reliability.conftest import procfile_command
+
+    args = procfile_command("worker")
+    at = args.index("--graceful-signal")
+    del args[at:at + 2]
+    batches = {"CREDWATCH_VERIFICATION_IMPORT_BATCH_ROWS": "200"}
+    consumer.start(args, **batches)
+    assert consumer.wait_for_log("consumer started", timeout=60), consumer.log()
+    rows = _filler(99_999)
+    rows[99_000:99_000] = [ERIN]
+    record = rosters.submit(_leie(rows), "LEIE.csv", "exclusion")
+    assert wait_until(lambda: _row(record.id).processed >= 2_000, timeout=60, every=0.05), consumer.log()[-2000:]
+
+    consumer.terminate()
+    stopped = _row(record.id)
+    assert stopped.state == "queued" and stopped.processed < 100_000, (stopped.state, stopped.processed)
+
+    consumer.start(**batches)
+    assert wait_until(lambda: _row(record.id).state == "done", timeout=120), consumer.log()[-2000:]
+    done = _row(record.id)
+    assert (done.processed, done.matched, done.alerts, done.attempts) == (100_000, 1, 1, 2)

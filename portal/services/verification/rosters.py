@@ -61,6 +61,8 @@ STUCK_AFTER = timedelta(minutes=10)
 # A queued import no worker took up for this long lost its task (Huey never re-delivers one).
 LOST_IN_QUEUE_AFTER = timedelta(minutes=15)
 MAX_ATTEMPTS = 3
+# An interrupted import waits this long on the schedule: the next consumer takes it, not the one stopping.
+REQUEUE_INTERRUPTED_DELAY = 10
 KEPT_ROW_NOTES = 500  # rows to look at kept on the import (unmatched numbers, near misses)
 log = logging.getLogger(__name__)
 # Roster statuses that mean the licence is in good standing.
@@ -184,10 +186,13 @@ def import_file(stream: IO[bytes], filename: str | None, kind: str, actor: User 
     return Result(record, list(record.errors))
 
 
-def enqueue(import_id: int) -> None:
-    from jobs.verification import import_roster_file
+def enqueue(import_id: int, delay: float | None = None) -> None:
+    from jobs.verification import import_later, import_roster_file
 
-    import_roster_file(import_id)
+    if delay:
+        import_later(import_id, delay)
+    else:
+        import_roster_file(import_id)
 
 
 # --- the job -----------------------------------------------------------------
@@ -293,6 +298,19 @@ def _fail(import_id: int, attempt: int, message: str) -> VerificationImport | No
                  after={"file": record.original_name, "error": message, "processed": record.processed})
     db.session.commit()
     return record
+
+
+def requeue_interrupted(import_id: int) -> bool:
+    """running -> queued (and scheduled) for an import its consumer interrupted; the interrupted
+    run commits nothing more (its attempt no longer owns the row)."""
+    moved = _change(import_id, (VerificationImport.state == "running",), state="queued", queued_at=utcnow())
+    if moved:
+        audit.record("verification.import_recovered", db.session.get(VerificationImport, import_id), actor="system",
+                     before={"state": "running"}, after={"state": "queued", "reason": "the consumer stopped"})
+    db.session.commit()
+    if moved:
+        enqueue(import_id, delay=REQUEUE_INTERRUPTED_DELAY)
+    return moved
 
 
 def sweep(now: datetime | None = None) -> dict[str, list[int]]:
