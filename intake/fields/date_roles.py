@@ -8,12 +8,13 @@ from ..directory import load_directory
 from ..layout import Token
 from .candidates import Candidate, FieldResult, _best, ocr_factor
 from .record_rows import ROW_MIN_CELLS, header_roles
-from .vocabulary import RANGE_WORDS
+from .vocabulary import PREVIOUS_WORDS, RANGE_WORDS
 
 # Locale-only readings of an ambiguous date stay below the review threshold (0.75 in the portal).
 LOCALE_ONLY_CAP = 0.7
 ORIGINAL_ISSUE_FACTOR = 0.85
-CELL_WORD_CONF = 0.9              # a word read this surely in a segment between label and date is a table cell      # an original grant date is the issue date only when nothing else is
+CELL_WORD_CONF = 0.9
+EXPIRY_SEEN_SCORE = 0.3           # an expiry candidate this strong marks its day as an end, never a start              # a word read this surely in a segment between label and date is a table cell      # an original grant date is the issue date only when nothing else is
 
 
 def read_dates(doc) -> dict[str, FieldResult]:
@@ -52,6 +53,10 @@ def read_dates(doc) -> dict[str, FieldResult]:
     row_issue, row_expiry = _row_candidates(doc, order)
     issue_c += row_issue
     expiry_c += row_expiry
+    # a day printed as an expiry somewhere (a previous record's, "moved from <old expiry> to ...")
+    # is no issue date
+    expiring = {c.value for c in expiry_c if c.score >= EXPIRY_SEEN_SCORE}
+    issue_c = [c for c in issue_c if c.value not in expiring] or issue_c
     issue = _best([c for c in issue_c if c.source == "issue"] or issue_c)
     expiry = _best(expiry_c)
     if expiry.value is None and issue.value is not None and validity:
@@ -164,6 +169,18 @@ def _date_below(doc, line, x0: float, x1: float) -> bool:
     return False
 
 
+PREVIOUS_REACH = 6   # words before a date's label that may call it past
+
+
+def _said_previous(line, label, prev: D.Mention | None) -> bool:
+    """Whether the words just before a date's label, in its segment and after the previous date,
+    call the date past ("Your previous registration was due to expire on")."""
+    seg = line.tokens[label.first].seg
+    before = [t for t in line.tokens[max(0, label.first - PREVIOUS_REACH):label.first]
+              if t.seg == seg and (prev is None or t.start >= prev.end)]
+    return any(t.norm in PREVIOUS_WORDS for t in before + label.tokens)
+
+
 def _cells_between(line, label_seg: int, date_seg: int) -> bool:
     """Whether a table cell stands between a label and a date on one line: a segment with a digit or
     a word read surely, not dot leaders, colons or OCR specks."""
@@ -219,6 +236,8 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
     idx = line.tokens.index(first)
     # 1. nearest label before the date on its line (back to the previous date)
     best = _line_label(doc, toks, prev)
+    if best and best.kind.startswith("date:") and _said_previous(line, best, prev):
+        return "previous", 0.0
     if best and best.kind.startswith("date:"):
         distance = idx - best.last
         same_seg = line.tokens[best.last].seg == first.seg

@@ -46,3 +46,4 @@ HOLDER_NOUNS: set[str] = set(_DATA["holder_nouns"])
 NAME_OWNER_NOUNS: set[str] = set(_DATA["name_owner_nouns"])
 GIVEN_NAME_LABELS: list[str] = _DATA["given_name_labels"]
 FAMILY_NAME_LABELS: list[str] = _DATA["family_name_labels"]
+PREVIOUS_WORDS: set[str] = set(_DATA["previous_words"])

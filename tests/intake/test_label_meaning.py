@@ -187,3 +187,16 @@ def test_entry_on_the_register_and_a_history_column_are_not_the_current_issue(tm
             (72, 268, 10, "09/30/2020"), (200, 268, 10, "08/31/2022")]
     e = _read(tmp_path, page)
     assert (e.issue_date, e.expiry_date) == ("2024-09-30", "2026-08-31")
+
+
+def test_a_day_printed_as_an_expiry_is_no_issue_date(tmp_path):
+    e = _read(tmp_path, [COUNCIL, (72, 130, 10, "Your permit's end date has moved from 31/03/2025 to 31/03/2026."),
+                         (72, 146, 10, "The renewed permit took effect on 01/04/2025."),
+                         (72, 180, 10, "Permit expires"), (250, 180, 10, "31/03/2025"), (380, 180, 10, "31/03/2026")])
+    assert (e.issue_date, e.expiry_date) == ("2025-04-01", "2026-03-31")
+
+
+def test_a_date_its_label_calls_previous_is_not_the_expiry(tmp_path):
+    e = _read(tmp_path, [COUNCIL, (72, 130, 10, "Your previous permit was due to expire on 31 March 2025;"),
+                         (72, 146, 10, "it now remains in force until 31 March 2027.")])
+    assert e.expiry_date == "2027-03-31"
