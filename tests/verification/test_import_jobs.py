@@ -149,6 +149,18 @@ def test_the_admin_page_polls_a_waiting_import_until_it_is_done(admin_client, or
     assert admin_client.get("/admin/verification/imports/999").status_code == 404
 
 
+def test_a_running_import_shows_its_counts_so_far_and_keeps_polling(admin_client, org):
+    record = rosters.receive(_leie([ERIN]), "LEIE.csv", "exclusion")
+    _left_running(record, processed=2_000, silent_for=timedelta(0))
+    db.session.execute(update(VerificationImport).where(VerificationImport.id == record.id).values(
+        rows=80_000, matched=3, alerts=1))
+    db.session.commit()
+    body = admin_client.get(f"/admin/verification/imports/{record.id}", headers={"HX-Request": "true"}).get_data(
+        as_text=True)
+    assert "Importing" in body and "2,000 of 80,000 rows so far: 3 matched, 1 alerts" in body
+    assert 'hx-trigger="every 2s"' in body and '<progress class="import-progress w-100" max="80000" value="2000"' in body
+
+
 def test_a_failed_import_shows_why_on_its_row(app, admin_client, org):
     app.config["VERIFICATION_IMPORT_MAX_ROWS"] = 1
     admin_client.post("/admin/verification/imports", data={"kind": "exclusion", "file": (_leie([ERIN, MAX]),

@@ -244,6 +244,11 @@ def run(import_id: int) -> VerificationImport | None:
         return _fail(import_id, attempt, refused.message)
     except OSError as error:
         return _fail(import_id, attempt, f"The stored file could not be read ({error.strerror or error}).")
+    if not _change(import_id, _owned(attempt), rows=len(rows), progress_at=utcnow()):
+        db.session.rollback()
+        return None
+    db.session.commit()  # the page shows "0 of 80,000 rows" while the first batch runs
+    record = db.session.get(VerificationImport, import_id)
     actor = _importer(record)
     tally = Tally(record.matched, record.alerts, list(record.errors or []))
     apply = RosterRun(record, actor) if record.kind == "roster" else ExclusionRun(record, actor)
