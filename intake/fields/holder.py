@@ -35,15 +35,27 @@ def clean_name(text: str) -> str:
                     else w.title() for w in text.split())
 
 
-_STRAY = "\"'‘’“”`|«»"   # quote marks and bars OCR reads from specks and rules next to words
+_STRAY = "\"'‘’“”`|«»~_>—–-"   # quote marks, bars and flourishes OCR reads from specks, rules and script
 
 
 def _name_part(t: Token) -> str:
-    return t.text.strip(_STRAY) if t.word.conf < 1.0 else t.text
+    if t.word.conf >= 1.0:
+        return t.text
+    text = t.text.strip(_STRAY)
+    if text[:1] == "0" and text[1:2] in "'’" and text[2:].rstrip(",.;:").isalpha():
+        text = "O" + text[1:]   # "0'DONNELL": OCR reads the O of an Irish name as a zero
+    return text
+
+
+def _junk(t: Token) -> bool:
+    """An OCR speck or flourish next to a name ("~", ">", "—"): no letter in it."""
+    return t.word.conf < 1.0 and not any(c.isalpha() for c in t.text)
 
 
 def parse_name(tokens: list[Token]) -> tuple[str, list[Token]] | None:
     used = []
+    while tokens and _junk(tokens[0]):
+        tokens = tokens[1:]
     for t in tokens[:7]:
         raw = _name_part(t)
         core = raw.strip(",.;:")
@@ -119,7 +131,7 @@ def read_holder(doc) -> FieldResult:
                 if nxt.page != line.page:
                     break
                 got = parse_name(nxt.tokens)
-                if got and len(got[1]) >= len([t for t in nxt.tokens if t.seg == got[1][0].seg]) - 1:
+                if got and len(got[1]) >= len([t for t in nxt.tokens if t.seg == got[1][0].seg and not _junk(t)]) - 1:
                     break
                 got = None
         if got and not _signatory(doc, got[1]):

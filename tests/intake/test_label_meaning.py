@@ -200,3 +200,25 @@ def test_a_date_its_label_calls_previous_is_not_the_expiry(tmp_path):
     e = _read(tmp_path, [COUNCIL, (72, 130, 10, "Your previous permit was due to expire on 31 March 2025;"),
                          (72, 146, 10, "it now remains in force until 31 March 2027.")])
     assert e.expiry_date == "2027-03-31"
+
+
+def _ocr_page(*lines):
+    """An OCR'd page: each line a list of (text, confidence) words set left to right."""
+    from intake.model import Page, Word
+    words = []
+    for row, line in enumerate(lines):
+        x = 0.1
+        for text, conf in line:
+            w = 0.012 * max(len(text), 1)
+            top = 0.1 + 0.05 * row
+            words.append(Word(text, x, top, x + w, top + 0.015, 1, conf, 0.015))
+            x += w + 0.01
+    return Page(1, words, "ocr", 1700, 2200)
+
+
+def test_ocr_flourishes_around_a_script_name_are_not_part_of_it():
+    from intake.pipeline import read_fields
+    page = _ocr_page([("Upon", 0.95), ("the", 0.95), ("recommendation", 0.95), ("of", 0.95), ("the", 0.95),
+                      ("examiners,", 0.95), ("the", 0.95), ("Board", 0.95), ("confers", 0.95), ("upon", 0.95)],
+                     [("—~-~0'BRIEN,", 0.3), ("SIOBHAN", 0.9), ("~_", 0.5)])
+    assert read_fields([page], None)["results"]["holder_name"].value == "Siobhan O'Brien"
