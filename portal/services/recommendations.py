@@ -143,6 +143,10 @@ class _Slack:
         self.types, self.lead_days = types, lead_days
         self.ce_logged: dict[int, float] = {}  # by credential, for the credentials logged so far
 
+    def takes_ce(self, type_id: int) -> bool:
+        """Whether CE hours logged can change a type's slack."""
+        return bool(self.types[type_id][2])
+
     def __call__(self, type_id: int, credential_id: int, days_left: int) -> int:
         to_earn = ce_hours_to_earn(self.types[type_id][2], self.ce_logged.get(credential_id, 0.0))
         return slack_days(days_left, self.lead_days(type_id), to_earn)
@@ -169,11 +173,12 @@ def renewal_slack() -> _Slack:
         )
     }
 
-    def lead_days(type_id: int) -> int:
+    def lead(type_id: int) -> int:
         policy_lead = policies(type_id).renewal_lead_days
         return policy_lead if policy_lead is not None else (types[type_id][1] or 0)
 
-    return _Slack(types, lead_days)
+    leads = {type_id: lead(type_id) for type_id in types}  # asked once per row: looked up, not worked out
+    return _Slack(types, leads.__getitem__)
 
 
 def _shortlist(candidates: list, on: date, limit: int, slack_of: _Slack) -> tuple[int, list]:
@@ -232,7 +237,7 @@ def _organisation_shortlist(on: date, limit: int, slack_of: _Slack) -> tuple[int
     first = [select(RS.id).where(RS.credential_type_id == type_id, RS.lapses_on.is_not(None), settled)
              .order_by(RS.lapses_on).limit(limit).subquery() for type_id in type_ids]
     head = list(db.session.execute(_slim_rows(on).where(RS.id.in_(union_all(*(select(f.c.id) for f in first))))))
-    slack_of.log([row.credential_id for row in head])
+    slack_of.log([row.credential_id for row in head if slack_of.takes_ce(row.credential_type_id)])
     needing = _needing(head, on, slack_of)
     if len(needing) < limit:
         return None
@@ -247,7 +252,7 @@ def _organisation_shortlist(on: date, limit: int, slack_of: _Slack) -> tuple[int
     listed = list(db.session.execute(_slim_rows(on).where(lapsing_by(boundary), settled)))
     late = list(db.session.execute(_slim_rows(on).where(
         lapsing_by(SLACK_THRESHOLD_DAYS), RS.lapses_on > on, RS.warn_from > on)))
-    slack_of.log([row.credential_id for row in listed + late])
+    slack_of.log([row.credential_id for row in listed + late if slack_of.takes_ce(row.credential_type_id)])
     shortlist = [row_id for slack, row_id in _needing(listed, on, slack_of) if slack <= boundary]
     renewable = sum(tally["states"][str(status)] for status in RENEWABLE)
     return renewable + len(_needing(late, on, slack_of)), [RS.id.in_(shortlist)]
