@@ -13,7 +13,7 @@ never pays.
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, event, select
+from sqlalchemy import ARRAY, Integer, Select, any_, bindparam, event, select, text
 from sqlalchemy.orm import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -128,5 +128,12 @@ def settled_ids(ids: Select) -> Select:
     if db.engine.dialect.name != "postgresql":
         return ids
     column = ids.selected_columns[0]
-    members = db.session.scalars(ids).all()
+    # The same guess makes it hash every person for each step of the
+    # recursion; without hash joins it walks the manager index instead, so
+    # reading a line costs its size, not the organisation's.
+    db.session.execute(text("SET LOCAL enable_hashjoin = off"))
+    try:
+        members = db.session.scalars(ids).all()
+    finally:
+        db.session.execute(text("SET LOCAL enable_hashjoin TO DEFAULT"))
     return select(column).where(column == any_(bindparam("settled_ids", members, type_=ARRAY(Integer))))

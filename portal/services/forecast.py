@@ -97,7 +97,10 @@ def team_forecast(scope: TeamScope, on: date | None = None, months: int = MONTHS
     else:
         staffing = load_staffing(scope, on, dates[-1])
         restaffed = _restaffed_people(scope, on, dates[-1])
-        steady = _steady_figures([in_scope(scope), RS.person_id.not_in(restaffed)], dates)
+        # NOT EXISTS, not NOT IN: PostgreSQL scans every snapshot row for the
+        # hashed NOT IN, where the correlated form keeps to the scope's rows.
+        steadily = ~exists(restaffed.where(Assignment.person_id == RS.person_id))
+        steady = _steady_figures([in_scope(scope), steadily], dates)
         changing = _restaffed_figures(staffing, set(db.session.scalars(restaffed)), dates)
         required_on, met_on, short_on = ([a + b for a, b in zip(x, y)] for x, y in zip(steady, changing))
         expiry_month = _month_index(RS.expires_on, dates)

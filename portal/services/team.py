@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
-from sqlalchemy import case, exists, func, Select, select, true
+from sqlalchemy import case, exists, func, literal, Select, select, true, union
+from sqlalchemy.orm import aliased
 
 from portal.database import settled_ids
 from portal.extensions import db
@@ -442,16 +443,19 @@ def _list_people(row_filter: list, flt: MatrixFilter, on: date, page_size: int |
 
 def scope_choices(user: User) -> dict[str, list]:
     """Managers and departments the user may pick from (for the filter form)."""
-    managers_q = (
-        select(Person.id, Person.first_name, Person.last_name)
-        .where(Person.active, Person.id.in_(select(Person.manager_id).where(Person.manager_id.is_not(None))))
+    managers_q = select(Person.id, Person.first_name, Person.last_name).where(Person.active) \
         .order_by(Person.last_name, Person.first_name)
-    )
-    if not sees_everyone(user.roles):
+    if sees_everyone(user.roles):
+        managers_q = managers_q.where(Person.id.in_(select(Person.manager_id).where(Person.manager_id.is_not(None))))
+    else:
         if user.person_id is None:
             return {"managers": [], "departments": []}
-        line = reporting_line_ids(user.person_id)
-        managers_q = managers_q.where(Person.id.in_(line) | (Person.id == user.person_id))
+        # The line's people who have reports: one probe of the manager index
+        # each, not every manager in the organisation gathered first.
+        reports = aliased(Person)
+        line = settled_ids(select(Person.id).where(Person.id.in_(reporting_line_ids(user.person_id))))
+        managers_q = managers_q.where(Person.id.in_(union(line, select(literal(user.person_id)))),
+                                      exists().where(reports.manager_id == Person.id))
     managers = [(pid, f"{first} {last}") for pid, first, last in db.session.execute(managers_q)]
     departments = list(db.session.execute(select(Department.id, Department.name).order_by(Department.name)))
     return {"managers": managers, "departments": departments}
