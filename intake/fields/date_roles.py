@@ -228,6 +228,24 @@ def _restated_columns(doc, text: str, mentions, roles) -> None:
         roles[k - 1] = (prev[0], prev[1], prev[2] * RESTATED_FACTOR, prev[3])
 
 
+def _header_role(doc, line, toks: list[Token]) -> tuple[str, float] | None:
+    """The date role of the column header above a date: the role nearest the header's end
+    ("Practising certificate expires", "Term ends"), weaker over a column of several dates (a
+    history of past periods); "period" for a period's header; None without one."""
+    x0, x1 = doc.layout.xspan(toks)
+    header = doc.layout.above(line, x0, x1)
+    if not header:
+        return None
+    in_header = [m for m in doc.ex.labels[header[0].line.number] if m.tokens[0] in header or m.tokens[-1] in header]
+    roles = [m for m in in_header if m.kind.startswith("date:")]
+    if roles:
+        column = HISTORY_FACTOR if _date_below(doc, line, x0, x1) else 1.0
+        return roles[-1].kind[5:], 0.93 * roles[-1].strength * column
+    if any(m.kind == "period" for m in in_header):
+        return "period", 0.9
+    return None
+
+
 def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | None) -> tuple[str, float]:
     if not toks:
         return "none", 0.0
@@ -243,23 +261,17 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
         same_seg = line.tokens[best.last].seg == first.seg
         strength = 0.95 if (distance <= 2 or not same_seg) else 0.88
         return best.kind[5:], strength * best.strength
+    header = _header_role(doc, line, toks)
+    if best and best.kind in ("period", "other") and line.tokens[best.last].seg != first.seg \
+            and header and header[0] not in ("period", "none"):
+        return header   # a cell further left ("Valid", "CASE 2843837") under its own header: the column's says
     if best and best.kind == "period":
         return "period", 0.9
     if best and best.kind == "other" and (idx - best.last) <= 3:
         return "other", 0.0
     # 2. a column header above
-    x0, x1 = doc.layout.xspan(toks)
-    header = doc.layout.above(line, x0, x1)
     if header and not (best and idx - best.last <= 2):
-        in_header = [m for m in doc.ex.labels[header[0].line.number] if m.tokens[0] in header or m.tokens[-1] in header]
-        roles = [m for m in in_header if m.kind.startswith("date:")]
-        if roles:
-            # the date role nearest the header's end: "Practising certificate expires", "Term ends";
-            # weaker over a column of several dates (a history of past periods)
-            column = HISTORY_FACTOR if _date_below(doc, line, x0, x1) else 1.0
-            return roles[-1].kind[5:], 0.93 * roles[-1].strength * column
-        if any(m.kind == "period" for m in in_header):
-            return "period", 0.9
+        return header
     # 3. a sentence wrapped from the previous line ("... valid until\n06/17/2024")
     if idx == 0 and line.number > 0:
         prev_line = doc.layout.lines[line.number - 1]

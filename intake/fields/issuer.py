@@ -77,6 +77,8 @@ def read_issuer(doc) -> FieldResult:
             cands.append(Candidate(entry.name, seg, base * (score / 100) * ocr_factor(seg), "directory",
                                    {"entry": entry}))
     for m in doc.ex.matches("issuer"):
+        if m.tokens[-1].text.endswith("."):
+            continue   # "... the property of the issuing body." names no one
         for toks, pos in doc.ex.values_for(m):
             toks = _name_run(toks)
             if not toks:

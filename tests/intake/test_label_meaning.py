@@ -222,3 +222,14 @@ def test_ocr_flourishes_around_a_script_name_are_not_part_of_it():
                       ("examiners,", 0.95), ("the", 0.95), ("Board", 0.95), ("confers", 0.95), ("upon", 0.95)],
                      [("—~-~0'BRIEN,", 0.3), ("SIOBHAN", 0.9), ("~_", 0.5)])
     assert read_fields([page], None)["results"]["holder_name"].value == "Siobhan O'Brien"
+
+
+def test_the_column_header_names_a_date_a_status_or_case_cell_stands_before(tmp_path):
+    page = [COUNCIL, (72, 130, 8, "VALIDITY STATUS"), (250, 130, 8, "COVER STARTS"),
+            (72, 142, 11, "Valid"), (250, 142, 11, "2025-08-03"),
+            (72, 170, 8, "ENQUIRIES"), (180, 170, 8, "TICKET"), (330, 170, 8, "COVER ENDS"),
+            (72, 182, 11, "555-0100"), (180, 182, 11, "CASE 281"), (330, 182, 11, "2027-08-02"),
+            (72, 260, 9, "This permit remains the property of the issuing body. Registration is annual.")]
+    e = _read(tmp_path, page)
+    assert (e.issue_date, e.expiry_date) == ("2025-08-03", "2027-08-02")
+    assert e.issuer == "Lakeshore Chiropody Council"      # not "Registration" after "the issuing body."
