@@ -127,6 +127,23 @@ def import_status(import_id: int):
     return render("verification/import.html", block="import_status", record=admin.import_or_404(import_id))
 
 
+@bp.post("/admin/verification/imports/<int:import_id>/retry")
+@role_required(*ADMIN_VIEW_ROLES)
+def retry_import(import_id: int):
+    """Try a failed import again. HTMX gets the status item back (waiting, then polling); without
+    JS the import's page, with what happened said at the top."""
+    record = admin.import_or_404(import_id)
+    try:
+        rosters.retry(record.id, actor=current_user)
+        said = (f"{record.original_name} is queued again; it goes on after the rows already applied.", "success")
+    except Invalid as invalid:  # it is not failed any more: the item shows what it is now
+        said = (invalid.message, "warning")
+    if request.headers.get("HX-Request"):
+        return render("verification/import.html", block="import_status", record=admin.import_or_404(import_id))
+    flash(*said)
+    return redirect(url_for(".import_status", import_id=import_id))
+
+
 @bp.get("/admin/verification/export.csv")
 @role_required(*ADMIN_VIEW_ROLES)
 def export():

@@ -42,6 +42,9 @@ class Verification(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     detail: Mapped[str] = mapped_column(Text)  # one plain sentence for people
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The stored file given for this check only (a badge, a signed PDF): the
+    # upload store keeps a file while any row names it.
+    evidence_sha256: Mapped[Optional[str]] = mapped_column(String(64), index=True)
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
     checked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
 
@@ -108,6 +111,9 @@ class VerificationImport(Base):
     state: Mapped[str] = mapped_column(String(16), default="queued", server_default="done")
     processed: Mapped[int] = mapped_column(default=0, server_default="0")
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # ``attempts`` when an admin last asked to try a failed import again: the
+    # sweeper's give-up counts the tries since.
+    retried_after: Mapped[int] = mapped_column(default=0, server_default="0")
     error: Mapped[Optional[str]] = mapped_column(Text)
     queued_at: Mapped[Optional[datetime]]
     started_at: Mapped[Optional[datetime]]

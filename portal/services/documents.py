@@ -34,7 +34,8 @@ from sqlalchemy import select, update
 
 from intake import badge
 from portal.extensions import db
-from portal.models import ApiToken, Credential, Document, Extraction, Person, User, VerificationImport, utcnow
+from portal.models import (ApiToken, Credential, Document, Extraction, Person, User, Verification, VerificationImport,
+                           utcnow)
 from portal.policies.file_names import EXTENSIONS, display_name
 from portal.services import api_tokens, audit, learning, upload_quota
 
@@ -273,10 +274,11 @@ def upload(
 
 
 def _forget_if_unused(stored: StoredFile) -> None:
-    """Drop a refused upload's file, unless the same bytes are kept for a document or a roster import
-    (the store is content-addressed: a roster CSV sent again as a certificate is the same file)."""
-    for model in (Document, VerificationImport):
-        if db.session.scalar(select(model.id).where(model.sha256 == stored.sha256).limit(1)) is not None:
+    """Drop a refused upload's file, unless the same bytes are kept for a document, a roster import
+    or as a check's evidence (the store is content-addressed: a roster CSV or a badge given for a
+    check, sent again as a certificate, is the same file)."""
+    for digest in (Document.sha256, VerificationImport.sha256, Verification.evidence_sha256):
+        if db.session.scalar(select(digest).where(digest == stored.sha256).limit(1)) is not None:
             return
     stored.path.unlink(missing_ok=True)
 

@@ -170,6 +170,76 @@ def test_a_failed_import_shows_why_on_its_row(app, admin_client, org):
     assert "Failed" in page and "more than 1 rows" in page and "The file is kept." in page
 
 
+def test_a_failed_import_tried_again_goes_on_after_its_last_batch_with_tries_of_its_own(app, org):
+    record = rosters.receive(_leie(_filler(3) + [MAX]), "LEIE.csv", "exclusion", actor=org.admin_user)
+    for _ in range(rosters.MAX_ATTEMPTS):  # its worker died three times, the third after 3 rows
+        _left_running(record, processed=3, silent_for=rosters.STUCK_AFTER * 2)
+    assert rosters.sweep()["failed"] == [record.id] and "Try again" in _row(record.id).error
+
+    from jobs.queue import huey
+
+    huey.immediate = False  # see it wait in the queue, then run it
+    try:
+        queued = rosters.retry(record.id, actor=org.admin_user)
+        assert (queued.state, queued.error, queued.processed, huey.pending_count()) == ("queued", None, 3, 1)
+        with pytest.raises(Invalid):  # a second admin's click, or a double submit
+            rosters.retry(record.id, actor=org.admin_user)
+        # dying again counts from the retry: one death is not the fourth strike
+        _left_running(record, processed=3, silent_for=rosters.STUCK_AFTER * 2)
+        assert rosters.sweep() == {"recovered": [record.id], "failed": [], "requeued": []}
+        while huey.pending_count():
+            huey.execute(huey.dequeue())
+    finally:
+        huey.immediate = True
+    done = _row(record.id)
+    assert (done.state, done.processed, done.rows, done.alerts) == ("done", 4, 4, 1)
+    assert "verification.import_retried" in _actions(record.id)
+    with pytest.raises(Invalid):
+        rosters.retry(record.id)
+
+
+def test_the_try_again_button_of_a_failed_import(app, admin_client, compliance_client, employee_client, org):
+    from portal.services.documents import stored_path
+
+    record = rosters.receive(_leie([ERIN]), "LEIE.csv", "exclusion", actor=org.admin_user)
+    path = stored_path(record.sha256)
+    kept = path.read_bytes()
+    path.unlink()  # the upload volume was not mounted when the job ran
+    assert rosters.run(record.id).state == "failed"
+    page = admin_client.get(f"/admin/verification/imports/{record.id}").get_data(as_text=True)
+    assert "stored file could not be read" in page and "Try again" in page
+    url = f"/admin/verification/imports/{record.id}/retry"
+    assert employee_client.post(url).status_code == 403
+    assert admin_client.post(url, csrf=False).status_code in (400, 403)
+    assert _row(record.id).state == "failed"
+
+    path.write_bytes(kept)  # the volume is back
+    fragment = compliance_client.post(url, headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200
+    assert body.lstrip().startswith(f'<li class="list-group-item small import-status" id="import-{record.id}"')
+    assert _row(record.id).state == "done" and "Done" in body  # huey.immediate: the job ran at once
+
+    again = admin_client.post(url, follow_redirects=True).get_data(as_text=True)  # no JS, and not failed now
+    assert "Only a failed import can be tried again" in again
+    assert admin_client.post("/admin/verification/imports/999/retry").status_code == 404
+
+
+def test_a_file_given_for_a_check_is_kept_when_the_same_bytes_are_refused_as_an_upload(app, org, held, signed):
+    """The store is content-addressed: a refused upload must not delete a check's evidence."""
+    from portal.services import documents
+    from portal.services.verification import checks_for_upload
+
+    evidence = signed
+    check = checks_for_upload(held, io.BytesIO(evidence), "signed.pdf", actor=org.reviewer_user)
+    assert check.evidence_sha256 and documents.stored_path(check.evidence_sha256).exists()
+    app.config["UPLOAD_BYTES_PER_DAY"] = len(evidence) - 1  # refused once stored: over the day's bytes
+    with pytest.raises(documents.UploadRefused) as refused:  # the same bytes, uploaded as a certificate
+        documents.upload(io.BytesIO(evidence), "certificate.pdf", org.employee, org.employee_user)
+    assert refused.value.code == "quota"
+    assert documents.stored_path(check.evidence_sha256).read_bytes() == evidence
+
+
 def test_who_sees_an_import(request, org):
     record = rosters.receive(_leie([ERIN]), "LEIE.csv", "exclusion")
     for who, status in (("employee_client", 403), ("reviewer_client", 403), ("compliance_client", 200)):

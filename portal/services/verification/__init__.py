@@ -126,6 +126,7 @@ def record(credential: Credential, check: Check, document: Document | None = Non
         method=check.method, source=check.source[:200], outcome=check.outcome, detail=check.detail,
         evidence=audit.jsonable({**check.evidence, **({"fields": check.fields} if check.fields else {}),
                                  **(extra or {})}),
+        evidence_sha256=((extra or {}).get("file") or {}).get("sha256"),
         checked_at=utcnow(), checked_by_id=actor.id if actor else None,
     )
     db.session.add(row)

@@ -266,7 +266,7 @@ def run(import_id: int) -> VerificationImport | None:
         db.session.rollback()
         return _fail(import_id, attempt, f"The import stopped after {done:,} of {len(rows):,} rows "
                                          f"({type(error).__name__}); those rows are applied and kept. "
-                                         "Import the file again to finish it.")
+                                         "Try again to finish it.")
     return _finish(import_id, attempt, tally)
 
 
@@ -305,6 +305,26 @@ def _fail(import_id: int, attempt: int, message: str) -> VerificationImport | No
     return record
 
 
+def retry(import_id: int, actor: User | None = None) -> VerificationImport:
+    """failed -> queued, asked by an admin: the import starts again after its last committed batch
+    (a file that could not be read is read again), with MAX_ATTEMPTS tries of its own.
+
+    Invalid when the import is not failed (it finished, or another admin already retried it).
+    """
+    record = db.session.get(VerificationImport, import_id)
+    if record is None or not _change(import_id, (VerificationImport.state == "failed",), state="queued",
+                                     queued_at=utcnow(), retried_after=record.attempts, error=None,
+                                     finished_at=None):
+        db.session.rollback()
+        raise Invalid("Only a failed import can be tried again; this one is not failed any more.")
+    record = db.session.get(VerificationImport, import_id)
+    audit.record("verification.import_retried", record, actor=actor, before={"state": "failed"},
+                 after={"state": "queued", "processed": record.processed, "attempts": record.attempts})
+    db.session.commit()
+    enqueue(import_id)
+    return record
+
+
 def requeue_interrupted(import_id: int) -> bool:
     """running -> queued (and scheduled) for an import its consumer interrupted; the interrupted
     run commits nothing more (its attempt no longer owns the row)."""
@@ -332,10 +352,10 @@ def sweep(now: datetime | None = None) -> dict[str, list[int]]:
                                                                       silent)).all():
         attempts, processed = record.attempts, record.processed
         owned = _owned(attempts)
-        if attempts >= MAX_ATTEMPTS:
+        if attempts - record.retried_after >= MAX_ATTEMPTS:
             if _change(record.id, (*owned, silent), state="failed", finished_at=now,
                        error=f"The import stopped {attempts} times without finishing (its worker died), after "
-                             f"{processed:,} rows; those are applied and kept. Import the file again to finish it."):
+                             f"{processed:,} rows; those are applied and kept. Try again to finish it."):
                 gave_up.append(record.id)
         elif _change(record.id, (*owned, silent), state="queued", queued_at=now):
             recovered.append(record.id)
