@@ -5,14 +5,12 @@ from typing import Any
 
 from flask import current_app
 from flask_smorest import Blueprint
-from sqlalchemy import Select, select
 
 from portal.api.auth import current_token
 from portal.api.errors import ApiError
-from portal.extensions import db
 from portal.models import Person
-from portal.services import api_tokens, people_sync
-from portal.services.paging import page_of
+from portal.services import api_lists, api_tokens, people_sync
+from portal.services.paging import Page
 from portal.services.people_sync import SyncResult
 
 # Every operation can answer these; documenting them keeps the spec honest
@@ -42,10 +40,10 @@ _DESCRIPTIONS = {
 }
 
 
-def paginate(query: Select, page: int, per_page: int) -> dict[str, Any]:
-    listed = page_of(query, page, per_page, clamp=False)
-    return {"items": listed.rows, "page": page, "per_page": per_page, "total": listed.total,
-            "pages": listed.pages}
+def page_answer(listed: Page, per_page: int, items: list | None = None) -> dict[str, Any]:
+    """A page of a list (``items``: its rows as shown, default the rows)."""
+    return {"items": listed.rows if items is None else items, "page": listed.page, "per_page": per_page,
+            "total": listed.total, "pages": listed.pages}
 
 
 def actor() -> str:
@@ -71,7 +69,7 @@ def not_found(what: str, key: Any) -> ApiError:
 
 
 def person_or_404(employee_id: str) -> Person:
-    person = db.session.scalar(select(Person).where(Person.employee_id == employee_id))
+    person = api_lists.person_by_employee_id(employee_id)
     if person is None:
         raise not_found("person with employee id", employee_id)
     return person

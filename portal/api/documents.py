@@ -1,19 +1,15 @@
 """Documents: upload a certificate file for a person into the review queue."""
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from portal.api import schemas
 from portal.api.auth import current_token, scope
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from portal.api.common import documented_errors, not_found
+from portal.api.common import documented_errors, person_or_404
 from portal.api.errors import ApiError
-from portal.extensions import db
-from portal.models import CredentialType, Person
-from portal.services import documents
+from portal.services import api_lists, documents
 
 class _MultipartParser(FlaskParser):
     """``files`` reads the whole multipart body (fields and files), so one
@@ -56,12 +52,10 @@ def upload_document(form):
     twice for one person answers 409 `duplicate`; past the token's upload
     quota (files per hour, bytes per day) 429 `upload_quota_exceeded`.
     """
-    person = db.session.scalar(select(Person).where(Person.employee_id == form["employee_id"]))
-    if person is None:
-        raise not_found("person with employee id", form["employee_id"])
+    person = person_or_404(form["employee_id"])
     type_id = None
     if form.get("credential_type"):
-        type_id = db.session.scalar(select(CredentialType.id).where(CredentialType.code == form["credential_type"]))
+        type_id = api_lists.credential_type_id_by_code(form["credential_type"])
         if type_id is None:
             raise ApiError(422, "validation_failed", "Unknown credential type.",
                            details={"form": {"credential_type": ["Unknown credential type code."]}})

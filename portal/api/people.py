@@ -1,15 +1,11 @@
 """People: bulk upsert from the HRIS, read, deactivate."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import aliased, selectinload
-
 from portal.api import schemas
 from portal.api.auth import scope
-from portal.api.common import actor, check_size, documented_errors, finish, make_blueprint, paginate, person_or_404
+from portal.api.common import actor, check_size, documented_errors, finish, make_blueprint, page_answer, person_or_404
 from portal.api.errors import ApiError
-from portal.models import Department, JobRole, Person
-from portal.services import people_sync
+from portal.services import api_lists, people_sync
 
 blp = make_blueprint("api_people", __name__, "People from the HRIS, keyed by employee id.")
 
@@ -45,20 +41,7 @@ def list_people(args):
     Filter by `active`, `department` (name), `job_role` (code) or
     `manager_employee_id`; ordered by employee id.
     """
-    query = select(Person).options(
-        selectinload(Person.job_role), selectinload(Person.department), selectinload(Person.manager)
-    ).order_by(Person.employee_id)
-    if "active" in args:
-        query = query.where(Person.active.is_(args["active"]))
-    if args.get("department"):
-        query = query.join(Department, Person.department_id == Department.id).where(Department.name == args["department"])
-    if args.get("job_role"):
-        query = query.join(JobRole, Person.job_role_id == JobRole.id).where(JobRole.code == args["job_role"])
-    if args.get("manager_employee_id"):
-        manager = aliased(Person)
-        query = query.join(manager, Person.manager_id == manager.id).where(
-            manager.employee_id == args["manager_employee_id"])
-    return paginate(query, args["page"], args["per_page"])
+    return page_answer(api_lists.people(args, args["page"], args["per_page"]), args["per_page"])
 
 
 @blp.route("/<string:employee_id>", methods=["GET"])

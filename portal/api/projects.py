@@ -1,23 +1,19 @@
 """Projects, their requirements, and assignments (staffing sync)."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
 from portal.api import schemas
 from portal.api.auth import scope
-from portal.api.common import (actor, check_size, documented_errors, finish, make_blueprint, not_found, paginate,
+from portal.api.common import (actor, check_size, documented_errors, finish, make_blueprint, not_found, page_answer,
                                sync_answer)
 from portal.api.errors import ApiError
-from portal.extensions import db
-from portal.models import Assignment, Project, Requirement
-from portal.services import people_sync
+from portal.models import Project
+from portal.services import api_lists, people_sync
 
 blp = make_blueprint("api_projects", __name__, "Projects, their credential requirements and who is staffed on them.")
 
 
 def _project(code: str) -> Project:
-    project = db.session.scalar(select(Project).where(Project.code == code))
+    project = api_lists.project_by_code(code)
     if project is None:
         raise not_found("project", code)
     return project
@@ -41,10 +37,7 @@ def upsert_projects(body):
 @scope("projects:read")
 def list_projects(args):
     """List projects with their requirements"""
-    query = select(Project).options(
-        selectinload(Project.requirements).selectinload(Requirement.credential_type)
-    ).order_by(Project.code)
-    return paginate(query, args["page"], args["per_page"])
+    return page_answer(api_lists.projects(args["page"], args["per_page"]), args["per_page"])
 
 
 @blp.route("/<string:code>", methods=["GET"])
@@ -82,12 +75,7 @@ def set_requirements(body, code: str):
 def list_assignments(code: str):
     """Who is staffed on the project"""
     project = _project(code)
-    items = db.session.scalars(
-        select(Assignment).where(Assignment.project_id == project.id)
-        .options(selectinload(Assignment.person), selectinload(Assignment.project))
-        .order_by(Assignment.starts_on, Assignment.id)
-    ).all()
-    return {"items": items}
+    return {"items": api_lists.project_assignments(project)}
 
 
 @blp.route("/<string:code>/assignments", methods=["PUT"])

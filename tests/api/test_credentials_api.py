@@ -81,7 +81,7 @@ def test_superseded_records_keep_their_own_state(client, api_headers, registry):
 
 
 def test_latest_issue_date_for_a_predicted_expiry_handles_month_ends():
-    from portal.api.credentials import _latest_issue_for
+    from portal.services.display_states import _latest_issue_for
     from portal.policies.dates import predicted_expiry
 
     assert _latest_issue_for(date(2025, 2, 28), 1) == date(2025, 1, 31)     # Jan 29-31 + 1 month clamp to Feb 28
