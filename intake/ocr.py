@@ -144,10 +144,7 @@ def _words(data: dict, number: int, width: int, height: int) -> tuple[list[Word]
         return math.degrees(math.atan2((b.ly - a.ly) * height, (b.lx - a.lx) * width))
 
     multi = [ln for ln in lines.values() if len(ln) >= 2]
-    turn = 0
-    if multi:
-        d = statistics.median(direction(ln) for ln in multi)
-        turn = (-round(d / 90) * 90) % 360 if abs(d) > 45 else 0
+    turn = _turn(statistics.median(direction(ln) for ln in multi)) if multi else 0
     if turn:
         for w in words:
             w.x0, w.top, w.x1, w.bottom = rotate_box(w.x0, w.top, w.x1, w.bottom, turn)
@@ -168,6 +165,11 @@ def _words(data: dict, number: int, width: int, height: int) -> tuple[list[Word]
             w.lx = (px * cos - py * sin + cx) / width
             w.ly = (px * sin + py * cos + cy) / height
     return words, turn, skew
+
+
+def _turn(direction: float) -> int:
+    """Clockwise degrees that make lines read at ``direction`` degrees run left to right."""
+    return (-round(direction / 90) * 90) % 360 if abs(direction) > 45 else 0
 
 
 def _line_direction(data: dict) -> float:
@@ -247,7 +249,9 @@ def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
         upright = _rotate(image, rot)
         data = read(upright, "page")
         good, share = _share(data)
-        if rotation is None and abs(_line_direction(data)) <= 45 and (share < POOR_SHARE or good < 3):
+        direction = _line_direction(data)
+        poor = share < POOR_SHARE or good < 3
+        if rotation is None and abs(direction) <= 45 and poor:
             # (Sideways lines Tesseract reads anyway; _words turns them upright for free.)
             found = detect_rotation(image, max(1.0, deadline - time.perf_counter()), tmp)
             if found:
@@ -255,6 +259,16 @@ def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
                 cdata = read(candidate, "rotated")
                 if _quality(cdata)[0] >= good:
                     rot, upright, data = found, candidate, cdata
+        elif rotation is None and abs(direction) > 45 and poor:
+            # Sideways lines read poorly: Tesseract turned them the wrong way
+            # (the page's top is on the other side), so its words are the
+            # upside-down page's. Read the page turned so that the lines run
+            # the other way, and keep the better reading.
+            flip = (_turn(direction) + 180) % 360
+            candidate = _rotate(image, flip)
+            cdata = read(candidate, "flipped")
+            if _quality(cdata)[0] > good:
+                rot, upright, data = flip, candidate, cdata
     words, turn, skew = _words(data, number, upright.width, upright.height)
     size = (upright.width, upright.height) if turn in (0, 180) else (upright.height, upright.width)
     return Page(number, words, "ocr", size[0], size[1], (rot + turn) % 360, skew,

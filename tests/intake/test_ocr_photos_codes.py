@@ -104,6 +104,30 @@ def test_a_sideways_photo_is_turned_upright(tmp_path):
     assert e.license_number == "NCS-208814"
 
 
+def bannered_page() -> Image.Image:
+    """A page whose heading is white on a dark banner, then dark lines of fields."""
+    img = Image.new("L", (1240, 1754), 245)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, 1240, 200), fill=40)
+    draw.text((80, 60), "Northwind Crane Safety Council", fill=250, font=ImageFont.truetype(FONT, 56))
+    body = [text for _, _, _, text in CARD[1:]] + ["This certifies that the holder has completed the",
+                                                   "required training and assessment for the class."]
+    for i, text in enumerate(body):
+        draw.text((90, 300 + 60 * i), text, fill=30, font=ImageFont.truetype(FONT, 30))
+    return img
+
+
+def test_a_sideways_page_tesseract_turns_the_wrong_way_is_read_the_other_way(tmp_path):
+    # Tesseract reads this page's sideways lines as if its top were on the
+    # right (upside-down words, few of them confident); reading it turned the
+    # other way finds the fields.
+    path = tmp_path / "sideways-page.jpg"
+    photograph(bannered_page(), frame=(2000, 2400)).rotate(90, expand=True).convert("RGB").save(path, quality=85)
+    e = intake.extract(path)
+    assert e.rotations == [90]
+    assert (e.holder_name, e.license_number, e.issue_date) == ("Grace Okafor", "NCS-208814", "2024-03-14")
+
+
 def test_a_qr_verification_link_is_kept_as_evidence(tmp_path):
     page = card(size=(1400, 1100))
     page.paste(code_image("https://verify.northwind.example/c/NCS-208814", zxingcpp.BarcodeFormat.QRCode, 8),
