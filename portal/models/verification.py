@@ -52,15 +52,20 @@ class Verification(Base):
 
 
 class VerificationState(Base):
-    """A credential's verification standing: the last conclusive check and when it is due."""
+    """A credential's verification standing: the last conclusive check and when it is due.
+
+    A row with no outcome is a credential never checked whose first check met
+    a source that was down: it only carries ``retry_at``, so the hourly job
+    asks that source again then rather than every hour (it reads "not checked").
+    """
 
     __tablename__ = "verification_states"
 
     credential_id: Mapped[int] = mapped_column(ForeignKey("credentials.id"), primary_key=True)
-    outcome: Mapped[str] = mapped_column(String(16))
-    method: Mapped[str] = mapped_column(String(32))
-    verification_id: Mapped[int] = mapped_column(ForeignKey("verifications.id"))
-    checked_at: Mapped[datetime]
+    outcome: Mapped[Optional[str]] = mapped_column(String(16))
+    method: Mapped[Optional[str]] = mapped_column(String(32))
+    verification_id: Mapped[Optional[int]] = mapped_column(ForeignKey("verifications.id"))
+    checked_at: Mapped[Optional[datetime]]
     next_due: Mapped[Optional[date]] = mapped_column(index=True)
     # Set while a source is down: the job tries again then, the outcome stays.
     retry_at: Mapped[Optional[datetime]]

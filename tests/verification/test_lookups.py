@@ -6,7 +6,9 @@ import time
 import pytest
 
 from portal.extensions import db
-from portal.models import AuditEvent, Verification, VerificationState
+from sqlalchemy import select
+
+from portal.models import AuditEvent, Credential, Verification, VerificationState
 from portal.services import verification
 from portal.services.verification import runs
 from tests.support import factories
@@ -95,7 +97,8 @@ def test_a_failed_standing_stays_failed_and_a_first_check_stays_unchecked_when_t
 
     assert "the standing is unchanged" in page.get_data(as_text=True)
     assert db.session.get(VerificationState, rn.id).outcome == "failed"
-    assert db.session.get(VerificationState, never_checked.id) is None
+    assert verification.standing(never_checked).status == "not_checked"
+    assert db.session.get(VerificationState, never_checked.id).outcome is None
     assert [e.after["verification"] for e in _inconclusive(rn)] == ["failed"]
     [from_page] = _inconclusive(never_checked)
     assert (from_page.actor_label, from_page.after["verification"]) == (org.compliance_user.email, None)
@@ -121,3 +124,36 @@ def test_no_lookup_is_enabled_by_default(app, rn, fake_source):
     app.config.pop("VERIFICATION_LOOKUPS", None)
     assert verification.verify(rn).method != "lookup"
     assert fake_source.calls == []
+
+
+def test_a_first_check_that_met_a_board_down_is_asked_again_after_the_retry_time_not_every_hour(board, rn, org):
+    """A never-checked credential with a document is due at once; its board is down: the hourly job
+    must not ask the board (and write an audit row) again each hour until RETRY_AFTER has passed."""
+    from datetime import timedelta
+
+    from portal.models import utcnow
+
+    document = factories.document(org.employee, state="confirmed", credential_id=rn.id)
+    db.session.flush()
+    rn.source_document_id = document.id
+    db.session.commit()
+    board.serve("/licenses/RN%201234", b"", status=503)
+    now = utcnow()
+    assert runs.due_ids(now=now) == [rn.id]
+    assert runs.reverify(rn.id, now=now) == "source down"
+
+    for hours in (1, 2, 5):  # the hourly runs while the board is down
+        assert runs.due_ids(now=now + timedelta(hours=hours)) == []
+    assert len(_inconclusive(rn)) == 1
+    assert verification.standing(rn).status == "not_checked"
+    not_checked = verification.status_clause("not_checked")
+    assert db.session.scalar(select(Credential.id).where(Credential.id == rn.id, not_checked)) == rn.id
+
+    later = now + runs.RETRY_AFTER + timedelta(minutes=1)
+    assert runs.due_ids(now=later) == [rn.id]
+    board.serve("/licenses/RN%201234", {"status": "Active"})
+    assert runs.reverify(rn.id, now=later) == "checked"
+    state = db.session.get(VerificationState, rn.id)
+    assert (state.outcome, state.retry_at) == ("verified", None)
+    assert verification.standing(rn).status == "verified"
+    assert db.session.scalar(select(Credential.id).where(Credential.id == rn.id, not_checked)) is None

@@ -215,8 +215,8 @@ def status_clause(status: str, on: date | None = None, credential_id=None):
     row = VerificationState
     linked = row.credential_id == (Credential.id if credential_id is None else credential_id)
     due = and_(row.outcome != "failed", row.next_due.is_not(None), row.next_due <= on)
-    if status == "not_checked":
-        return not_(exists().where(linked))
+    if status == "not_checked":  # no standing, or only a retry time after a source was down
+        return not_(exists().where(linked, row.outcome.is_not(None)))
     if status == "due":
         return exists().where(linked, due)
     if status in rules.STATUSES:

@@ -66,6 +66,7 @@ def overview(limit: int = 50) -> Overview:
             selectinload(Verification.credential).selectinload(Credential.credential_type))
             .order_by(Verification.id.desc()).limit(limit))),
         standings=Counter(dict(db.session.execute(select(VerificationState.outcome, func.count())
+                                                  .where(VerificationState.outcome.is_not(None))
                                                   .group_by(VerificationState.outcome)).all())),
         lookups=dict(current_app.config.get("VERIFICATION_LOOKUPS") or {}),
     )

@@ -59,12 +59,14 @@ def source_down(credential: Credential, reason: str, actor: User | None = None, 
 
     The standing stays what it was: a source that cannot answer says nothing
     about the credential, so it never turns it to failed. The source is asked
-    again after RETRY_AFTER (when the credential has a standing to keep).
+    again after RETRY_AFTER, not at each hourly run.
     """
     state = db.session.get(VerificationState, credential.id)
     retry_at = (now or utcnow()) + RETRY_AFTER
-    if state is not None:
-        state.retry_at = retry_at
+    if state is None:  # never checked: a standing with no outcome keeps when to ask again
+        state = VerificationState(credential_id=credential.id)
+        db.session.add(state)
+    state.retry_at = retry_at
     standing = state.outcome if state else None
     audit.record("credential.verification_inconclusive", credential, actor=actor or "system",
                  before={"verification": standing},
