@@ -106,3 +106,39 @@ def test_an_exclusion_import_goes_from_waiting_to_done_on_the_page_without_a_rel
     expect(item.locator(".import-counts")).to_have_text("5,000 rows, 1 matched, 1 alerts")
     assert page.evaluate("window.stillTheSamePage === true")
     shot(page, "import-done")
+
+
+def test_a_failed_import_is_tried_again_from_its_row_and_finishes_without_a_reload(live_server, page, sign_in,
+                                                                                  shot, org, huey_consumer):
+    """The stored file was out of reach when the job ran (a volume not mounted); once it is back the
+    admin presses Try again on the failed row, which waits, polls and shows the import done."""
+    import io
+
+    from portal.services.documents import stored_path
+    from portal.services.verification import rosters
+    from tests.verification.test_rosters import LEIE_HEADER
+
+    record = rosters.receive(io.BytesIO((LEIE_HEADER + "EMPLOYEE,ERIN,,,NURSE,,,,19800101,,,OH,,1128a1,"
+                                         "20250105,00000000,,\n").encode()), "LEIE.csv", "exclusion",
+                             actor=org.admin_user)
+    path = stored_path(record.sha256)
+    kept = path.read_bytes()
+    path.unlink()
+    assert rosters.run(record.id).state == "failed"
+    path.write_bytes(kept)
+
+    sign_in(page, org.admin_user)
+    page.goto(live_server.url_for("verification.admin_page", _anchor="imports"))
+    item = page.locator(f"#import-{record.id}")
+    expect(item.locator(".import-state")).to_have_text("Failed")
+    expect(item.locator(".import-error")).to_contain_text("could not be read")
+    shot(page, "import-failed")
+    page.evaluate("window.stillTheSamePage = true")
+
+    item.get_by_role("button", name="Try again").click()
+
+    expect(item.locator(".import-state")).to_have_text("Done", timeout=20_000)
+    expect(item.locator(".import-counts")).to_have_text("1 rows, 1 matched, 1 alerts")
+    expect(item.get_by_role("button", name="Try again")).to_have_count(0)
+    assert page.evaluate("window.stillTheSamePage === true")
+    shot(page, "import-retried")
