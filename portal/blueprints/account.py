@@ -1,17 +1,17 @@
 """Your own password, first-time password links, and (for admins) who can sign in."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required, logout_user
 
 from portal.errors import Invalid
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.models import ROLE_LABELS, ROLES, User
 from portal.navigation import nav_item
 from portal.rendering import render
 from portal.security import role_required
 from portal.services import accounts
-from portal.services.scoping import get_person_or_404
+from portal.services.scoping import get_person_or_404, get_row_or_404
 
 bp = Blueprint("account", __name__)
 nav_item("Users", "account.users", ("admin",), order=85)
@@ -90,7 +90,7 @@ def grant(person_id: int):
 @bp.post("/admin/users/<int:user_id>")
 @role_required("admin")
 def update(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
+    user = get_row_or_404(User, user_id)
     roles = [r for r in request.form.getlist("roles") if r in ROLES]
     try:
         accounts.update_access(user, roles, active=bool(request.form.get("active")), actor=current_user)

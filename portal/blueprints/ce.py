@@ -5,13 +5,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user, login_required
 
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.models import CeActivity, today
 from portal.policies.recommendations import ce_hours_to_earn
 from portal.rendering import render
 from portal.services import recommendations
 from portal.services import setup as setup_service
-from portal.services.scoping import get_credential_or_404
+from portal.services.scoping import get_credential_or_404, get_row_or_404
 
 bp = Blueprint("ce", __name__)
 # Besides the holder, who may log or remove activities for someone else.
@@ -57,8 +56,8 @@ def log(credential_id: int):
 @login_required
 def delete(credential_id: int, activity_id: int):
     credential = get_credential_or_404(credential_id, current_user)
-    activity = db.session.get(CeActivity, activity_id)
-    if activity is None or activity.credential_id != credential.id:
+    activity = get_row_or_404(CeActivity, activity_id)
+    if activity.credential_id != credential.id:
         abort(404)
     if not _may_log(credential):
         abort(403)

@@ -6,16 +6,15 @@ import math
 
 from flask import Blueprint, Response, abort, flash, redirect, request, session, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.models import API_SCOPES, ApiToken, Webhook, WebhookDelivery
 from portal.navigation import nav_item
 from portal.policies.access import ADMIN_ROLES
 from portal.rendering import render
 from portal.security import role_required
 from portal.services import api_tokens, exports, imports, spreadsheets, webhooks
+from portal.services.scoping import get_row_or_404
 
 bp = Blueprint("integrations", __name__, url_prefix="/admin/integrations")
 nav_item("Integrations", "integrations.imports_page", ADMIN_ROLES, order=85)
@@ -53,7 +52,7 @@ def tokens():
 
 @bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
 def revoke_token(token_id: int):
-    token = db.session.get(ApiToken, token_id) or abort(404)
+    token = get_row_or_404(ApiToken, token_id)
     api_tokens.revoke_token(token, actor=current_user)
     flash(f"Token “{token.name}” revoked; calls with it now answer 401.", "success")
     return redirect(url_for(".tokens"))
@@ -71,8 +70,8 @@ def webhooks_page():
             form = {"events": list(webhooks.EVENTS)}
         except Invalid as error:
             errors.update(error.errors)
-    hooks = db.session.scalars(select(Webhook).order_by(Webhook.created_at.desc())).all()
-    stats = _delivery_stats([h.id for h in hooks])
+    hooks = webhooks.hooks()
+    stats = webhooks.delivery_stats([h.id for h in hooks])
     response = render("integrations/webhooks.html", hooks=hooks, stats=stats, errors=errors, form=form,
                       secret=secret, events=webhooks.EVENTS, status=422 if errors else 200)
     if secret:
@@ -80,21 +79,9 @@ def webhooks_page():
     return response
 
 
-def _delivery_stats(hook_ids: list[int]) -> dict[int, dict[str, int]]:
-    stats: dict[int, dict[str, int]] = {i: {} for i in hook_ids}
-    if hook_ids:
-        for hook_id, state, count in db.session.execute(
-            select(WebhookDelivery.webhook_id, WebhookDelivery.state, func.count())
-            .where(WebhookDelivery.webhook_id.in_(hook_ids))
-            .group_by(WebhookDelivery.webhook_id, WebhookDelivery.state)
-        ):
-            stats[hook_id][state] = count
-    return stats
-
-
 @bp.route("/webhooks/<int:hook_id>", methods=["GET", "POST"])
 def webhook(hook_id: int):
-    hook = db.session.get(Webhook, hook_id) or abort(404)
+    hook = get_row_or_404(Webhook, hook_id)
     errors, secret = {}, None
     if request.method == "POST":
         action = request.form.get("action")
@@ -116,15 +103,10 @@ def webhook(hook_id: int):
             abort(400)
     state = request.args.get("state") or None
     page = max(request.args.get("page", 1, type=int), 1)
-    query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
-    if state in webhooks.STATES:
-        query = query.where(WebhookDelivery.state == state)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    deliveries = db.session.scalars(query.order_by(WebhookDelivery.id.desc())
-                                    .limit(50).offset((page - 1) * 50)).all()
+    log = webhooks.delivery_log(hook, state, page)
     response = render("integrations/webhook.html", block="delivery_log" if request.method == "GET" else None,
-                      hook=hook, deliveries=deliveries, state=state, states=webhooks.STATES, page=page,
-                      pages=max(1, math.ceil(total / 50)), total=total, events=webhooks.EVENTS,
+                      hook=hook, deliveries=log.rows, state=state, states=webhooks.STATES, page=log.page,
+                      pages=log.pages, total=log.total, events=webhooks.EVENTS,
                       errors=errors, secret=secret, max_attempts=webhooks.MAX_ATTEMPTS,
                       status=422 if errors else 200)
     if secret:
@@ -134,7 +116,7 @@ def webhook(hook_id: int):
 
 @bp.route("/webhooks/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
 def redeliver(delivery_id: int):
-    delivery = db.session.get(WebhookDelivery, delivery_id) or abort(404)
+    delivery = get_row_or_404(WebhookDelivery, delivery_id)
     webhooks.redeliver(delivery, actor=current_user)
     flash(f"Delivery {delivery.id} queued again.", "info")
     return redirect(url_for(".webhook", hook_id=delivery.webhook_id))

@@ -5,12 +5,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user, login_required
 
 from portal.routing import db_id
-from portal.extensions import db
 from portal.models import CredentialType, Document, today
 from portal.navigation import nav_item
 from portal.rendering import render
-from portal.services import documents, registry
-from portal.services.scoping import get_credential_or_404, get_document_or_404
+from portal.services import documents, registry, taxonomy
+from portal.services.scoping import get_credential_or_404, get_document_or_404, get_row_or_404
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 nav_item("My credentials", "me.credentials", ("employee",), order=10)
@@ -19,7 +18,7 @@ nav_item("My credentials", "me.credentials", ("employee",), order=10)
 @bp.app_template_global()
 def document_type_name(document: Document) -> str:
     """The credential type a document is for, in words (for status lines)."""
-    ctype = db.session.get(CredentialType, document.credential_type_id) if document.credential_type_id else None
+    ctype = taxonomy.credential_type(document.credential_type_id)
     return ctype.name if ctype else "a credential"
 
 
@@ -63,10 +62,8 @@ def _target_from(values):
         credential_type = renews.credential_type
     elif values.get("type"):
         try:
-            credential_type = db.session.get(CredentialType, int(values["type"]))
+            credential_type = get_row_or_404(CredentialType, int(values["type"]))
         except ValueError:
-            credential_type = None
-        if credential_type is None:
             abort(404)
     return renews, credential_type
 

@@ -6,14 +6,13 @@ from email import policy
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user
-from portal.extensions import db
 from portal.models import Notification
 from portal.navigation import nav_item
 from portal.rendering import render
 from portal.security import role_required
 from portal.services import mailer, outbox
 from portal.services.outbox import STATE_FILTERS
-from portal.services.scoping import get_person_or_404
+from portal.services.scoping import get_person_or_404, get_row_or_404
 
 bp = Blueprint("outbox", __name__, url_prefix="/admin/outbox")
 nav_item("Outbox", "outbox.index", ("admin",), order=80)
@@ -48,7 +47,7 @@ def _message(notification: Notification):
 @bp.get("/<int:notification_id>")
 @role_required("admin")
 def message(notification_id: int):
-    notification = db.session.get(Notification, notification_id) or abort(404)
+    notification = get_row_or_404(Notification, notification_id)
     msg = _message(notification)
     text = attachments = None
     if msg is not None:
@@ -64,7 +63,7 @@ def message(notification_id: int):
 @role_required("admin")
 def resend(notification_id: int):
     """An operator sends an unknown or failed message again (audited)."""
-    notification = db.session.get(Notification, notification_id) or abort(404)
+    notification = get_row_or_404(Notification, notification_id)
     if mailer.resend(notification, actor=current_user):
         flash(f"Queued to send again to {notification.recipient_email}.", "success")
     else:
@@ -76,7 +75,7 @@ def resend(notification_id: int):
 @role_required("admin")
 def message_html(notification_id: int):
     """The HTML part, for a sandboxed frame: no scripts, no forms, no same origin."""
-    notification = db.session.get(Notification, notification_id) or abort(404)
+    notification = get_row_or_404(Notification, notification_id)
     msg = _message(notification)
     part = msg.get_body(("html",)) if msg is not None else None
     if part is None:
@@ -97,7 +96,7 @@ def message_html(notification_id: int):
 @bp.get("/<int:notification_id>/eml")
 @role_required("admin")
 def message_eml(notification_id: int):
-    notification = db.session.get(Notification, notification_id) or abort(404)
+    notification = get_row_or_404(Notification, notification_id)
     path = mailer.outbox_path(notification.id)
     if not path.exists():
         abort(404)

@@ -3,30 +3,21 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal.errors import Invalid
-from portal.extensions import db
-from portal.models import CredentialType, Department, Issuer
 from portal.navigation import nav_item
 from portal.policies.access import REVIEW_ROLES, sees_everyone
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import audit_log, compliance, registry
+from portal.services import audit_log, choices, compliance, registry
 from portal.routing import parse_id
-from portal.services.review import ReviewConflict
+from portal.services.review import ReviewConflict, reread
 from portal.services.scoping import get_credential_or_404, get_person_or_404
 
 bp = Blueprint("registry", __name__)
 REGISTRY_ROLES = ("reviewer", "admin", "compliance", "manager")
 EDIT_ROLES = REVIEW_ROLES
 nav_item("Registry", "registry.credentials", ("reviewer", "admin", "compliance"), order=30)
-
-
-def _types():
-    return db.session.scalars(
-        select(CredentialType).join(Issuer).order_by(Issuer.name, CredentialType.name)
-    ).all()
 
 
 @bp.get("/registry")
@@ -36,9 +27,9 @@ def credentials():
     result = registry.search(search, current_user, page_size=current_app.config["PAGE_SIZE"])
     policies = compliance.load_policies()
     states = {c.id: compliance.credential_display_state(c, policies=policies) for c in result.credentials}
-    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
     return render("registry/credentials.html", block="registry_results", search=search, result=result,
-                  states=states, types=_types(), departments=departments, sorts=registry.SORTS,
+                  states=states, types=choices.credential_types(), departments=choices.departments(),
+                  sorts=registry.SORTS,
                   records=registry.RECORD_FILTERS, can_edit=current_user.has_role(*EDIT_ROLES))
 
 
@@ -71,7 +62,8 @@ def credential(credential_id: int):
 def _form_page(template, values, errors, status=200, outcome=None, **context):
     if outcome is not None:  # a check's message is shown by the check, beside its field, with its tick
         errors = {k: v for k, v in errors.items() if k not in {c.field for c in outcome.checks}}
-    return render(template, values=values, errors=errors, types=_types(), status=status, outcome=outcome,
+    return render(template, values=values, errors=errors, types=choices.credential_types(), status=status,
+                  outcome=outcome,
                   overridden=set(request.form.getlist("override")),
                   override_reason_text=request.form.get("override_reason", ""), **context)
 
@@ -121,7 +113,7 @@ def edit(credential_id: int):
             return _form_page("registry/edit.html", dict(request.form.items()), invalid.errors, status=422,
                               outcome=invalid.detail, credential=credential, person=credential.person)
         except ReviewConflict as conflict:  # nothing was written (registry.edit rolled a collision back)
-            db.session.refresh(credential)
+            reread(credential)
             flash(str(conflict), "danger")
             return _form_page("registry/edit.html", _values(credential), {}, status=409,
                               credential=credential, person=credential.person)

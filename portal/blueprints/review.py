@@ -3,18 +3,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal.errors import Invalid
 from portal.routing import db_id, parse_id
-from portal.extensions import db
-from portal.models import CredentialType, Department, Issuer, Person
 from portal.navigation import nav_item
 from portal.policies import date_reading
 from portal.policies.access import REVIEW_ROLES
 from portal.rendering import render
 from portal.security import role_required
-from portal.services import checks, learning, taxonomy
+from portal.services import checks, choices, learning, taxonomy
 from portal.services import documents as document_service
 from portal.services import review
 from portal.services.scoping import get_document_or_404
@@ -24,11 +21,7 @@ nav_item("Review queue", "review.queue", REVIEW_ROLES, order=20)
 
 
 def _choices():
-    departments = db.session.scalars(select(Department).order_by(Department.name)).all()
-    types = db.session.scalars(
-        select(CredentialType).join(Issuer).where(CredentialType.active).order_by(Issuer.name, CredentialType.name)
-    ).all()
-    return departments, types
+    return choices.departments(), choices.credential_types(active_only=True)
 
 
 @bp.get("")
@@ -71,7 +64,7 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
     decidable = document.state in review.DECIDABLE
     if outcome is None and decidable:
         outcome = checks.evaluate(values, document)
-    person = db.session.get(Person, values.get("person_id")) if values.get("person_id") else None
+    person = review.person_by_id(values.get("person_id"))
     return render(
         "review/document.html", status=status, document=document, extraction=document.latest_extraction,
         values=values, errors=errors or {}, reject_errors=reject_errors or {}, reason=reason, types=types,
@@ -79,15 +72,14 @@ def _page(document, values=None, errors=None, status=200, reject_errors=None, re
         outcome=outcome, overridden=set(request.form.getlist("override")), type_errors=type_errors or {},
         taught=learning.taught_type(document) if decidable else None, read_type_id=review.read_type_id(document),
         read_error=review.read_error_sentence(document),
-        issuers=db.session.scalars(select(Issuer).order_by(Issuer.name)).all() if decidable else [],
+        issuers=choices.issuers() if decidable else [],
         date_reading=date_reading.reading(document.latest_extraction.fields if document.latest_extraction else None),
         override_reason=request.form.get("override_reason", ""),
         person=person, suggested=review.suggested_person(document) if decidable else None,
         warnings=review.warnings(document, values.get("license_number")),
         holder=review.claim_holder(document), labels=review.FIELD_LABELS, low=review.LOW_CONFIDENCE,
         can_preview=document_service.preview_path(document, 1).exists() or document_service.can_preview(document),
-        credential_type=db.session.get(CredentialType, values["credential_type_id"])
-        if values.get("credential_type_id") else None,
+        credential_type=taxonomy.credential_type(values.get("credential_type_id")),
     )
 
 
@@ -97,7 +89,7 @@ def document(document_id: int):
     document = get_document_or_404(document_id, current_user)
     values = review.proposed_values(document)
     chosen = request.args.get("person", type=db_id)
-    if chosen and db.session.get(Person, chosen) is not None:
+    if chosen and review.person_by_id(chosen) is not None:
         values["person_id"] = chosen  # picked on the no-JS people search page
     return _page(document, values=values)
 
@@ -130,7 +122,7 @@ def confirm(document_id: int):
         return _page(document, values=_form_values(document), errors=invalid.errors, status=422,
                      outcome=invalid.detail)
     except review.ReviewConflict as conflict:
-        db.session.refresh(document)
+        review.reread(document)
         flash(str(conflict), "danger")
         return _page(document, status=409)
     flash(f"Confirmed: {credential.credential_type.name} for {credential.person.full_name}"
@@ -149,7 +141,7 @@ def reject(document_id: int):
     except Invalid as invalid:
         return _page(document, reject_errors=invalid.errors, reason=reason, status=422)
     except review.ReviewConflict as conflict:
-        db.session.refresh(document)
+        review.reread(document)
         flash(str(conflict), "danger")
         return _page(document, status=409)
     flash(f"Rejected. {document.person.full_name} has been told why.", "success")
@@ -187,7 +179,7 @@ def request_type(document_id: int):
     except Invalid as invalid:
         return _page(document, type_errors=invalid.errors, status=422)
     except review.ReviewConflict as conflict:
-        db.session.refresh(document)
+        review.reread(document)
         flash(str(conflict), "danger")
         return _page(document, status=409)
     flash(f"{document.display_name} waits for “{document.type_request}”: administrators see the request "

@@ -7,7 +7,6 @@ from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.errors import Invalid
-from portal.extensions import db
 from portal.models import Assignment, CredentialType, Issuer, Project, ReminderPolicy, Requirement, today
 from portal.models.taxonomy import CATEGORIES, RENEWAL_MECHANISMS
 from portal.navigation import nav_item
@@ -18,7 +17,8 @@ from portal.security import role_required
 from portal.services import policy_set as policy_set_service
 from portal.services import recommendations, review
 from portal.services import setup as setup_service
-from portal.services import setup_lists
+from portal.services import choices, setup_lists
+from portal.services.scoping import get_row_or_404
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 SETUP_ROLES = ("admin", "compliance")
@@ -40,20 +40,13 @@ OTHER_SECTIONS = (
 )
 
 
-def _get(model, object_id):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def _new_or_get(model, key: str):
     """None for "new", the row for an id, 404 otherwise."""
     if key == "new":
         return None
     if not key.isdigit():
         abort(404)
-    return _get(model, int(key))
+    return get_row_or_404(model, int(key))
 
 
 def _form_values(row, fields) -> dict:
@@ -105,7 +98,7 @@ def add_requirement():
 @bp.post("/requirements/<int:requirement_id>")
 @role_required(*SETUP_ROLES)
 def update_requirement(requirement_id: int):
-    req = _get(Requirement, requirement_id)
+    req = get_row_or_404(Requirement, requirement_id)
     try:
         setup_service.update_requirement(req, request.form)
     except Invalid as exc:
@@ -117,7 +110,7 @@ def update_requirement(requirement_id: int):
 @bp.post("/requirements/<int:requirement_id>/delete")
 @role_required(*SETUP_ROLES)
 def delete_requirement(requirement_id: int):
-    req = _get(Requirement, requirement_id)
+    req = get_row_or_404(Requirement, requirement_id)
     name = req.credential_type.name
     setup_service.delete_requirement(req)
     return _done(f"{name} is no longer required there.", "admin.requirements")
@@ -167,13 +160,13 @@ def _project_values(project):
 @bp.get("/projects/<int:project_id>")
 @role_required(*SETUP_ROLES)
 def project(project_id: int):
-    return _project_page(_get(Project, project_id))
+    return _project_page(get_row_or_404(Project, project_id))
 
 
 @bp.post("/projects/<int:project_id>")
 @role_required(*SETUP_ROLES)
 def update_project(project_id: int):
-    project = _get(Project, project_id)
+    project = get_row_or_404(Project, project_id)
     try:
         setup_service.save_project(project, request.form)
     except Invalid as exc:
@@ -184,7 +177,7 @@ def update_project(project_id: int):
 @bp.post("/projects/<int:project_id>/assignments")
 @role_required(*SETUP_ROLES)
 def add_assignment(project_id: int):
-    project = _get(Project, project_id)
+    project = get_row_or_404(Project, project_id)
     try:
         assignment = setup_service.add_assignment(project, request.form)
     except Invalid as exc:
@@ -196,7 +189,7 @@ def add_assignment(project_id: int):
 @bp.post("/assignments/<int:assignment_id>")
 @role_required(*SETUP_ROLES)
 def update_assignment(assignment_id: int):
-    assignment = _get(Assignment, assignment_id)
+    assignment = get_row_or_404(Assignment, assignment_id)
     try:
         setup_service.update_assignment(assignment, request.form)
     except Invalid as exc:
@@ -208,7 +201,7 @@ def update_assignment(assignment_id: int):
 @bp.post("/assignments/<int:assignment_id>/delete")
 @role_required(*SETUP_ROLES)
 def delete_assignment(assignment_id: int):
-    assignment = _get(Assignment, assignment_id)
+    assignment = get_row_or_404(Assignment, assignment_id)
     project_id = assignment.project_id
     setup_service.delete_assignment(assignment)
     return _done("Assignment removed.", "admin.project", project_id=project_id)
@@ -253,7 +246,7 @@ def policy(key: str):
     else:
         if not key.isdigit():
             abort(404)
-        ctype = _get(CredentialType, int(key))
+        ctype = get_row_or_404(CredentialType, int(key))
     row = setup_lists.policy_for(ctype.id if ctype else None)
     values, errors, status = _policy_values(row), {}, 200
     if request.method == "POST":
@@ -308,13 +301,13 @@ def credential_type(key: str):
             return _done(f"{saved.name} saved.", "admin.taxonomy", _anchor=f"type-{saved.id}")
     suggestion = recommendations.learned_validity([ctype.id]).get(ctype.id) if ctype else None
     return render("setup/credential_type.html", ctype=ctype, values=values, errors=errors, status=status,
-                  issuers=setup_lists.issuers(), categories=CATEGORIES, mechanisms=RENEWAL_MECHANISMS, suggestion=suggestion)
+                  issuers=choices.issuers(), categories=CATEGORIES, mechanisms=RENEWAL_MECHANISMS, suggestion=suggestion)
 
 
 @bp.post("/taxonomy/types/<int:type_id>/learned-validity")
 @role_required(*SETUP_ROLES)
 def accept_learned_validity(type_id: int):
-    ctype = _get(CredentialType, type_id)
+    ctype = get_row_or_404(CredentialType, type_id)
     suggestion = recommendations.learned_validity([ctype.id]).get(ctype.id)
     if suggestion is None:
         flash(f"There is no validity to suggest for {ctype.name} any more.", "error")

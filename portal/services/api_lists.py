@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
 from portal.extensions import db
-from portal.models import Assignment, Credential, CredentialType, Department, JobRole, Person, Project, Requirement, today
+from portal.models import (Assignment, Credential, CredentialType, Department, JobRole, Person, Project, Requirement,
+                           today)
 from portal.services.compliance import PolicyBook
 from portal.services.display_states import state_clause
 from portal.services.paging import Page, page_of

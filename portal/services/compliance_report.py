@@ -41,7 +41,8 @@ def group_report(person_ids: list[int], on: date,
     states = {pid: [s for s in found if keep(s)] for pid, found in people_states(person_ids, on).items()}
     for pid in person_ids:
         states.setdefault(pid, [])
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))} if person_ids else {}
+    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.id.in_(person_ids)))} \
+        if person_ids else {}
     type_ids = {s.credential_type_id for found in states.values() for s in found}
     types = {t.id: t for t in db.session.scalars(select(CredentialType).where(CredentialType.id.in_(type_ids)))} \
         if type_ids else {}

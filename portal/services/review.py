@@ -551,6 +551,19 @@ def warnings(document: Document, license_number: str | None = None) -> list[dict
     return found
 
 
+def person_by_id(person_id: int | None) -> Person | None:
+    """The person a reviewer picked or a reading proposes, if there is one
+    (reviewers see everyone)."""
+    return db.session.get(Person, person_id) if person_id else None
+
+
+def reread(row):
+    """``row`` as the database holds it now: after a ``ReviewConflict`` the
+    page shows the change that won."""
+    db.session.refresh(row)
+    return row
+
+
 def people_matching(text: str, limit: int = 8) -> list[Person]:
     clauses = each_word_in(text, Person.first_name, Person.last_name, Person.employee_id, Person.email, most=4)
     if not clauses:

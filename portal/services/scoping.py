@@ -58,11 +58,19 @@ def can_see_person(user: User, person_id: int | None) -> bool:
 
 def get_or_404(model: type[T], object_id: int, user: User) -> T:
     """Fetch one object the user may see, or answer 404."""
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
+    obj = get_row_or_404(model, object_id)
     person_id = obj.id if isinstance(obj, Person) else getattr(obj, "person_id", None)
     if not can_see_person(user, person_id):
+        abort(404)
+    return obj
+
+
+def get_row_or_404(model: type[T], object_id: int) -> T:
+    """Fetch a row that is no person's record to scope (an account, a token,
+    a webhook, an email, a set-up row), on a page whose role gate decides who
+    may see it, or answer 404."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
         abort(404)
     return obj
 

@@ -121,10 +121,6 @@ def policy_for(type_id: int | None) -> ReminderPolicy | None:
     return db.session.scalar(select(ReminderPolicy).where(column.is_(None) if type_id is None else column == type_id))
 
 
-def issuers() -> list[Issuer]:
-    return db.session.scalars(select(Issuer).order_by(Issuer.name)).all()
-
-
 def issuers_with_types() -> list[Issuer]:
     return db.session.scalars(
         select(Issuer).options(selectinload(Issuer.credential_types)).order_by(Issuer.name)

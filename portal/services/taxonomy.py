@@ -19,6 +19,11 @@ TYPE_FIELDS = ("name", "aliases", "category", "renewal_mechanism", "validity_mon
                "jurisdiction", "renewal_lead_days")
 
 
+def credential_type(type_id: int | None) -> CredentialType | None:
+    """The type with id ``type_id``, if there is one (None for no id)."""
+    return db.session.get(CredentialType, type_id) if type_id else None
+
+
 def sync_from_directory(actor=None) -> dict[str, int]:
     """Add issuers and credential types the directory knows and the DB lacks.
 

@@ -46,13 +46,14 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from flask import current_app
-from sqlalchemy import event, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from portal.errors import Invalid
 from portal.extensions import db
 from portal.models import Webhook, WebhookDelivery, utcnow
 from portal.services import audit
+from portal.services.paging import Page, page_of
 
 log = logging.getLogger(__name__)
 
@@ -494,3 +495,32 @@ def send_test(hook: Webhook, actor=None) -> WebhookDelivery:
     db.session.info.setdefault(_PENDING_KEY, []).append(delivery.id)
     db.session.commit()
     return delivery
+
+
+# --- what the admin pages list ----------------------------------------------
+
+def hooks() -> list[Webhook]:
+    """Every webhook, newest first."""
+    return db.session.scalars(select(Webhook).order_by(Webhook.created_at.desc())).all()
+
+
+def delivery_stats(hook_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each webhook's number of deliveries per state."""
+    stats: dict[int, dict[str, int]] = {i: {} for i in hook_ids}
+    if hook_ids:
+        for hook_id, state, count in db.session.execute(
+            select(WebhookDelivery.webhook_id, WebhookDelivery.state, func.count())
+            .where(WebhookDelivery.webhook_id.in_(hook_ids))
+            .group_by(WebhookDelivery.webhook_id, WebhookDelivery.state)
+        ):
+            stats[hook_id][state] = count
+    return stats
+
+
+def delivery_log(hook: Webhook, state: str | None, page: int, per_page: int = 50) -> Page:
+    """``hook``'s deliveries, newest first, in ``state`` when it is one of
+    ``STATES``; a page past the end is empty."""
+    query = select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.id)
+    if state in STATES:
+        query = query.where(WebhookDelivery.state == state)
+    return page_of(query.order_by(WebhookDelivery.id.desc()), page, per_page, clamp=False)

@@ -89,6 +89,19 @@ def test_editing_a_stale_version_is_a_conflict(app, org, records):
                       credential.version - 1)
 
 
+def test_a_stale_edit_through_the_view_shows_the_record_as_it_now_stands(app, org, records, login):
+    credential = records[0]
+    opened_at = credential.version
+    registry.edit(org.reviewer_user, credential, {"credential_type_id": org.bls.id, "license_number": "AHA-112",
+                                                  "expires_on": "2027-01-01"}, opened_at)  # someone else saves
+    response = login(org.reviewer_user).post(f"/credentials/{credential.id}/edit", data={
+        "credential_type_id": org.bls.id, "license_number": "TYPED-999", "expires_on": "2027-01-01",
+        "version": opened_at})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "changed after you opened it" in page
+    assert 'value="AHA-112"' in page and "TYPED-999" not in page
+
+
 def test_add_by_hand_through_the_view(app, org, login):
     client = login(org.reviewer_user)
     assert client.get(f"/registry/new?person={org.employee.id}").status_code == 200
