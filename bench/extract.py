@@ -106,7 +106,7 @@ def _cached_extract(args: tuple[str, str, str]) -> tuple[str, dict]:
 
     def memo(suffix, fn):
         def wrapped(*a, **kw):
-            f = base.with_suffix(suffix)
+            f = base.with_suffix(suffix + "".join(f"-{x}" for x in a[3:]))   # (reread_alternate's look)
             if f.exists():
                 return pickle.loads(f.read_bytes())
             value = fn(*a, **kw)

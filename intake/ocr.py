@@ -215,8 +215,31 @@ def background_spread(image: Image.Image) -> int:
 OTSU, SAUVOLA = "--psm 3", "--psm 3 -c thresholding_method=2"
 
 
+# The looks a page can be read with: the first (Tesseract's thresholding
+# chosen by the background), the other thresholding method, and the page
+# binarised against its own paper (see ``paper_relative``).
+FIRST, OTHER_THRESHOLD, PAPER_RELATIVE = "first", "other_threshold", "paper_relative"
+PAPER_INK_BELOW = 215    # on paper evened to 255, darker than this is ink (measured: 200 and 225 lose text)
+
+
+def paper_relative(image: Image.Image) -> Image.Image:
+    """``image`` divided by its paper brightness and binarised at PAPER_INK_BELOW.
+
+    Small labels printed in light grey over a grey paper tone ("AWARD DATE"
+    over its value) fall on the paper's side of Tesseract's global and local
+    thresholds alike and are dropped as a block; against the paper's own
+    brightness they are clearly ink. It loses text elsewhere (a tinted cell
+    turns black), so it is a second look, never the first.
+    """
+    import numpy as np
+
+    from .photo import even_light
+    even = even_light(np.asarray(image))
+    return Image.fromarray(np.where(even < PAPER_INK_BELOW, 0, 255).astype(np.uint8))
+
+
 def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
-             rotation: int | None = None, alternate: bool = False) -> Page:
+             rotation: int | None = None, look: str = FIRST) -> Page:
     """OCR one page image (any mode) into a Page of words with confidences.
 
     One Tesseract reading per upright page. An uneven background (a photo
@@ -224,10 +247,11 @@ def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
     (Sauvola) thresholding instead of the global (Otsu) one. ``rotation``
     (clockwise degrees) skips orientation detection; otherwise a poor first
     reading (few confident words: an upside-down scan) asks OSD on a reduced
-    image, falling back to trying 90/180/270. ``alternate`` reads with the
-    other thresholding method (the pipeline's second look at a page whose
-    first reading left fields missing: a block the page segmentation dropped
-    often comes through under the other binarisation).
+    image, falling back to trying 90/180/270. ``look`` OTHER_THRESHOLD reads
+    with the other thresholding method, PAPER_RELATIVE the page binarised
+    against its paper (the pipeline's further looks at a page whose first
+    reading left fields missing: a block the page segmentation dropped often
+    comes through under another binarisation).
     """
     started = time.perf_counter()
     pytesseract = _tesseract()
@@ -238,7 +262,9 @@ def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
     elif max(image.size) < MIN_SIDE_UPSCALE:
         image = image.resize((image.width * 2, image.height * 2), Image.LANCZOS)
     uneven = background_spread(image) >= UNEVEN_SPREAD
-    config = SAUVOLA if uneven != alternate else OTSU
+    config = SAUVOLA if uneven != (look == OTHER_THRESHOLD) else OTSU
+    if look == PAPER_RELATIVE:
+        image, config = paper_relative(image), OTSU   # (already binary: the cheaper method)
     deadline = started + timeout
     with tempfile.TemporaryDirectory() as tmp:
         def read(img: Image.Image, name: str) -> dict:

@@ -312,8 +312,9 @@ def _read_image(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
     return pages, found
 
 
-def reread_alternate(path: str, doc: Document, ocr_timeout: float) -> list[Page] | None:
-    """The document's OCR pages read again upright with the other thresholding method."""
+def reread_alternate(path: str, doc: Document, ocr_timeout: float,
+                     look: str = ocr.OTHER_THRESHOLD) -> list[Page] | None:
+    """The document's OCR pages read again upright with another ``look`` (``intake.ocr``)."""
     if doc.media_type == PDF:
         pdf = open_pdf(path)
         try:
@@ -325,7 +326,7 @@ def reread_alternate(path: str, doc: Document, ocr_timeout: float) -> list[Page]
                 pdf_page = load_page(pdf, page.number - 1)
                 try:
                     out.append(ocr.ocr_page(render_pdf_page(pdf_page), page.number, ocr_timeout,
-                                            rotation=page.rotation, alternate=True))
+                                            rotation=page.rotation, look=look))
                 finally:
                     pdf_page.close()
             return out
@@ -333,5 +334,5 @@ def reread_alternate(path: str, doc: Document, ocr_timeout: float) -> list[Page]
             pdf.close()
     prepare_photo = _photo_preparation()
     frames = open_image_frames(path)
-    return [ocr.ocr_page(prepare_photo(f), p.number, ocr_timeout, rotation=p.rotation, alternate=True)
+    return [ocr.ocr_page(prepare_photo(f), p.number, ocr_timeout, rotation=p.rotation, look=look)
             for f, p in zip(frames, doc.pages)]

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 import intake
 from intake.codes import aamva_fields
+from intake.ocr import ocr_page
 from intake.photo import find_outline
 from tests.intake.conftest import FONT
 
@@ -126,6 +127,34 @@ def test_a_sideways_page_tesseract_turns_the_wrong_way_is_read_the_other_way(tmp
     e = intake.extract(path)
     assert e.rotations == [90]
     assert (e.holder_name, e.license_number, e.issue_date) == ("Grace Okafor", "NCS-208814", "2024-03-14")
+
+
+def faint_label_scan() -> Image.Image:
+    """A scanned page on grey paper whose small field labels are printed in light grey over their
+    dark values (a digital credential's "AWARD DATE" / "2024-03-14" grid), blurred and noisy."""
+    img = Image.new("L", (2550, 3300), 228)
+    draw = ImageDraw.Draw(img)
+    big, small = ImageFont.truetype(FONT, 64), ImageFont.truetype(FONT, 30)
+    draw.text((200, 300), "Northwind Crane Safety Council", fill=30, font=ImageFont.truetype(FONT, 90))
+    draw.text((200, 700), "Grace Okafor", fill=30, font=big)
+    for x, y, label, value in [(200, 1000, "CERTIFICATE NO.", "NCS-208814"), (1400, 1000, "AWARD DATE", "2024-03-14"),
+                               (200, 1300, "EXPIRES", "2029-03-14"), (1400, 1300, "ASSESSMENT CODE", "900075044")]:
+        draw.text((x, y), label, fill=150, font=small)
+        draw.text((x, y + 50), value, fill=30, font=big)
+    noise = np.random.default_rng(3).normal(0, 6, (3300, 2550))
+    return Image.fromarray(np.clip(np.asarray(img.filter(ImageFilter.GaussianBlur(1.2))) + noise, 0, 255).astype(np.uint8))
+
+
+def test_light_grey_labels_lost_by_both_thresholds_are_read_against_the_paper(tmp_path):
+    # Tesseract's global and local thresholds both drop the labels (so the
+    # licence number and both dates have nothing naming them); the further
+    # look binarised against the paper's own brightness reads them.
+    page = faint_label_scan()
+    assert "AWARD" not in " ".join(w.text for w in ocr_page(page, 1).words)
+    path = tmp_path / "faint.pdf"
+    page.save(path, resolution=300)
+    e = intake.extract(path)
+    assert (e.license_number, e.issue_date, e.expiry_date) == ("NCS-208814", "2024-03-14", "2029-03-14")
 
 
 def test_a_qr_verification_link_is_kept_as_evidence(tmp_path):
