@@ -268,3 +268,19 @@ def test_not_a_zip_xlsx_and_zip_without_workbook(app, org):
         z.writestr("hello.txt", "not excel")
     with pytest.raises(Invalid):
         imports.save_upload(io.BytesIO(bad.getvalue()), "z.xlsx", "people", org.admin_user)
+
+
+def test_htmx_swaps_just_the_preview(admin_client):
+    """The preview block rendered alone (a filter or page asked by HTMX) sees
+    its own outcome styles: it used the template's top-level ones and answered 500."""
+    import_id = _import_id(_upload(admin_client, PEOPLE_CSV.encode(), "hris.csv", "people"))
+    form = _form(admin_client.get(f"/admin/integrations/imports/{import_id}").get_data(as_text=True))
+    for show in ("all", "create", "error"):
+        response = admin_client.get(f"/admin/integrations/imports/{import_id}", query_string={**form, "show": show},
+                                    headers={"HX-Request": "true"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, html[:800]
+        assert html.lstrip().startswith('<div id="preview">') and "<html" not in html
+    created = admin_client.get(f"/admin/integrations/imports/{import_id}", query_string={**form, "show": "create"},
+                               headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert created.count('badge text-bg-success">Create</span>') == 2
