@@ -1,7 +1,7 @@
 """A deterministic demo organisation that makes every page worth a look.
 
 ``seed(today)`` runs each step module's ``seed(ctx)`` in order. Steps owned by
-other areas (documents in review, notifications...) add themselves to STEPS.
+other areas (documents in review, notifications...) are listed by name in STEPS.
 Everything random comes from one seeded generator, so the same ``today``
 always gives the same organisation.
 """

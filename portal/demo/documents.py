@@ -21,6 +21,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Credential, Document, Notification, User, utcnow
 from portal.policies import notification_keys
+from portal.services import mailer
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -229,10 +230,13 @@ def seed(ctx) -> None:
     rejected.reviewed_by_id, rejected.reviewed_at = reviewer.id, utcnow() - timedelta(days=19)
     rejected.reject_reason = ("The certificate number is cut off in this photo. Please upload the full card "
                               "or the PDF eCard from the AHA website.")
-    db.session.add(Notification(
+    # Through the one way in (mailer.queue), already sent when HR rejected it:
+    # the send task queued after the commit finds nothing to send.
+    mailer.queue(Notification(
         unique_key=notification_keys.rejected_document(rejected.id, "demo"), kind="review", step="rejected",
         person_id=employee.id, document_id=rejected.id, recipient_person_id=employee.id,
         recipient_email=employee.email, subject="Your upload “acls-photo.png” was not accepted",
-        state="sent", sent_at=rejected.reviewed_at, context={"reason": rejected.reject_reason},
+        state="sent", next_attempt_at=rejected.reviewed_at, sent_at=rejected.reviewed_at,
+        context={"reason": rejected.reject_reason},
     ))
     db.session.flush()

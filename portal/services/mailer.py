@@ -4,10 +4,11 @@ How other areas send email
 --------------------------
 Create a ``Notification`` row and hand it to ``queue``::
 
+    from portal.policies import notification_keys
     from portal.services import mailer
 
     mailer.queue(Notification(
-        unique_key=f"review:doc:{doc.id}:rejected",   # makes it idempotent
+        unique_key=notification_keys.rejected_document(doc.id, doc.version),  # makes it idempotent
         kind="review",                                 # templates/email/review.{html,txt}
         person_id=doc.person_id, document_id=doc.id,
         recipient_person_id=doc.person_id, recipient_email=doc.person.email,

@@ -159,6 +159,12 @@ def test_demo_seed_spreads_states(app):
     assert any(d > 90 for d in days), "valid"
     assert any(c.expires_on is None for c in active), "non-expiring"
     assert db.session.scalar(select(db.func.count()).where(Credential.state == "superseded")) > 0
+    # The employee's rejected upload was told about when HR rejected it, not again by the seed's sender.
+    from portal.models import Document, Notification
+
+    told = db.session.execute(select(Notification, Document).join(Document, Document.id == Notification.document_id)
+                              .where(Notification.kind == "review", Notification.step == "rejected")).one()
+    assert told.Notification.state == "sent" and told.Notification.sent_at == told.Document.reviewed_at
 
 
 def _assert_verification_spread(today):
