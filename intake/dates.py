@@ -172,7 +172,7 @@ def swappable(m: Mention) -> bool:
     return a is not None and b is not None and a != b
 
 
-def _whole_period(start: dt.date, end: dt.date, validity_months: int | None) -> bool:
+def whole_period(start: dt.date, end: dt.date, validity_months: int | None) -> bool:
     """Whether ``end`` is a credential period after ``start``: the type's validity, or whole
     years (to the day, the day before, or that month's end)."""
     if end <= start:
@@ -234,7 +234,7 @@ def decide_document_order(mentions: list[Mention], pairs: list[tuple[Mention, Me
         return OrderDecision(order, f"{m.text.strip()} on the page can only be "
                              + ("day first." if order == "DMY" else "month first."), False)
     fits = {order: [p for p in pairs if _both_swap_free(p, order)
-                    and _whole_period(p[0].resolve(order, False), p[1].resolve(order, True), validity_months)]
+                    and whole_period(p[0].resolve(order, False), p[1].resolve(order, True), validity_months)]
             for order in ("DMY", "MDY")}
     if any(swappable(x) for p in pairs for x in p) and bool(fits["DMY"]) != bool(fits["MDY"]):
         order = "DMY" if fits["DMY"] else "MDY"

@@ -7,7 +7,10 @@ apart from the rules' development): values read from a text layer with a raw
 score of 0.8 or more were right 87 times in 87 (dev: 5 in 5), the same scores
 on OCR'd words 92-95%. So a text-layer value from 0.8 up is confident; OCR'd
 values keep their raw score. A value's own cap (a day/month order only the
-locale decided, an OCR character-class guess) still bounds it.
+locale decided, an OCR character-class guess) still bounds it. Agreement
+between fields is a reader's own signal, already in the raw score: an issue
+and an expiry a whole validity period apart confirm each other
+(``date_roles.PAIR_CONFIDENCE``).
 """
 from __future__ import annotations
 

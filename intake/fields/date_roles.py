@@ -12,6 +12,19 @@ from .vocabulary import PREVIOUS_WORDS, RANGE_WORDS
 
 # Locale-only readings of an ambiguous date stay below the review threshold (0.75 in the portal).
 LOCALE_ONLY_CAP = 0.7
+# An issue and an expiry that are a whole validity period apart (see
+# ``intake.dates.whole_period``) confirm each other: two labels, two readings
+# of digits and a day/month order that all agree. Both become confident from
+# this raw score up, unless either day is also printed in the other role,
+# another day came close for the same role (a renewal letter's old expiry
+# "moved from <day> to <day>" against its "in force from <day>"), or their
+# roles come only from a range no label names ("May 2021 - May 2023"). On
+# dev and val it made 23 dates confident (13 from text layers, 10 OCR'd), all
+# right; without the rival check it made that renewal letter's issue date
+# confident, wrongly.
+PAIR_CONFIDENCE = 0.9
+PAIR_MIN_RAW = 0.6
+PAIR_RIVAL_SHARE = 0.8     # a rival day scored this close to the one read leaves the role undecided
 ORIGINAL_ISSUE_FACTOR = 0.85
 CELL_WORD_CONF = 0.9
 EXPIRY_SEEN_SCORE = 0.3           # an expiry candidate this strong marks its day as an end, never a start              # a word read this surely in a segment between label and date is a table cell      # an original grant date is the issue date only when nothing else is
@@ -26,6 +39,7 @@ def read_dates(doc) -> dict[str, FieldResult]:
         role, strength = _date_role(doc, mention, toks, mentions[i - 1] if i else None)
         roles.append((mention, role, strength, toks))
     # ranges: "X to Y", "X through Y", "X - Y"
+    unlabelled: set[int] = set()   # mentions whose role only the range gave (no label, or another label, said it)
     for k in range(1, len(roles)):
         prev, cur = roles[k - 1], roles[k]
         between = text[prev[0].end:cur[0].start].strip().lower()
@@ -33,6 +47,11 @@ def read_dates(doc) -> dict[str, FieldResult]:
         one_period = prev[1] == "period" and cur[1] in ("period", "none") and not between \
             and prev[3] and cur[3] and prev[3][0].line is cur[3][0].line
         if one_period or between in RANGE_WORDS and prev[1] in ("period", "issue", "none", "original") and cur[1] in ("none", "expiry", "period", "range"):
+            start_said = prev[1] in ("issue", "original", "period")
+            if not start_said:
+                unlabelled.add(id(prev[0]))
+            if not (cur[1] in ("expiry", "period") or cur[1] == "none" and start_said):
+                unlabelled.add(id(cur[0]))
             roles[k - 1] = (prev[0], "issue", max(prev[2], 0.9), prev[3])
             roles[k] = (cur[0], "expiry", max(cur[2], 0.9), cur[3])
     _restated_columns(doc, text, mentions, roles)
@@ -44,12 +63,14 @@ def read_dates(doc) -> dict[str, FieldResult]:
         if role == "expiry":
             day = mention.resolve(order, end_of_month=True)
             if day:
-                expiry_c.append(Candidate(day, toks, strength * ocr_factor(toks), "label", {"mention": mention}))
+                expiry_c.append(Candidate(day, toks, strength * ocr_factor(toks), "label",
+                                          {"mention": mention, "unlabelled": id(mention) in unlabelled}))
         elif role in ("issue", "original"):
             day = mention.resolve(order, end_of_month=False)
             if day:
                 s = strength * (ORIGINAL_ISSUE_FACTOR if role == "original" else 1.0)
-                issue_c.append(Candidate(day, toks, s * ocr_factor(toks), role, {"mention": mention}))
+                issue_c.append(Candidate(day, toks, s * ocr_factor(toks), role,
+                                         {"mention": mention, "unlabelled": id(mention) in unlabelled}))
     row_issue, row_expiry = _row_candidates(doc, order)
     issue_c += row_issue
     expiry_c += row_expiry
@@ -75,7 +96,31 @@ def read_dates(doc) -> dict[str, FieldResult]:
             doc.ambiguous_dates.append(name)
             res.confidence = round(min(res.confidence, LOCALE_ONLY_CAP), 3)
             res.cap = min(res.cap, LOCALE_ONLY_CAP)
+    _confirm_pair(issue, expiry, issue_c, expiry_c, validity[0] if validity else _type_validity(doc))
     return {"issue_date": issue, "expiry_date": expiry}
+
+
+def _confirm_pair(issue: FieldResult, expiry: FieldResult, issue_c: list[Candidate], expiry_c: list[Candidate],
+                  validity_months: int | None) -> None:
+    """Both dates confident when they are a whole validity period apart (``PAIR_CONFIDENCE``);
+    a locale-only order keeps its cap."""
+    if issue.value is None or expiry.value is None or expiry.source == "validity":
+        return   # an expiry computed from a printed validity is no second reading
+    if min(issue.confidence, expiry.confidence) < PAIR_MIN_RAW:
+        return
+    if issue.value in {c.value for c in expiry_c} or expiry.value in {c.value for c in issue_c}:
+        return   # one of the days is printed in the other role too
+    for res, cands in ((issue, issue_c), (expiry, expiry_c)):
+        own = [c for c in cands if c.value == res.value]
+        if any(c.extra.get("unlabelled") for c in own if c.tokens == res.tokens):
+            return   # "moved from <day> to <day>": only the range, no label, said which is which
+        top = max(c.score for c in own)
+        if any(c.score >= PAIR_RIVAL_SHARE * top for c in cands if c.value != res.value):
+            return   # the labels left two days in the running: agreeing with one of them decides nothing
+    if not D.whole_period(issue.value, expiry.value, validity_months):
+        return
+    for res in (issue, expiry):
+        res.confidence = round(min(res.cap, max(res.confidence, PAIR_CONFIDENCE)), 3)
 
 
 ROW_DATE_SCORE = 0.8   # a date in a transcript's credential row: its column, not a label, says what it is

@@ -26,3 +26,46 @@ def test_a_born_digital_document_read_by_a_weaker_label_is_confident(tmp_path):
         (72, 160, 11, "Cover ends: 03/31/2025")]]))
     assert (e.issue_date, e.expiry_date) == ("2023-04-01", "2025-03-31")
     assert 0.9 <= e.confidence["issue_date"] < 0.95
+
+
+# --- an issue and an expiry that agree -------------------------------------------
+
+def _ocr_dates(rows, conf=0.7):   # (OCR words read this surely score ~0.85 under a label)
+    from tests.intake.test_ocr_classes import fields
+    got, _ = fields([(200, 300, "Harbor Valley Welding Institute")] + rows, conf=conf)
+    return got["issue_date"], got["expiry_date"]
+
+
+def test_ocr_dates_a_whole_validity_period_apart_confirm_each_other():
+    (issue, ci), (expiry, ce) = _ocr_dates([(200, 600, "Issued"), (900, 600, "May 21, 2021"),
+                                            (200, 700, "Expiration Date"), (900, 700, "May 20, 2024")])
+    assert (issue, expiry) == ("2021-05-21", "2024-05-20")
+    assert ci >= 0.9 and ce >= 0.9
+
+
+def test_ocr_dates_that_are_no_whole_period_apart_keep_their_score():
+    (_, ci), (_, ce) = _ocr_dates([(200, 600, "Issued"), (900, 600, "May 21, 2021"),
+                                   (200, 700, "Expiration Date"), (900, 700, "Feb 3, 2024")])
+    assert ci < 0.9 and ce < 0.9
+
+
+def test_a_range_no_label_names_confirms_nothing():
+    # two days joined by a dash, whole years apart, with no label saying what the period is
+    (issue, ci), (expiry, ce) = _ocr_dates([(200, 600, "Cover"), (900, 600, "May 21, 2021 - May 21, 2023")])
+    assert (issue, expiry) == ("2021-05-21", "2023-05-21")
+    assert ci < 0.9 and ce < 0.9
+
+
+def test_a_day_agreeing_with_the_expiry_does_not_decide_between_two_issue_dates():
+    (issue, ci), (_, ce) = _ocr_dates([(200, 600, "Issued"), (900, 600, "May 21, 2021"),
+                                       (200, 700, "Issued"), (900, 700, "Jun 3, 2020"),
+                                       (200, 800, "Expiration Date"), (900, 800, "May 20, 2024")])
+    assert ci < 0.9 and ce < 0.9
+
+
+def test_an_ambiguous_pair_only_the_locale_ordered_stays_below_review():
+    # 04/05/2021 -> 04/05/2024 is three whole years month first and day first alike
+    (issue, ci), (_, ce) = _ocr_dates([(200, 600, "Issued"), (900, 600, "04/05/2021"),
+                                       (200, 700, "Expiration Date"), (900, 700, "04/05/2024")])
+    assert issue is not None
+    assert ci <= 0.7 and ce <= 0.7
