@@ -1,7 +1,7 @@
 """CE/CPE activities logged against a credential's renewal cycle."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.errors import Invalid
@@ -25,9 +25,7 @@ def _page(credential, values=None, errors=None, status=200):
     logged = recommendations.ce_hours_logged([credential.id]).get(credential.id, 0.0)
     required = credential.credential_type.ce_hours
     outstanding = ce_hours_to_earn(required, logged)
-    credential_url = (url_for("registry.credential", credential_id=credential.id)
-                      if "registry.credential" in current_app.view_functions else None)
-    return render("ce/credential.html", credential=credential, logged=logged, credential_url=credential_url,
+    return render("ce/credential.html", credential=credential, logged=logged,
                   required=required, outstanding=outstanding, may_log=_may_log(credential),
                   values=values or {"completed_on": today().isoformat()}, errors=errors or {}, status=status)
 

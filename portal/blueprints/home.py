@@ -1,7 +1,7 @@
 """The front door: send each role to its own home."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, url_for
+from flask import Blueprint, redirect, url_for
 from flask_login import current_user, login_required
 
 from portal.policies.access import landing_endpoints
@@ -13,7 +13,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
-    for endpoint in landing_endpoints(current_user.roles):
-        if endpoint in current_app.view_functions:
-            return redirect(url_for(endpoint))
+    landings = landing_endpoints(current_user.roles)
+    if landings:
+        return redirect(url_for(landings[0]))
     return render("home/welcome.html")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, json, request, url_for
+from flask import Blueprint, Response, abort, json, request, url_for
 from flask_login import current_user
 from portal.models import today
 from portal.navigation import nav_item
@@ -25,11 +25,9 @@ RENEW_LIST = 200
 RISK_LIST = 100  # at-risk assignments on the forecast page; the CSV has them all
 
 
-def person_url(person_id: int) -> str | None:
-    """The registry page of a person, when that area is installed."""
-    if "registry.person" in current_app.view_functions:
-        return url_for("registry.person", person_id=person_id)
-    return None
+def person_url(person_id: int) -> str:
+    """The registry page of a person."""
+    return url_for("registry.person", person_id=person_id)
 
 
 @bp.context_processor

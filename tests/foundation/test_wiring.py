@@ -29,3 +29,15 @@ def test_every_task_module_is_listed():
 def test_the_mail_types_are_registered_at_start_up(app):
     assert {t.kind for t in MAIL_TYPES} <= set(mailer.MAIL_TYPES)
     assert mailer.mail_type("reminder").context is not None
+
+
+def test_every_endpoint_the_navigation_and_landings_name_is_registered(app):
+    """Pages link to each other and the bar lists its entries without asking
+    whether an area is installed: every area is, so a name here must be a view."""
+    from portal import navigation
+    from portal.policies.access import LANDING_ENDPOINTS
+
+    named = ({i.endpoint for i in navigation._ITEMS} | navigation.SETUP_SECTIONS | navigation.USER_MENU
+             | {endpoint for _, endpoint in LANDING_ENDPOINTS})
+    assert len(navigation._ITEMS) >= 10
+    assert named - set(app.view_functions) == set()

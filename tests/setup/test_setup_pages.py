@@ -178,6 +178,7 @@ def test_ce_activities_logged_by_the_holder(org, login, manager_client):
     holder = login(org.employee_user)
     page = holder.get(f"/credentials/{cred.id}/ce")
     assert page.status_code == 200 and "Log an activity" in page.get_data(as_text=True)
+    assert f'href="/credentials/{cred.id}"' in page.get_data(as_text=True)  # the breadcrumb back to the record
     future = holder.post(f"/credentials/{cred.id}/ce", data={
         "title": "Update", "hours": "3", "completed_on": (today() + timedelta(days=3)).isoformat()})
     assert future.status_code == 422
