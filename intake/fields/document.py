@@ -57,7 +57,7 @@ class DocumentFields:
         raw = {"issuer": self.issuer(), "holder_name": self.holder(), "license_number": self.license(),
                "credential_type": ctype, **self.dates()}
         # the credential type is named by the directory, not read from a label: no evidence for a mapping
-        return {name: res if name == "credential_type" else calibrate(copy(res), self._layer(res))
+        return {name: res if name == "credential_type" else calibrate(copy(res), self._layer(res), name)
                 for name, res in raw.items()}
 
     def _layer(self, res: FieldResult) -> str:

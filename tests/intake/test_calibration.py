@@ -1,6 +1,6 @@
 """Raw reader scores mapped by how the words were read (intake.fields.calibration)."""
 import intake
-from intake.fields.calibration import RAW_TO_CONFIDENT, calibrate
+from intake.fields.calibration import FIELD_RAW_TO_CONFIDENT, RAW_TO_CONFIDENT, calibrate
 from intake.fields.candidates import FieldResult
 from tests.intake.conftest import make_pdf
 
@@ -69,3 +69,14 @@ def test_an_ambiguous_pair_only_the_locale_ordered_stays_below_review():
                                        (200, 700, "Expiration Date"), (900, 700, "04/05/2024")])
     assert issue is not None
     assert ci <= 0.7 and ce <= 0.7
+
+
+def test_a_text_layer_licence_under_a_label_read_by_its_meaning_is_confident(tmp_path):
+    low, high = FIELD_RAW_TO_CONFIDENT[("text", "license_number")]
+    assert calibrate(FieldResult("4411-2093", low), "text", "license_number").confidence == high
+    assert calibrate(FieldResult("4411-2093", low), "ocr", "license_number").confidence == low
+    assert calibrate(FieldResult("2024-02-09", low), "text", "issue_date").confidence == low   # dates: from 0.8
+    e = intake.extract(make_pdf(tmp_path / "doc.pdf", [[
+        (72, 60, 16, "Lakeshore Chiropody Council"), (72, 140, 11, "Practitioner enrolment number: 4411-2093")]]))
+    assert e.license_number == "4411-2093"
+    assert e.confidence["license_number"] >= 0.9
