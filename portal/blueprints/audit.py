@@ -87,5 +87,5 @@ def export():
     """The filtered audit log as CSV, for auditors (formula-safe cells)."""
     filters, _ = _filters()
     body = exports.csv_bytes(audit_log.EXPORT_HEADER, audit_log.export_rows(filters))
-    return Response(body, mimetype="text/csv", headers={
+    return Response(body, mimetype=exports.CSV_MIMETYPE, headers={
         "Content-Disposition": "attachment; filename=audit-log.csv"})

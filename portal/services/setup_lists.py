@@ -4,6 +4,8 @@ The setup views render these; the changes themselves are ``portal.services.setup
 """
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -33,8 +35,8 @@ def overview_counts() -> dict[str, int]:
         "project_requirements": _count(select(func.count(Requirement.id)).where(
             Requirement.project_id.is_not(None))),
         "projects": _count(select(func.count(Project.id)).where(Project.active)),
-        "assignments": _count(select(func.count(Assignment.id)).where(
-            (Assignment.ends_on.is_(None)) | (Assignment.ends_on >= today()))),
+        # current or upcoming: runs on some day from today on
+        "assignments": _count(select(func.count(Assignment.id)).where(Assignment.overlapping(today(), date.max))),
         "policies": _count(select(func.count(ReminderPolicy.id))),
         "types": _count(select(func.count(CredentialType.id))),
         "issuers": _count(select(func.count(Issuer.id))),

@@ -213,3 +213,16 @@ def test_team_page_shows_a_policy_change_at_once(org, admin_client, manager_clie
     req = db.session.scalar(select(Requirement).where(Requirement.credential_type_id == org.bls.id))
     admin_client.post(f"/admin/requirements/{req.id}/delete")
     assert "No required credentials here yet" in manager_client.get("/team").get_data(as_text=True)
+
+
+def test_the_overview_counts_current_and_upcoming_assignments(org):
+    from portal.services import setup_lists
+
+    before = setup_lists.overview_counts()["assignments"]
+    project, on = factories.project(), today()
+    factories.assignment(project, org.employee, on - timedelta(days=30), on - timedelta(days=1))  # ended
+    factories.assignment(project, org.employee, on - timedelta(days=30), on)  # its last day
+    factories.assignment(project, org.manager, on + timedelta(days=1))  # starts tomorrow
+    factories.assignment(project, org.outsider, on - timedelta(days=400))  # open-ended
+    db.session.commit()
+    assert setup_lists.overview_counts()["assignments"] == before + 3
