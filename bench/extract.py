@@ -106,7 +106,7 @@ def _cached_extract(args: tuple[str, str, str]) -> tuple[str, dict]:
 
     def memo(suffix, fn):
         def wrapped(*a, **kw):
-            f = base.with_suffix(suffix + "".join(f"-{x}" for x in a[3:]))   # (reread_alternate's look)
+            f = base.with_suffix(suffix + "".join(f"-{x}" for x in a[3:]))   # (reread's look)
             if f.exists():
                 return pickle.loads(f.read_bytes())
             value = fn(*a, **kw)
@@ -114,9 +114,9 @@ def _cached_extract(args: tuple[str, str, str]) -> tuple[str, dict]:
             return value
         return wrapped
 
-    originals = _ORIGINALS or _ORIGINALS.update(read=readers.read_document, alt=readers.reread_alternate) or _ORIGINALS
+    originals = _ORIGINALS or _ORIGINALS.update(read=readers.read_document, alt=readers.reread) or _ORIGINALS
     pipeline.read_document = memo(".pages", originals["read"])
-    readers.reread_alternate = memo(".alt", originals["alt"])
+    readers.reread = memo(".alt", originals["alt"])
     return path, pipeline.extract_document(path).to_dict()
 
 

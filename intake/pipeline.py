@@ -133,11 +133,12 @@ class _Reading:
         self.path, self.ocr_timeout = path, ocr_timeout
         self.doc: Document = read_document(path, ocr_timeout=ocr_timeout)
         self._looks: dict[str, list[Page] | None] = {}
+        self._images: dict = {}   # page images the looks share (readers.reread)
 
     def _overlaid(self, look: str, pages: list[Page]) -> list[Page] | None:
         if look not in self._looks:
-            from .readers import reread_alternate
-            again = reread_alternate(self.path, self.doc, self.ocr_timeout, look)
+            from .readers import reread
+            again = reread(self.path, self.doc, self.ocr_timeout, look, images=self._images)
             self._looks[look] = None if again is None else [
                 _overlay(p, p2) if p.method == "ocr" else p for p, p2 in zip(pages, again)]
         return self._looks[look]

@@ -312,9 +312,15 @@ def _read_image(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
     return pages, found
 
 
-def reread_alternate(path: str, doc: Document, ocr_timeout: float,
-                     look: str = ocr.OTHER_THRESHOLD) -> list[Page] | None:
-    """The document's OCR pages read again upright with another ``look`` (``intake.ocr``)."""
+def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_THRESHOLD,
+           images: dict[int, Image.Image] | None = None) -> list[Page] | None:
+    """The document's OCR pages read again upright with another ``look`` (``intake.ocr``).
+
+    ``images`` keeps each page's image (rendered, or the photo prepared) by page
+    number between looks, so a document read with several looks renders or
+    prepares each page once more, not once per look.
+    """
+    images = {} if images is None else images
     if doc.media_type == PDF:
         pdf = open_pdf(path)
         try:
@@ -323,16 +329,19 @@ def reread_alternate(path: str, doc: Document, ocr_timeout: float,
                 if page.method != "ocr":
                     out.append(page)
                     continue
-                pdf_page = load_page(pdf, page.number - 1)
-                try:
-                    out.append(ocr.ocr_page(render_pdf_page(pdf_page), page.number, ocr_timeout,
-                                            rotation=page.rotation, look=look))
-                finally:
-                    pdf_page.close()
+                if page.number not in images:
+                    pdf_page = load_page(pdf, page.number - 1)
+                    try:
+                        images[page.number] = render_pdf_page(pdf_page)
+                    finally:
+                        pdf_page.close()
+                out.append(ocr.ocr_page(images[page.number], page.number, ocr_timeout,
+                                        rotation=page.rotation, look=look))
             return out
         finally:
             pdf.close()
-    prepare_photo = _photo_preparation()
-    frames = open_image_frames(path)
-    return [ocr.ocr_page(prepare_photo(f), p.number, ocr_timeout, rotation=p.rotation, look=look)
-            for f, p in zip(frames, doc.pages)]
+    if not images:
+        prepare_photo = _photo_preparation()
+        images.update((p.number, prepare_photo(f)) for f, p in zip(open_image_frames(path), doc.pages))
+    return [ocr.ocr_page(images[p.number], p.number, ocr_timeout, rotation=p.rotation, look=look)
+            for p in doc.pages if p.number in images]

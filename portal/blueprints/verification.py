@@ -138,8 +138,8 @@ def retry_import(import_id: int):
         said = (f"{record.original_name} is queued again; it goes on after the rows already applied.", "success")
     except Invalid as invalid:  # it is not failed any more: the item shows what it is now
         said = (invalid.message, "warning")
-    if request.headers.get("HX-Request"):
-        return render("verification/import.html", block="import_status", record=admin.import_or_404(import_id))
+    if request.headers.get("HX-Request"):  # (the row reloads: retry's update expired it)
+        return render("verification/import.html", block="import_status", record=record)
     flash(*said)
     return redirect(url_for(".import_status", import_id=import_id))
 

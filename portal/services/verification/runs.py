@@ -67,7 +67,7 @@ def source_down(credential: Credential, reason: str, actor: User | None = None, 
         state = VerificationState(credential_id=credential.id)
         db.session.add(state)
     state.retry_at = retry_at
-    standing = state.outcome if state else None
+    standing = state.outcome
     audit.record("credential.verification_inconclusive", credential, actor=actor or "system",
                  before={"verification": standing},
                  after={"verification": standing, "reason": reason[:300], "retry_at": retry_at})
