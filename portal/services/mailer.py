@@ -287,16 +287,17 @@ def _url_adapter():
         cache["adapter"] = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/",
                                                     url_scheme=parts.scheme or "http")
         cache["adapter_base"] = base
-    return base, cache["adapter"]
+    return cache["adapter"]
 
 
-def public_url(endpoint: str, fallback: str | None = None, **values) -> str:
-    """An absolute link into the portal for email, built on PUBLIC_BASE_URL."""
-    base, adapter = _url_adapter()
-    try:
-        return adapter.build(endpoint, values, force_external=True)
-    except Exception:  # endpoint not (yet) registered
-        return base.rstrip("/") + (fallback or "/")
+def public_url(endpoint: str, **values) -> str:
+    """An absolute link into the portal for email, built on PUBLIC_BASE_URL.
+
+    Every area is registered at start-up (``portal.blueprints.BLUEPRINTS``), so an endpoint
+    that does not build is a bug: Werkzeug's BuildError says so, rather than a
+    message going out with a link to the home page."""
+    adapter = _url_adapter()
+    return adapter.build(endpoint, values, force_external=True)
 
 
 class _Renderer:
@@ -343,8 +344,8 @@ def render(notification: Notification, batch: Batch | None = None,
     subject = notification.subject or ctx.get("subject") or kind.default_subject or "A message from Credwatch"
     values = {
         "notification": notification, "ctx": ctx, "subject": subject,
-        "app_name": "Credwatch", "portal_url": public_url("home.index", "/"),
-        "preferences_url": public_url("notifications.preferences", "/me/notifications"),
+        "app_name": "Credwatch", "portal_url": public_url("home.index"),
+        "preferences_url": public_url("notifications.preferences"),
     }
     text = renderer.render((f"email/{kind.kind}.txt", "email/generic.txt"), values)
     html = renderer.render((f"email/{kind.kind}.html", "email/generic.html"), values)

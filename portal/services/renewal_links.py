@@ -63,7 +63,7 @@ def url_for_credential(credential_id: int, person_id: int, nonce: str | None = N
     from portal.services.mailer import public_url
 
     token = make_token(credential_id, person_id, nonce)
-    return public_url("renew.link", f"/renew/{token}", token=token)
+    return public_url("renew.link", token=token)
 
 
 def _used_at(nonce: str) -> datetime | None:

@@ -477,7 +477,7 @@ def _notify_confirmed(document: Document, credential: Credential) -> Notificatio
         context={
             "document_id": document.id, "document_name": document.display_name, "person_name": person.full_name,
             "message": f"HR confirmed “{document.display_name}” and recorded: {', '.join(parts)}.{where}",
-            "action_url": mailer.public_url("me.credentials", "/me"),
+            "action_url": mailer.public_url("me.credentials"),
         },
     ))
 
@@ -500,7 +500,7 @@ def _notify_rejected(document: Document) -> Notification | None:
             "reason": document.reject_reason,
             "message": f"HR could not accept “{document.display_name}”: {document.reject_reason} "
                        "Please upload a corrected or clearer copy.",
-            "action_url": mailer.public_url("me.document", f"/me/documents/{document.id}", document_id=document.id),
+            "action_url": mailer.public_url("me.document", document_id=document.id),
         },
     ))
 

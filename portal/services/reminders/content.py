@@ -135,8 +135,7 @@ def credential_context(notification: Notification, batch: mailer.Batch) -> dict[
         "grace_left": rules.grace_left(expires, on, policy.grace_days) if expires else None,
         "when": rules.when_phrase(expires, on) if expires else "",
         "renewal_url": issuer.renewal_url if issuer else None,
-        "credential_url": mailer.public_url("registry.credential", f"/credentials/{credential.id}",
-                                            credential_id=credential.id),
+        "credential_url": mailer.public_url("registry.credential", credential_id=credential.id),
         "pending_review": loaded.has_open_document(credential),
         "step_name": step.name,
     }
@@ -149,8 +148,7 @@ def credential_context(notification: Notification, batch: mailer.Batch) -> dict[
         ctx["upload_url"] = renewal_links.url_for_credential(
             credential.id, credential.person_id, nonce=f"notification-{notification.id}")
     else:
-        ctx["person_url"] = mailer.public_url("registry.person", f"/people/{credential.person_id}",
-                                              person_id=credential.person_id)
+        ctx["person_url"] = mailer.public_url("registry.person", person_id=credential.person_id)
     return ctx
 
 
@@ -166,10 +164,8 @@ def missing_context(notification: Notification, batch: mailer.Batch) -> dict[str
         "first_name": holder.first_name if holder else "",
         "type_name": type_name,
         "subject": rules.missing_subject(audience, type_name, holder_name),
-        "upload_url": mailer.public_url("me.upload", f"/me/upload?type={notification.credential_type_id}",
-                                        type=notification.credential_type_id),
-        "person_url": mailer.public_url("registry.person", f"/people/{notification.person_id}",
-                                        person_id=notification.person_id),
+        "upload_url": mailer.public_url("me.upload", type=notification.credential_type_id),
+        "person_url": mailer.public_url("registry.person", person_id=notification.person_id),
         "renewal_url": issuer.renewal_url if issuer else None,
     }
 
