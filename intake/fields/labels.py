@@ -137,6 +137,27 @@ class _LabelIndex:
             self.by_first.setdefault(ptoks[0], []).append((rank, entry))
             if len(ptoks) > 1 and len("".join(ptoks)) >= 6:
                 self.by_joined.setdefault("".join(ptoks), []).append((rank, entry))
+        self._near: dict[tuple[str, bool], tuple[int, ...]] = {}
+
+    def fuzzy_entries(self, norms: list[str], unsure: list[bool]) -> list:
+        """The entries the fuzzy pass of ``_match_line`` can claim anything with, in table order:
+        those whose first token equals or is (for an unsure token) OCR-close to a token of the
+        line, and phrases whose joined form is close to an unsure token. The others cannot
+        match, so skipping them gives the same matches without comparing every phrase with
+        every token (the pass was a third of a scan's field reading)."""
+        ranks: set[int] = set()
+        for norm, fuzzy in zip(norms, unsure):
+            near = self._near.get((norm, fuzzy))
+            if near is None:
+                if len(self._near) > 50_000:
+                    self._near.clear()
+                near = self._near[(norm, fuzzy)] = tuple(rank for rank, _ in self.by_first.get(norm, ())) if not fuzzy else tuple(
+                    rank for rank, (_, ptoks, _, _) in enumerate(self.table) if ptoks and (
+                        _tok_eq(norm, ptoks[0], fuzzy)
+                        or (fuzzy and len(ptoks) > 1 and len(norm) >= 6 and abs(len(norm) - len("".join(ptoks))) <= 2
+                            and fuzz.ratio(norm, "".join(ptoks)) >= 85)))
+            ranks.update(near)
+        return [self.table[rank] for rank in sorted(ranks)]
 
 
 def _hint_key(hints: list[dict]) -> tuple:
@@ -203,7 +224,7 @@ class Extractor:
             if not any(taken[i:i + n]) and line.tokens[i].seg == line.tokens[i + n - 1].seg:
                 claim(kind, phrase, strength, i, n)
         if any(u and not t for u, t in zip(unsure, taken)):
-            for kind, ptoks, phrase, strength in self.table:
+            for kind, ptoks, phrase, strength in self.index.fuzzy_entries(norms, unsure):
                 n = len(ptoks)
                 if not n:
                     continue
