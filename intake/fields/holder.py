@@ -123,17 +123,7 @@ def read_holder(doc) -> FieldResult:
                 cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "label"))
                 break
     for m in doc.ex.matches("intro"):
-        line = m.line
-        rest = line.tokens[m.last + 1:]
-        got = parse_name(rest) if rest else None
-        if not got:
-            for nxt in doc.layout.lines[line.number + 1: line.number + 4]:
-                if nxt.page != line.page:
-                    break
-                got = parse_name(nxt.tokens)
-                if got and len(got[1]) >= len([t for t in nxt.tokens if t.seg == got[1][0].seg and not _junk(t)]) - 1:
-                    break
-                got = None
+        got = _after_intro(doc, m)
         if got and not _signatory(doc, got[1]):
             cands.append(Candidate(got[0], got[1], 0.93 * ocr_factor(got[1]), "intro"))
     cands += _split_name(doc)
@@ -183,6 +173,39 @@ def read_holder(doc) -> FieldResult:
     return _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
 
 
+INTRO_LINES = 3           # the lines after an intro ("... certifies that") its name may stand on
+
+
+def _after_intro(doc, m) -> tuple[str, list[Token], float] | None:
+    """The name an intro phrase introduces: the rest of its line, else a segment of the next lines
+    that is a name and nothing else, the one under the intro first (a two-column page sets the
+    issuer's address beside it). A sentence that goes on after the phrase ("This message confirms
+    that you now hold ...") introduces no name on the lines below.
+    """
+    line = m.line
+    rest = [t for t in line.tokens[m.last + 1:] if not _junk(t)]
+    if rest:
+        got = parse_name(rest)
+        if got or any(t.text[:1].islower() for t in rest):
+            return got
+    x0, x1 = doc.layout.xspan(m.tokens)
+    for nxt in doc.layout.lines[line.number + 1: line.number + 1 + INTRO_LINES]:
+        if nxt.page != line.page:
+            break
+        segs = sorted(nxt.segments(), key=lambda s: -_overlap(doc, s, x0, x1))
+        for seg in segs:
+            whole = [t for t in seg if not _junk(t)]
+            got = parse_name(whole)
+            if got and len(got[1]) >= len(whole) - 1 and got[1][-1] is whole[-1]:
+                return got
+    return None
+
+
+def _overlap(doc, seg: list[Token], x0: float, x1: float) -> float:
+    s0, s1 = doc.layout.xspan(seg)
+    return min(x1, s1) - max(x0, s0)
+
+
 SPLIT_NAME_BASE = 0.9     # given names and family name each under its own label, joined
 
 
@@ -226,9 +249,21 @@ def _signatory(doc, toks: list[Token]) -> bool:
     titles = title_words()
     if any(_fold_word(t.text) in titles for t in line.tokens if t.seg == toks[0].seg and t not in toks):
         return True
-    nxt = doc.layout.lines[line.number + 1] if line.number + 1 < len(doc.layout.lines) else None
-    return bool(nxt and nxt.page == line.page and any(_fold_word(t.text) in titles for t in nxt.tokens[:4])
-                and nxt.y - line.y < 2.2 * max(line.h, nxt.h))
+    x0, x1 = doc.layout.xspan(toks)
+    for k, nxt in enumerate(doc.layout.lines[line.number + 1: line.number + 1 + SIGNATORY_LINES]):
+        if nxt.page != line.page or nxt.y - line.y >= 2.2 * max(line.h, nxt.h):
+            break
+        # the title on the next line, or on the first line under the name past lines of another column
+        if not k and any(_fold_word(t.text) in titles for t in nxt.tokens[:4]):
+            return True
+        under = [seg for seg in nxt.segments() if _overlap(doc, seg, x0, x1) > 0]
+        if under:
+            labelled = bool(doc.ex.labels[nxt.number])   # a labelled value ("Class | Registered Nurse")
+            return bool(k) and not labelled and any(_fold_word(t.text) in titles for seg in under for t in seg[:4])
+    return False
+
+
+SIGNATORY_LINES = 3       # the lines below a name its title may stand on
 
 
 def _near_signature(doc, toks: list[Token]) -> bool:
