@@ -13,6 +13,7 @@ from .names import is_given_name, name_likeness, title_words
 from .vocabulary import (
     COMPANY_WORDS,
     CONNECTOR_WORDS,
+    CREDENTIAL_NOUNS,
     GRANTING_WORDS,
     ORG_WORDS,
     PARENT_WORDS,
@@ -113,6 +114,7 @@ def read_issuer(doc) -> FieldResult:
     cands += _named_in_text(doc)
     cands = _not_the_holder(doc, cands)
     _support_longer_names(cands)
+    _support_expansions(cands, _brands(doc, first_page))
     res = _best(cands, key=lambda c: fold(str(c.value)))
     for c in cands:
         if c.value == res.value and "entry" in c.extra:
@@ -219,6 +221,8 @@ def _named_in_text(doc) -> list[Candidate]:
             continue   # a heading line or a label: the heading reader's
         run: list[Token] = []
         for k, t in enumerate(ln.tokens + [None]):
+            if run and t is None and run[-1] is ln.tokens[-1] and _in_sentence(ln):
+                run = run + _wrapped_on(doc, ln, run)   # "... seal of the Institution of Occupational Safety" / "and Health."
             if run and (t is None or t.seg != ln.tokens[k - 1].seg):
                 found = _org_run(run)   # a name stays within its segment
                 if found:
@@ -239,6 +243,40 @@ def _named_in_text(doc) -> list[Candidate]:
                                      TEXT_ORG_SCORE * ocr_factor(found), "text"))
             run = []
     return out
+
+
+def _name_word(t: Token, run: list[Token]) -> bool:
+    """Whether ``t`` can carry on an organisation's name in running text after ``run``."""
+    word = t.text.strip(",.;:()<>\"'")
+    return bool(word) and t.word.conf >= GARBAGE_BELOW and t.norm not in SENTENCE_WORDS \
+        and not any(c.isdigit() for c in word) and "@" not in t.text \
+        and (word[:1].isupper() or word == "&" or (t.norm in CONNECTOR_WORDS and bool(run)))
+
+
+def _wrapped_on(doc, ln: Line, run: list[Token]) -> list[Token]:
+    """The words of the next line that finish a name a line of running text ends in: the line
+    ends on no punctuation, and the next, close below in the same type size, starts with the
+    name's words, up to the first other word or a word ending a sentence."""
+    if run[-1].text.endswith((",", ";", ":", ".", ")")) or ln.number + 1 >= len(doc.layout.lines):
+        return []
+    nxt = doc.layout.lines[ln.number + 1]
+    if nxt.page != ln.page or nxt.y - ln.y > 2.0 * max(ln.h, nxt.h) or \
+            min(ln.h, nxt.h) < WRAP_SIZE_RATIO * max(ln.h, nxt.h):
+        return []
+    out: list[Token] = []
+    for t in nxt.segments()[0]:
+        if not _name_word(t, run + out):
+            break
+        out.append(t)
+        if t.text.endswith((",", ";", ":", ".")):
+            break
+    # the name's last words: up to a full stop, or words joined to it by a connector
+    return out if out and (out[-1].text.endswith(".") or out[0].norm in CONNECTOR_WORDS) else []
+
+
+def _in_sentence(ln: Line) -> bool:
+    """A line of running text: a lowercase word in it that is no connector ("Given under the seal of")."""
+    return any(t.text[:1].islower() and t.norm not in CONNECTOR_WORDS for t in ln.tokens)
 
 
 def _org_run(run: list[Token]) -> list[Token] | None:
@@ -279,7 +317,38 @@ def _support_longer_names(cands: list[Candidate]) -> None:
             if long is not short and len(longer) > len(words) and any(
                     longer[k:k + len(words)] == words for k in range(len(longer) - len(words) + 1)):
                 long.score = max(long.score, short.score)
-                short.score *= SHORTER_NAME_FACTOR
+                # a part of the same name agrees with it: no rival close behind it
+                short.score = min(short.score * SHORTER_NAME_FACTOR, long.score - PART_OF_NAME_GAP)
+
+
+PART_OF_NAME_GAP = 0.11      # below the longer name by more than a rival counts (candidates._best)
+ACRONYM_AGREES = 0.05       # a name whose initials the page prints alone ("IOSH") gains over it ...
+ACRONYM_SCORE_CAP = 0.78    # ... to no more than this: initials say which name, not that it is the issuer
+
+
+def initials(words: list[str]) -> str:
+    """The initials of a name's words, connectors left out ("Institution of Occupational Safety
+    and Health" -> "iosh")."""
+    return "".join(fold_token(w)[:1] for w in words if fold_token(w) and fold_token(w) not in CONNECTOR_WORDS)
+
+
+def _support_expansions(cands: list[Candidate], brands: set[str]) -> None:
+    """A name spelt out whose initials the page prints as a word of their own (a wordmark, or
+    another candidate: "IOSH" over "... the Institution of Occupational Safety and Health.") is
+    that body's name: it takes the acronym's score and a little more; the acronym yields to it."""
+    shorts = {fold_token(str(c.value)): c for c in cands if " " not in str(c.value).strip()}
+    for long in cands:
+        words = str(long.value).split()
+        if len(words) < 2:
+            continue
+        acro = initials(words)
+        if len(acro) < 3 or not (acro in brands or acro in shorts):
+            continue
+        short = shorts.get(acro)
+        lift = max(long.score, short.score if short else 0.0) + ACRONYM_AGREES
+        long.score = max(long.score, min(lift, ACRONYM_SCORE_CAP))
+        if short is not None:
+            short.score = min(short.score, long.score - PART_OF_NAME_GAP)
 
 
 def _name_run(toks: list[Token]) -> list[Token]:
@@ -378,13 +447,16 @@ def _overlapping_segment(doc, block: list[Token], line: Line) -> list[Token] | N
 
 def _heading_org(doc, lines: list[Line], big: float):
     scored = []
-    for block in (part for b in heading_blocks(doc, lines) for part in _two_bodies(b)):
+    brands = _brands(doc, lines)
+    for block in (part for b in heading_blocks(doc, lines) for cut in _at_separators(b) for part in _two_bodies(cut)):
         block = [t for t in block if t.word.conf >= GARBAGE_BELOW]
         if not block:
             continue
         ln = block[0].line
         words = [t.text for t in block]
         text = " ".join(words).strip(" ·|-,;:")
+        if len(words) > 1 and all(len(t.norm) <= 1 for t in block):
+            continue   # a word set letter by letter ("C E R T I F I C A T E"): a document's title
         if len(words) == 1 and _wordmark(doc, block, big):
             scored.append([WORDMARK_ORG * (BLOCK_ORG + BLOCK_SIZE + BLOCK_TOP), block, text, WORDMARK_ORG])
             continue
@@ -397,6 +469,12 @@ def _heading_org(doc, lines: list[Line], big: float):
                 or any(t.text.endswith(":") for t in block[:-1]):
             continue   # a label and its value ("COMPLAINTS UPHELD ....: NONE ON FILE")
         org = org_likeness(words)
+        if org < 0.8 and block[0].norm in brands and not any(
+                t.norm in ORG_WORDS | GRANTING_WORDS | CONNECTOR_WORDS for t in block):
+            # "IOSH Managing Safely" under a lone "IOSH": the brand's product, the brand grants it
+            block, words, text = block[:1], words[:1], words[0].strip(" ·|-,;:")
+            scored.append([WORDMARK_ORG * (BLOCK_ORG + BLOCK_SIZE + BLOCK_TOP) * BRAND_FACTOR, block, text, WORDMARK_ORG])
+            continue
         titled = _after_title(block)
         if titled and org_likeness([t.text for t in titled]) * SIGNED_ORG_FACTOR > org:
             # "Registrar, The Harbour Board": the body a signatory signs for
@@ -416,6 +494,44 @@ def _heading_org(doc, lines: list[Line], big: float):
                 upper[0] *= PARENT_FACTOR   # a parent above the body that grants ("U.S. Department of ...")
     best = max(scored, key=lambda b: b[0], default=None)
     return (best[1], best[2], best[3] >= 0.8) if best else None
+
+
+SEPARATORS = {"|", "·", "•"}
+BRAND_TOP = 0.28           # the share of the page from the top a wordmark stands in
+BRAND_FACTOR = 1.2         # a brand printed alone and again at the head of its product's name
+
+
+def _at_separators(block: list[Token]) -> list[list[Token]]:
+    """A heading cut at the bars and dots set between two names ("COLLEGE OF NURSES OF ONTARIO |
+    ORDRE DES INFIRMIERES ..."): each name on its own."""
+    parts, cur = [], []
+    for t in block:
+        if t.text.strip() in SEPARATORS:
+            if cur:
+                parts.append(cur)
+            cur = []
+        else:
+            cur.append(t)
+    if cur:
+        parts.append(cur)
+    return parts if len(parts) > 1 else [block]
+
+
+def _brands(doc, lines: list[Line]) -> set[str]:
+    """Words printed alone as a segment in the top zone of the first page (a wordmark: "IOSH",
+    "SALESFORCE"), capitalised, no label, title or credential word."""
+    out = set()
+    for ln in lines:
+        if ln.y >= BRAND_TOP * ln.page_h:
+            break
+        for seg in ln.segments():
+            seg = [t for t in seg if t.word.conf >= GARBAGE_BELOW]
+            if len(seg) == 1:
+                word = seg[0].text.strip(" .,;:|")
+                if len(word) >= 3 and word.isalpha() and word[:1].isupper() and not {seg[0].norm} & (TITLE_WORDS | ORG_WORDS | CREDENTIAL_NOUNS) \
+                        and not doc.ex.is_label_start(seg[0]):
+                    out.add(seg[0].norm)
+    return out
 
 
 def _two_bodies(block: list[Token]) -> list[list[Token]]:
