@@ -9,7 +9,10 @@ the whole backlog waits. Then ``huey_consumer jobs.main.huey -w N -k TYPE
 --no-periodic`` is started and timed until no document is queued or being
 read. Each reading is the real one: the isolated reader, the fields stored,
 the review previews drawn. Prints the drain time, documents per second, the
-speed-up against one worker of the same type and its share of the ideal N x.
+speed-up against one worker of the same type and its share of the ideal N x,
+the CPU per document (consumer and readers: if it stays flat as N grows, the
+queue adds no contention of its own) and the load average before and after
+(other work on the machine takes cores from the consumer).
 
 A machine with C cores cannot drain faster than about C x one worker (this
 one has 2): the figures say how close the queue comes to that, and where
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -82,8 +86,15 @@ def waiting(ids: list[int]) -> int:
     return db.session.scalar(select(func.count()).where(Document.id.in_(ids), Document.state.in_(WAITING)))
 
 
-def drain(ids: list[int], workers: int, worker_type: str, env: dict) -> float:
-    """Seconds from starting a consumer until none of ``ids`` waits."""
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def drain(ids: list[int], workers: int, worker_type: str, env: dict) -> tuple[float, float]:
+    """Seconds from starting a consumer until none of ``ids`` waits, and the
+    CPU seconds the consumer and its readers used (counted once it exits)."""
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     consumer = subprocess.Popen(
         [str(Path(sys.executable).with_name("huey_consumer")), "jobs.main.huey", "--workers", str(workers),
@@ -94,10 +105,11 @@ def drain(ids: list[int], workers: int, worker_type: str, env: dict) -> float:
             if consumer.poll() is not None:
                 raise SystemExit(f"the consumer exited with {consumer.returncode}")
             time.sleep(0.25)
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
     finally:
         consumer.terminate()
         consumer.wait(timeout=120)
+    return seconds, _children_cpu() - cpu_before
 
 
 def main() -> None:
@@ -124,14 +136,17 @@ def main() -> None:
                 started = time.perf_counter()
                 ids = upload_backlog(f"{worker_type[0]}{workers}", args.uploads)
                 uploaded = time.perf_counter() - started
-                seconds = drain(ids, workers, worker_type, env)
+                load_before = os.getloadavg()[0]
+                seconds, cpu = drain(ids, workers, worker_type, env)
                 failed = db.session.scalar(select(func.count()).where(Document.id.in_(ids),
                                                                       Document.state == "failed"))
                 single = single or seconds
                 speedup = single / seconds
                 print(f"{worker_type:<7} x{workers}: uploaded in {uploaded:6.1f} s, drained in {seconds:7.1f} s "
                       f"({len(ids) / seconds:6.1f} documents/s), {speedup:4.2f}x one worker "
-                      f"= {speedup / workers:4.0%} of the ideal {workers}x; {failed} failed")
+                      f"= {speedup / workers:4.0%} of the ideal {workers}x; {failed} failed; "
+                      f"{cpu / len(ids) * 1000:.0f} ms CPU per document; load {load_before:.1f} -> "
+                      f"{os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,14 @@ def _scope_context(scope):
     return {"scope": scope, "choices": team_service.scope_choices(current_user)}
 
 
+@bp.get("/managers")
+@role_required(*COMPLIANCE_VIEW_ROLES)
+def manager_suggestions():
+    """The search box's suggestions (a large organisation's team picker), as <option>s."""
+    labels = team_service.manager_suggestions(current_user, request.args.get("manager_name"))
+    return render("team/_manager_suggestions.html", labels=labels)
+
+
 @bp.get("")
 @role_required(*COMPLIANCE_VIEW_ROLES)
 def overview():

@@ -9,7 +9,7 @@ and the states come from the stored compliance snapshot
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from flask import abort
@@ -33,6 +33,7 @@ from portal.services.compliance_snapshot import (
 )
 from portal.services.scoping import can_see_person, reporting_line_ids
 from portal.services.verification import status_clause
+from portal.services.word_search import each_word_in
 
 PAGE_SIZE = 50
 SORTS = {
@@ -61,6 +62,14 @@ class TeamScope:
     direct_only: bool = False
     org_wide: bool = False  # the user may choose any team, department or the whole org
     chosen_manager: bool = False  # the root was picked, not the user's own line by default
+    problem: str | None = None  # why a typed manager's name chose nobody (shown by the field)
+
+    @property
+    def picked_manager_label(self) -> str:
+        """The chosen manager as the search box names them ("" for none)."""
+        if self.root is None or not self.chosen_manager:
+            return ""
+        return manager_label(self.root.first_name, self.root.last_name, self.root.employee_id)
 
     @property
     def whole_org(self) -> bool:
@@ -128,12 +137,26 @@ def resolve_scope(user: User, manager_id: int | None = None, department_id: int 
 
 
 def scope_from_args(user: User, args) -> TeamScope:
-    return resolve_scope(
+    """The scope of a page's query arguments: ``manager`` (an id, from links
+    and the select) or ``manager_name`` (the search box of a large
+    organisation); a name that picks nobody leaves the default scope and says why."""
+    manager_id = args.get("manager", type=db_id)
+    typed = (args.get("manager_name") or "").strip()
+    problem = None
+    if manager_id is None and typed:
+        manager = manager_named(user, typed)
+        if manager is None:
+            problem = (f"No manager matches “{typed[:80]}” among the teams you can see. "
+                       "Pick a name from the suggestions.")
+        else:
+            manager_id = manager.id
+    scope = resolve_scope(
         user,
-        manager_id=args.get("manager", type=db_id),
+        manager_id=manager_id,
         department_id=args.get("department", type=db_id),
         direct=args.get("direct") in ("1", "on", "true"),
     )
+    return replace(scope, problem=problem) if problem else scope
 
 
 # --------------------------------------------------------------------------- matrix
@@ -441,24 +464,85 @@ def _list_people(row_filter: list, flt: MatrixFilter, on: date, page_size: int |
     return listed, matching, min(flt.page, pages), pages
 
 
-def scope_choices(user: User) -> dict[str, list]:
-    """Managers and departments the user may pick from (for the filter form)."""
-    managers_q = select(Person.id, Person.first_name, Person.last_name).where(Person.active) \
-        .order_by(Person.last_name, Person.first_name)
+# A team picker lists the managers in a select up to this many; beyond it
+# (a large organisation has thousands) it becomes a search box whose
+# suggestions come MANAGER_SUGGESTIONS at a time, so the page's cost does
+# not grow with the number of managers.
+MANAGER_LIST_MOST = 100
+MANAGER_SUGGESTIONS = 20
+
+
+def _managers_visible_to(user: User) -> Select | None:
+    """Active people with reports whom ``user`` may pick as a team (None: nobody)."""
+    reports = aliased(Person)
+    managers = select(Person.id, Person.first_name, Person.last_name, Person.employee_id).where(
+        Person.active, exists().where(reports.manager_id == Person.id))
     if sees_everyone(user.roles):
-        managers_q = managers_q.where(Person.id.in_(select(Person.manager_id).where(Person.manager_id.is_not(None))))
-    else:
-        if user.person_id is None:
-            return {"managers": [], "departments": []}
-        # The line's people who have reports: one probe of the manager index
-        # each, not every manager in the organisation gathered first.
-        reports = aliased(Person)
-        line = settled_ids(select(Person.id).where(Person.id.in_(reporting_line_ids(user.person_id))))
-        managers_q = managers_q.where(Person.id.in_(union(line, select(literal(user.person_id)))),
-                                      exists().where(reports.manager_id == Person.id))
-    managers = [(pid, f"{first} {last}") for pid, first, last in db.session.execute(managers_q)]
+        return managers
+    if user.person_id is None:
+        return None
+    # The line's people who have reports: one probe of the manager index
+    # each, not every manager in the organisation gathered first.
+    line = settled_ids(select(Person.id).where(Person.id.in_(reporting_line_ids(user.person_id))))
+    return managers.where(Person.id.in_(union(line, select(literal(user.person_id)))))
+
+
+def manager_label(first: str, last: str, employee_id: str) -> str:
+    """How a manager is named in the search box: unique, because of the employee id."""
+    return f"{first} {last} ({employee_id})"
+
+
+def scope_choices(user: User) -> dict:
+    """Managers and departments the user may pick from (for the filter form).
+
+    ``managers`` lists (id, name) when there are at most MANAGER_LIST_MOST;
+    with more, it is empty and ``manager_search`` is true: the form shows a
+    search box (``manager_suggestions``)."""
+    managers_q = _managers_visible_to(user)
+    if managers_q is None:
+        return {"managers": [], "manager_search": False, "departments": []}
+    # Unordered with a limit: the engine stops at the first rows found
+    # instead of sorting every manager in a large organisation.
+    found = db.session.execute(managers_q.limit(MANAGER_LIST_MOST + 1)).all()
+    search = len(found) > MANAGER_LIST_MOST
+    managers = [] if search else [(pid, f"{first} {last}") for pid, first, last, _ in
+                                  sorted(found, key=lambda row: (row.last_name, row.first_name, row.id))]
     departments = list(db.session.execute(select(Department.id, Department.name).order_by(Department.name)))
-    return {"managers": managers, "departments": departments}
+    return {"managers": managers, "manager_search": search, "departments": departments}
+
+
+def manager_suggestions(user: User, text: str | None) -> list[str]:
+    """Labels of the first MANAGER_SUGGESTIONS managers whose name or employee
+    id contains every typed word, by name (nothing typed: nothing)."""
+    managers_q = _managers_visible_to(user)
+    words = each_word_in(_without_employee_id(text), Person.first_name, Person.last_name, Person.employee_id)
+    if managers_q is None or not words:
+        return []
+    rows = db.session.execute(managers_q.where(*words).order_by(Person.last_name, Person.first_name, Person.id)
+                              .limit(MANAGER_SUGGESTIONS))
+    return [manager_label(first, last, employee_id) for _, first, last, employee_id in rows]
+
+
+def _without_employee_id(text: str | None) -> str:
+    """A picked label's words without the brackets round its employee id."""
+    return (text or "").replace("(", " ").replace(")", " ")
+
+
+def manager_named(user: User, text: str) -> Person | None:
+    """The manager a search box names: by the employee id in a picked label,
+    else the one manager whose name has every typed word (None: none or several)."""
+    managers_q = _managers_visible_to(user)
+    if managers_q is None:
+        return None
+    text = text.strip()
+    if text.endswith(")") and "(" in text:
+        employee_id = text[text.rindex("(") + 1:-1].strip()
+        row = db.session.execute(managers_q.where(Person.employee_id == employee_id)).first()
+        if row is not None:
+            return db.session.get(Person, row.id)
+    words = each_word_in(_without_employee_id(text), Person.first_name, Person.last_name, Person.employee_id)
+    rows = db.session.execute(managers_q.where(*words).limit(2)).all() if words else []
+    return db.session.get(Person, rows[0].id) if len(rows) == 1 else None
 
 
 # --------------------------------------------------------------------------- export

@@ -68,3 +68,33 @@ def test_team_page_on_a_phone(live_server, phone_page, sign_in, shot, org, ward)
     phone_page.goto(live_server.url("/team/forecast"))
     phone_page.wait_for_selector("canvas#forecast-chart[data-drawn='true']")
     shot(phone_page, "forecast-phone")
+
+
+def test_a_large_organisation_finds_a_team_by_typing(live_server, page, sign_in, shot, org):
+    from portal.services import team as team_service
+
+    for i in range(team_service.MANAGER_LIST_MOST + 1):
+        boss = factories.person("Morgan", f"Lead{i:03d}", department=org.other_department)
+        factories.person("Sam", f"Staff{i:03d}", manager=boss, department=org.other_department, job_role=org.role)
+    db.session.commit()
+    sign_in(page, org.compliance_user)
+    page.goto(live_server.url("/team"))
+    box = page.get_by_label("Team", exact=True)
+    box.press_sequentially("lead042", delay=20)
+    options = page.locator("#f-manager-options option")
+    options.first.wait_for(state="attached")  # the suggestions came
+    assert options.count() == 1
+    label = options.first.get_attribute("value")
+    assert label.startswith("Morgan Lead042 (")
+    box.fill(label)
+    box.press("Enter")
+    page.locator("#results h2", has_text="Team of Morgan Lead042").wait_for()
+    assert "manager_name=" in page.url  # the choice is in the address
+    assert page.locator("#matrix").get_by_text("Sam Staff042").is_visible()
+    shot(page, "team-picked-by-typing")
+
+    box.fill("nobody at all")
+    box.press("Enter")
+    page.locator("#f-manager-problem", has_text="No manager matches").wait_for()
+    assert page.locator("#results h2").first.inner_text() == "Whole organisation"
+    assert page.console_errors == []
