@@ -184,6 +184,8 @@ def read_license(doc) -> FieldResult:
                 seen.append(Candidate(value, [t], 0.6 * ocr_factor([t]), "pattern"))
         if len({c.value for c in seen}) == 1:
             cands.extend(seen)
+    if not cands:
+        cands = _standalone(doc, issuer)
     return _best(cands, key=lambda c: re.sub(r"[\s\-]", "", str(c.value)).upper())
 
 ROW_ID_SCORE = 0.8   # the identifier cell of a transcript's credential row: no label of its own
@@ -202,6 +204,36 @@ def _row_candidates(doc, issuer: Issuer | None) -> list[Candidate]:
             value, valid = normalise_id(got[0], issuer)
             return [Candidate(value, got[1], ROW_ID_SCORE * ocr_factor(got[1]), "row", {"cap": OCR_ID_CAP})]
     return []
+
+
+STANDALONE_SCORE = 0.5   # an identifier on a line of its own, no label: a wallet card's number
+STANDALONE_MIN_CHARS = 5
+STANDALONE_BELOW = 0.8   # lower on the page, a lone number is a barcode's or a form's serial
+
+
+def _standalone(doc, issuer: Issuer | None) -> list[Candidate]:
+    """The one identifier printed as a line of its own with no label beside or above it (a card
+    that prints the number under the holder's name), when nothing labelled names a number. Two
+    such values, or one under another role's label, and none is proposed; a lone number in the
+    page's foot (a barcode's serial, a form number) is none."""
+    seen = []
+    for ln in doc.layout.lines:
+        if len(ln.segments()) != 1 or doc.ex.labels[ln.number] or ln.y > STANDALONE_BELOW * ln.page_h:
+            continue
+        toks = [t for t in ln.tokens if t.text.strip(".,;:()[]")]
+        got = parse_license(toks) if toks else None
+        if not got or len(got[1]) != len(toks) or any("@" in t.text or "www" in t.text.lower() for t in toks):
+            continue
+        compact = re.sub(r"[\s\-]", "", got[0])
+        if len(compact) < STANDALONE_MIN_CHARS or compact.isalpha():
+            continue
+        x0, x1 = doc.layout.xspan(toks)
+        above = doc.layout.above(ln, x0, x1)
+        if above and doc.ex.is_label_start(above[0]):
+            continue   # a value under a column header: that header says whose number it is
+        value, _ = normalise_id(got[0], issuer)
+        seen.append(Candidate(value, got[1], STANDALONE_SCORE * ocr_factor(got[1]), "standalone", {"cap": OCR_ID_CAP}))
+    return seen if len({re.sub(r"[\s\-]", "", str(c.value)).upper() for c in seen}) == 1 else []
 
 
 def _labelled_other(doc, tok: Token) -> bool:

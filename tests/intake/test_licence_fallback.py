@@ -1,0 +1,29 @@
+"""A licence number no label names: the one identifier set on a line of its own in the body of
+the page (documents made in the test)."""
+import intake
+from tests.intake.conftest import make_pdf
+
+CARD = [(72, 50, 14, "Lakeshore Chiropody Council"), (72, 90, 11, "REGISTERED CHIROPODIST"),
+        (72, 140, 20, "HALVORSEN, Ingrid"), (72, 190, 14, "LC20931"),
+        (72, 260, 9, "Issued: 03/14/2024"), (72, 280, 9, "Expires: 03/13/2026")]
+
+
+def _read(tmp_path, lines, name="doc.pdf"):
+    e = intake.extract(make_pdf(tmp_path / name, [lines]))
+    assert e.error is None
+    return e
+
+
+def test_the_one_unlabelled_identifier_in_the_body_is_the_number(tmp_path):
+    e = _read(tmp_path, CARD)
+    assert e.license_number == "LC20931"
+    assert e.confidence["license_number"] < 0.9   # no label says whose number it is
+
+
+def test_a_serial_in_the_page_foot_is_no_licence_number(tmp_path):
+    page = [line for line in CARD if line[3] != "LC20931"] + [(72, 720, 8, "9389095066")]
+    assert _read(tmp_path, page).license_number is None
+
+
+def test_two_unlabelled_identifiers_leave_the_number_open(tmp_path):
+    assert _read(tmp_path, CARD + [(72, 220, 11, "88120934")]).license_number is None
