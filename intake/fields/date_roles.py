@@ -180,7 +180,7 @@ _VALIDITY = re.compile(
     r"\b(?:valid(?:ity)?|expires?|good|renewable|lapses?|in force|remains? (?:valid|current))\b[^.\n]{0,40}?"
     r"\b(?:for|of|after|within|in)\s+(?:a\s+period\s+of\s+)?(?P<n>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")"
     r"(?:\s*\(\d{1,3}\))?[\s-]+(?P<unit>years?|months?|yrs?)\b"
-    r"|\b(?P<n2>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")[\s-]+(?P<unit2>years?|months?)\s+(?:validity|valid|from (?:the )?(?:date of )?(?:issue|completion|award))\b",
+    r"|\b(?P<n2>\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")[\s-]+(?P<unit2>years?|months?)\s+(?:validity|valid|from\s+(?:the\s+)?(?:date\s+of\s+)?[a-z]+)\b",
     re.IGNORECASE)
 
 

@@ -1,0 +1,21 @@
+"""An expiry printed as a period from the issue, in any words for the start ("two years from the
+date of assessment", "24 months from course completion"): documents made in the test."""
+import pytest
+
+import intake
+from tests.intake.conftest import make_pdf
+
+
+@pytest.mark.parametrize("period, expiry", [
+    ("two years from the date of assessment", "2026-03-14"),
+    ("24 months from course completion", "2026-03-14"),
+    ("18 months from the practical test", "2025-09-14"),
+])
+def test_a_validity_period_counted_from_the_start_gives_the_expiry(tmp_path, period, expiry):
+    e = intake.extract(make_pdf(tmp_path / "doc.pdf", [[
+        (72, 50, 16, "Lakeshore Chiropody Council"), (72, 110, 20, "Certificate of Competence"),
+        (72, 160, 11, "Permit No.: LC-20931"), (72, 180, 11, "Date of issue: 03/14/2024"),
+        (72, 200, 11, "Validity period"), (250, 200, 11, period)]]))
+    assert e.error is None
+    assert (e.issue_date, e.expiry_date) == ("2024-03-14", expiry)
+    assert e.confidence["expiry_date"] <= e.confidence["issue_date"]   # computed, not read
