@@ -46,3 +46,11 @@ def test_a_name_spelt_out_beats_its_initials_and_their_product(tmp_path):
     e = _read(tmp_path, page)
     assert e.issuer == "Guild of Harbour Pilots and Marine Engineers"
     assert e.confidence["issuer"] < 0.9   # initials say which name, not that it grants
+
+
+def test_the_holders_name_in_big_type_leaves_the_heading_to_the_wordmark(tmp_path):
+    # a given name no list knows ("Yukari") does not make the holder's line an organisation
+    page = [(72, 50, 14, "KORVANTH"), (72, 90, 11, "Upon the recommendation of the examiners, the Board confers upon"),
+            (72, 140, 40, "Yukari Lee Harmsworth"), (72, 200, 11, "the title and credential"),
+            (72, 230, 18, "Safe Lifting & Hoist Awareness Training"), *ROWS]
+    assert _read(tmp_path, page).issuer == "KORVANTH"
