@@ -448,6 +448,7 @@ def _overlapping_segment(doc, block: list[Token], line: Line) -> list[Token] | N
 def _heading_org(doc, lines: list[Line], big: float):
     scored = []
     brands = _brands(doc, lines)
+    held = doc.holder_tokens
     for block in (part for b in heading_blocks(doc, lines) for cut in _at_separators(b) for part in _two_bodies(cut)):
         block = [t for t in block if t.word.conf >= GARBAGE_BELOW]
         if not block:
@@ -481,8 +482,8 @@ def _heading_org(doc, lines: list[Line], big: float):
             block, words = titled, [t.text for t in titled]
             text = " ".join(words).strip(" ·|-,;:")
             org = org_likeness(words) * SIGNED_ORG_FACTOR
-        if org < HEADING_MIN_ORG:
-            continue
+        if org < HEADING_MIN_ORG or org < 0.8 and any(id(t) in held for t in block):
+            continue   # not an organisation, or the holder's name in big type (see _not_the_holder)
         size = statistics.median(t.word.size for t in block)
         top = max(0.0, 1 - ln.y / ln.page_h)
         score = org * (BLOCK_ORG + BLOCK_SIZE * min(1.0, size / (big or 1)) + BLOCK_TOP * top)
