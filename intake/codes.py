@@ -33,7 +33,7 @@ def read_codes(image: Image.Image, page: int) -> list[dict]:
     """Every code on ``image`` (page ``page``), with its bbox in fractions of the image."""
     import numpy as np
     import zxingcpp
-    gray = np.asarray(image.convert("L"))
+    gray = np.asarray(image if image.mode == "L" else image.convert("L"))   # (no copy of a grey page)
     scale = DECODE_SIDE / max(gray.shape)
     if scale < 1:   # (OpenCV only for a big page: a picture in a born-digital PDF is decoded as it is)
         import cv2

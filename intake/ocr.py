@@ -23,7 +23,7 @@ import statistics
 import tempfile
 import time
 
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from .errors import IntakeError
 from .model import Page, Word, rotate_box
@@ -198,8 +198,7 @@ def background_spread(image: Image.Image) -> int:
     the text strokes.
     """
     factor = max(1, round(max(image.size) / 300))
-    bg = image.reduce(factor).filter(ImageFilter.MaxFilter(5))
-    hist = bg.histogram()
+    hist = _max_filtered_histogram(image.reduce(factor)).tolist()
     total = sum(hist)
 
     def pct(q: float) -> int:
@@ -210,6 +209,22 @@ def background_spread(image: Image.Image) -> int:
                 return value
         return 255
     return pct(0.95) - pct(0.05)
+
+
+def _max_filtered_histogram(image: Image.Image, size: int = 5):
+    """The histogram of ``image.filter(ImageFilter.MaxFilter(size))``, the same counts at a
+    quarter of the CPU: the window's maximum taken along rows, then along columns, over the
+    image padded with its edge pixels as Pillow pads it."""
+    import numpy as np
+    r = size // 2
+    padded = np.pad(np.asarray(image if image.mode == "L" else image.convert("L")), r, mode="edge")
+    rows = padded[:, :padded.shape[1] - 2 * r].copy()
+    for k in range(1, size):
+        np.maximum(rows, padded[:, k:padded.shape[1] - 2 * r + k], out=rows)
+    out = rows[:rows.shape[0] - 2 * r].copy()
+    for k in range(1, size):
+        np.maximum(out, rows[k:rows.shape[0] - 2 * r + k], out=out)
+    return np.bincount(out.ravel(), minlength=256)
 
 
 OTSU, SAUVOLA = "--psm 3", "--psm 3 -c thresholding_method=2"

@@ -131,9 +131,9 @@ class _Reading:
 
     def __init__(self, path: str, ocr_timeout: float):
         self.path, self.ocr_timeout = path, ocr_timeout
-        self.doc: Document = read_document(path, ocr_timeout=ocr_timeout)
+        self._images: dict = {}   # page images the first reading and the looks share (readers.reread)
+        self.doc: Document = read_document(path, ocr_timeout=ocr_timeout, images=self._images)
         self._looks: dict[str, list[Page] | None] = {}
-        self._images: dict = {}   # page images the looks share (readers.reread)
 
     def _overlaid(self, look: str, pages: list[Page]) -> list[Page] | None:
         if look not in self._looks:

@@ -56,8 +56,16 @@ class Document:
         return "mixed" if len(kinds) > 1 else (kinds.pop() if kinds else "text")
 
 
-def read_document(path: str, ocr_timeout: float = 60.0) -> Document:
-    """All pages of ``path`` as words, or raise IntakeError."""
+KEEP_PIXELS = 80_000_000         # page images kept for further looks (``reread``), at most this many pixels
+
+
+def read_document(path: str, ocr_timeout: float = 60.0, images: dict[int, Image.Image] | None = None) -> Document:
+    """All pages of ``path`` as words, or raise IntakeError.
+
+    ``images`` (optional) receives each OCR'd page's image (rendered, or the
+    photo prepared) by page number, up to KEEP_PIXELS in all, so that
+    ``reread`` of the same document neither renders nor prepares them again.
+    """
     if not os.path.exists(path):
         raise IntakeError("not_found")
     size = os.path.getsize(path)
@@ -67,11 +75,11 @@ def read_document(path: str, ocr_timeout: float = 60.0) -> Document:
         raise IntakeError("too_large", f"The file is over {MAX_FILE_BYTES // (1024 * 1024)} MB.")
     media = sniff(path)
     if media == PDF:
-        return Document(media, *_read_pdf(path, ocr_timeout))
+        return Document(media, *_read_pdf(path, ocr_timeout, images))
     if media in IMAGE_TYPES:
         if media == HEIC and not HEIF_SUPPORTED:
             raise IntakeError("unsupported_type", "HEIC images are not supported on this server.")
-        return Document(media, *_read_image(path, ocr_timeout))
+        return Document(media, *_read_image(path, ocr_timeout, images))
     raise IntakeError("unsupported_type")
 
 
@@ -106,7 +114,12 @@ def load_page(pdf, index: int):
         raise IntakeError("unreadable", f"Page {index + 1} of the PDF cannot be loaded ({exc}).") from None
 
 
-def _read_pdf(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
+def _keep(images: dict | None, number: int, image: Image.Image) -> None:
+    if images is not None and sum(i.width * i.height for i in images.values()) + image.width * image.height <= KEEP_PIXELS:
+        images[number] = image
+
+
+def _read_pdf(path: str, ocr_timeout: float, images: dict | None = None) -> tuple[list[Page], list[dict]]:
     pdf = open_pdf(path)
     try:
         pages, found = [], []
@@ -116,6 +129,7 @@ def _read_pdf(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
                 words, needs_ocr = _pdf_page_words(page, index + 1)
                 if needs_ocr:
                     image = render_pdf_page(page)
+                    _keep(images, index + 1, image)
                     pages.append(ocr.ocr_page(image, index + 1, timeout=ocr_timeout))
                     found += _upright(codes.read_codes(image, index + 1), pages[-1].rotation)
                 else:
@@ -302,11 +316,12 @@ def _photo_preparation():
     return prepare_photo
 
 
-def _read_image(path: str, ocr_timeout: float) -> tuple[list[Page], list[dict]]:
+def _read_image(path: str, ocr_timeout: float, images: dict | None = None) -> tuple[list[Page], list[dict]]:
     prepare_photo = _photo_preparation()
     pages, found = [], []
     for i, frame in enumerate(open_image_frames(path)):
         prepared = prepare_photo(frame)
+        _keep(images, i + 1, prepared)
         pages.append(ocr.ocr_page(prepared, i + 1, timeout=ocr_timeout))
         found += _upright(codes.read_codes(prepared, i + 1), pages[-1].rotation)
     return pages, found
@@ -321,7 +336,7 @@ def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_T
     prepares each page once more, not once per look.
     """
     images = {} if images is None else images
-    if doc.media_type == PDF:
+    if doc.media_type == PDF:   # (a page read_document kept is not rendered again)
         pdf = open_pdf(path)
         try:
             out = []
@@ -340,8 +355,9 @@ def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_T
             return out
         finally:
             pdf.close()
-    if not images:
+    if any(p.number not in images for p in doc.pages):
         prepare_photo = _photo_preparation()
-        images.update((p.number, prepare_photo(f)) for f, p in zip(open_image_frames(path), doc.pages))
+        images.update((p.number, prepare_photo(f)) for f, p in zip(open_image_frames(path), doc.pages)
+                      if p.number not in images)
     return [ocr.ocr_page(images[p.number], p.number, ocr_timeout, rotation=p.rotation, look=look)
             for p in doc.pages if p.number in images]

@@ -40,3 +40,56 @@ def test_fuzzy_label_pass_finds_what_the_whole_table_scan_finds(monkeypatch):
     # the prefilter only skips phrases that cannot match: scanning every phrase gives the same
     monkeypatch.setattr(labels._LabelIndex, "fuzzy_entries", lambda self, norms, unsure: self.table)
     assert (_matches(), _matches(hints)) == fast
+
+
+# --- OCR and readers ------------------------------------------------------------------
+
+def test_background_spread_counts_what_pillows_max_filter_counts():
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    from intake.ocr import _max_filtered_histogram, background_spread
+    rng = np.random.default_rng(3)
+    for shape in [(1, 1), (3, 7), (230, 301), (299, 188)]:
+        image = Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8))
+        assert _max_filtered_histogram(image).tolist() == image.filter(ImageFilter.MaxFilter(5)).histogram()
+    # a page with a shadow over its right half is uneven, an evenly lit one is not
+    ramp = np.linspace(250, 120, 2400)[None, :].repeat(3000, axis=0).astype(np.uint8)
+    assert background_spread(Image.fromarray(ramp)) > 100
+    assert background_spread(Image.new("L", (2400, 3000), 240)) == 0
+
+
+def _scan(tmp_path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    from tests.intake.conftest import FONT
+    page = Image.new("L", (1400, 900), 250)
+    draw = ImageDraw.Draw(page)
+    for y, text in ((80, "Northwind Crane Safety Council"), (300, "Certificate Number: NCS-208814")):
+        draw.text((80, y), text, fill=20, font=ImageFont.truetype(FONT, 44))
+    path = tmp_path / "scan.pdf"
+    page.save(path, resolution=200)
+    return str(path)
+
+
+def test_the_first_readings_page_images_serve_the_further_looks(tmp_path):
+    from intake import readers
+    from intake.ocr import PAPER_RELATIVE
+    path = _scan(tmp_path)
+    images = {}
+    doc = readers.read_document(path, images=images)
+    assert list(images) == [1] and images[1].size == readers.render_pdf_page(readers.open_pdf(path)[0]).size
+    kept = images[1]
+    again = readers.reread(path, doc, 60.0, PAPER_RELATIVE, images=images)
+    assert images[1] is kept                      # not rendered again
+    fresh = readers.reread(path, doc, 60.0, PAPER_RELATIVE)
+    assert [w.text for w in again[0].words] == [w.text for w in fresh[0].words]
+    assert "NCS-208814" in [w.text for w in again[0].words]
+
+
+def test_page_images_beyond_the_budget_are_not_kept(tmp_path, monkeypatch):
+    from intake import readers
+    monkeypatch.setattr(readers, "KEEP_PIXELS", 1000)
+    images = {}
+    readers.read_document(_scan(tmp_path), images=images)
+    assert images == {}
