@@ -80,3 +80,11 @@ def test_a_text_layer_licence_under_a_label_read_by_its_meaning_is_confident(tmp
         (72, 60, 16, "Lakeshore Chiropody Council"), (72, 140, 11, "Practitioner enrolment number: 4411-2093")]]))
     assert e.license_number == "4411-2093"
     assert e.confidence["license_number"] >= 0.9
+
+
+def test_a_text_layer_holder_is_confident_from_its_own_threshold():
+    low, high = FIELD_RAW_TO_CONFIDENT[("text", "holder_name")]
+    assert calibrate(FieldResult("Ingrid Halvorsen", low), "text", "holder_name").confidence == high
+    assert calibrate(FieldResult("Ingrid Halvorsen", low), "ocr", "holder_name").confidence == low
+    # a bare name-shaped line, no label (NAME_SHAPE_BASE x likeness 0.9), stays below
+    assert calibrate(FieldResult("Ingrid Halvorsen", 0.558), "text", "holder_name").confidence == 0.558
