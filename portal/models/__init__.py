@@ -14,7 +14,7 @@ from portal.models.integrations import (
 )
 import portal.models.rate_limits  # noqa: F401  (the shared rate-limit counters table)
 from portal.models.people import ROLE_LABELS, ROLES, Department, JobRole, Person, User
-from portal.models.reminders import Notification, ReminderPolicy
+from portal.models.reminders import Notification, ReminderChange, ReminderPolicy, ReminderScan
 from portal.models.requirements import Assignment, Project, Requirement
 from portal.models.taxonomy import CredentialType, Issuer
 from portal.models.verification import (
@@ -30,7 +30,7 @@ __all__ = [
     "API_SCOPES", "ROLES", "ROLE_LABELS", "ApiToken", "Assignment", "AuditEvent", "Base",
     "CeActivity", "Credential", "CredentialType", "Department", "Document", "Extraction", "LearnedTypeName",
     "ImportMapping", "Issuer", "IssuerHint", "JobRole", "Notification", "Person", "Project",
-    "ComplianceTally", "PersonCompliance", "ReminderPolicy", "Requirement", "RequirementSnapshot", "UsedRenewalLink", "User",
+    "ComplianceTally", "PersonCompliance", "ReminderChange", "ReminderPolicy", "ReminderScan", "Requirement", "RequirementSnapshot", "UsedRenewalLink", "User",
     "ExclusionMatch", "TrustRoot", "Verification", "VerificationImport", "VerificationPolicy", "VerificationState", "Webhook", "WebhookDelivery", "WorkerHeartbeat",
     "today", "utcnow",
 ]

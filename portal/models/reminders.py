@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, Timestamped, utcnow
@@ -38,6 +38,9 @@ class ReminderPolicy(Timestamped, Base):
     credential_type: Mapped[Optional[CredentialType]] = relationship()
 
 
+# the kinds of a missing requirement's records and notices (SQL)
+MISSING_KINDS = "kind IN ('missing-seen', 'missing')"
+
 NOTIFICATION_STATES = ("pending", "sending", "delivering", "sent", "retry", "failed", "skipped", "unknown")
 
 
@@ -49,7 +52,14 @@ class Notification(Base):
     """
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_state_next", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notifications_state_next", "state", "next_attempt_at"),
+        # The daily scan's missing-requirement escalations start from the
+        # records whose day falls in the step's window (kind, step, due_on);
+        # partial, so the day's many reminders add nothing to it.
+        Index("ix_notifications_kind_step_due", "kind", "step", "due_on",
+              postgresql_where=text(MISSING_KINDS), sqlite_where=text(MISSING_KINDS)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unique_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -72,3 +82,31 @@ class Notification(Base):
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReminderScan(Base):
+    """One daily scan that wrote notifications: the day it scanned, when it
+    started and what it scanned with (``fingerprint``: the policies, the
+    catch-up days and the credential types). The next scan with the same
+    fingerprint reads only what came due since this day and the people
+    changed since it started (``portal.services.reminders.scan``)."""
+
+    __tablename__ = "reminder_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    on: Mapped[date]
+    started_at: Mapped[datetime]
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    full: Mapped[bool] = mapped_column(default=True)
+
+
+class ReminderChange(Base):
+    """The last time anything the reminder scan reads of a person changed
+    other than their own row (``people.updated_at``): their credentials,
+    documents or compliance-snapshot rows. Written by the snapshot refresh;
+    no foreign key, so a deleted person's change is still seen."""
+
+    __tablename__ = "reminder_changes"
+
+    person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    changed_at: Mapped[datetime] = mapped_column(index=True)

@@ -29,6 +29,7 @@ from portal.models import (
     Document,
     Person,
     Project,
+    ReminderChange,
     ReminderPolicy,
     Requirement,
     RequirementSnapshot,
@@ -158,19 +159,27 @@ def _serialise_refreshes(person_ids: list[int]) -> None:
     )
 
 
-def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, tallies: bool = True) -> int:
+def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, tallies: bool = True,
+                   changed: Iterable[int] | None = None) -> int:
     """Re-evaluate these people and replace their snapshot rows and roll-ups
     (moving their departments' tallies too, unless ``tallies`` is false
-    because the caller rebuilds them all). Returns rows written."""
+    because the caller rebuilds them all). Returns rows written.
+
+    ``changed``: the people among them whose own records changed (their
+    credentials or documents; None: all of them). They, and everyone whose
+    snapshot rows come out different, are noted for the reminder scan
+    (``ReminderChange``), which reads only the people changed since it last ran."""
     on = on or today()
     if isinstance(person_ids, Select):
         person_ids = db.session.scalars(person_ids).all()
+    changed = None if changed is None else set(changed)
     written = 0
     for batch in _chunks(sorted(set(person_ids))):
         _serialise_refreshes(batch)
         # Assignments up to the forecast's horizon: today's states need only
         # today's, the roll-up's forecast the ones starting or ending later.
         facts = load_facts(batch, on, compliance_rollup.forecast_horizon(on))
+        before = None if changed is None else _scanned_rows(batch)
         db.session.execute(delete(RS).where(RS.person_id.in_(batch)))
         rows = []
         rows_by_person: dict[int, list[dict]] = {}
@@ -201,16 +210,54 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, t
             db.session.execute(RS.__table__.insert(), rows)  # Core: no ORM bookkeeping per row
         compliance_rollup.apply(batch, rows_by_person, on, tallies=tallies,
                                 restaffed=compliance_rollup.restaffed_figures_of(facts, on))
+        if before is None:
+            note_reminder_changes(batch, now)
+        else:
+            after = {person_id: {_scanned(row) for row in found} for person_id, found in rows_by_person.items()}
+            note_reminder_changes([p for p in batch if p in changed or before.get(p, set()) != after.get(p, set())],
+                                  now)
         written += len(rows)
     note_bulk_write(RS.__tablename__, written)
     return written
 
 
+# What the reminder scan reads of a snapshot row: a refresh that leaves these
+# as they were (the nightly one, mostly) is no change to it.
+SCANNED_COLUMNS = ("credential_type_id", "credential_id", "expires_on", "lapses_on", "pending")
+
+
+def _scanned(row: dict) -> tuple:
+    return tuple(row[name] for name in SCANNED_COLUMNS)
+
+
+def _scanned_rows(person_ids: list[int]) -> dict[int, set[tuple]]:
+    found: dict[int, set[tuple]] = {}
+    for person_id, *values in db.session.execute(
+            select(RS.person_id, *(getattr(RS, name) for name in SCANNED_COLUMNS)).where(RS.person_id.in_(person_ids))):
+        found.setdefault(person_id, set()).add(tuple(values))
+    return found
+
+
+def note_reminder_changes(person_ids: list[int], at) -> None:
+    """Record that what the reminder scan reads of these people changed at ``at``."""
+    if not person_ids:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(ReminderChange)
+    db.session.execute(statement.on_conflict_do_update(index_elements=["person_id"],
+                                                       set_={"changed_at": statement.excluded.changed_at}),
+                       [{"person_id": p, "changed_at": at} for p in person_ids])
+
+
 def refresh_everyone(on: date | None = None) -> int:
     """Re-evaluate everyone, then sum the roll-ups afresh (cheaper than
-    moving the tallies batch by batch)."""
+    moving the tallies batch by batch). Only people whose snapshot rows
+    change are noted for the reminder scan."""
     on = on or today()
-    written = refresh_people(select(Person.id), on, tallies=False)
+    written = refresh_people(select(Person.id), on, tallies=False, changed=())
     compliance_rollup.rebuild_tallies(on)
     return written
 
@@ -304,7 +351,7 @@ def _refresh_before_commit(session: Session) -> None:
         return
     session.info["compliance_refreshing"] = True
     try:
-        refresh_people(_affected_people(dirty))
+        refresh_people(_affected_people(dirty), changed=dirty["people"])
         session.flush()
     finally:
         session.info.pop("compliance_refreshing", None)

@@ -11,6 +11,13 @@ scan of the same day add nothing. This is the documented bulk path for
 creating notifications (``mailer.queue_selected``); every other one goes
 through ``mailer.queue`` / ``queue_many``.
 
+Each scan is recorded (``ReminderScan``). The next one, with the same
+policies, reads only the part of each window that rows entered since that
+scan's day, the missing requirements whose escalation delay ran out since,
+and the people changed since it started (see ``since_last_scan``): its cost
+follows what is due and what changed, not the registry. Without such a scan
+to start from, it reads every window whole.
+
 Who is told:
 - required credentials: the holder, their manager, HR (users with the
   reviewer role) and compliance (users with the compliance role), per the
@@ -31,16 +38,29 @@ that both pick the same rows.
 """
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, Iterator
 
-from sqlalchemy import String, and_, case, cast, exists, func, literal, null, or_, select, update
+from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, null, or_, select, text, union, update
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
-from portal.models import Credential, Notification, Person, RequirementSnapshot, User, today
+from portal.models import (
+    Credential,
+    CredentialType,
+    Notification,
+    Person,
+    ReminderChange,
+    ReminderScan,
+    RequirementSnapshot,
+    User,
+    today,
+    utcnow,
+)
+from portal.models.reminders import MISSING_KINDS
 from portal.policies import notification_keys as keys
 from portal.policies import reminders as rules
 from portal.policies.reminders import SEEN_KIND
@@ -94,19 +114,44 @@ def _not_yet_written(key):
     return ~exists().where(Notification.unique_key == key)
 
 
-def _required_selection(policy: rules.PolicyFacts, window: rules.Window, on: date):
-    """Required credentials (snapshot) whose ``window.step`` is current on ``on``."""
+def _unindexed(column):
+    """``column`` as an expression no index answers: the selections restricted
+    to a list of people must walk the person index, whatever the planner
+    guesses of a type, state or date index without statistics."""
+    return column + 0 if isinstance(column.type, Integer) else column.concat(literal(""))
+
+
+def _active(holder):
+    """The holder is active, as a test the people index does not answer:
+    without statistics SQLite would walk every active person and look up
+    their rows, where the snapshot's date or person index reads a few."""
+    return func.coalesce(holder.active, literal(False))
+
+
+def _held(column, people):
+    return column.is_not(None) if people is None else _unindexed(column).is_not(None)
+
+
+def _required_selection(policy: rules.PolicyFacts, window: rules.Window, on: date,
+                        days: tuple[int, int] | None = None, people: list[int] | None = None):
+    """Required credentials (snapshot) whose ``window.step`` is current on ``on``:
+    those with days left in ``days`` (a part of the window; all of it by
+    default), of ``people`` only if given."""
     step = window.step
+    low, high = days or (window.low, window.high)
     holder = HOLDER
     join, rid, email, token, where = _recipient(step.audience, holder)
     key = keys.credential_step(step.kind, RS.credential_id, token, step.label, sql_join)
     # lapses_on is expires_on + 1 and indexed with the type.
+    type_id = RS.credential_type_id if people is None else _unindexed(RS.credential_type_id)
     query = join(select().select_from(RS).join(holder, holder.id == RS.person_id)).where(
-        holder.active, RS.credential_id.is_not(None),
-        RS.lapses_on > on + timedelta(days=window.low + 1),
-        RS.lapses_on <= on + timedelta(days=window.high + 1),
-        facts.types_clause(policy, RS.credential_type_id), *where, _not_yet_written(key),
+        _active(holder), _held(RS.credential_id, people),
+        RS.lapses_on > on + timedelta(days=low + 1),
+        RS.lapses_on <= on + timedelta(days=high + 1),
+        facts.types_clause(policy, type_id), *where, _not_yet_written(key),
     )
+    if people is not None:
+        query = query.where(RS.person_id.in_(people))
     if step.audience == "employee":
         query = query.where(~RS.pending)
     columns = dict(
@@ -117,19 +162,24 @@ def _required_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
     return query, columns
 
 
-def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: date):
-    """Credentials nobody requires of the holder: the holder's own reminders."""
+def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: date,
+                        days: tuple[int, int] | None = None, people: list[int] | None = None):
+    """Credentials nobody requires of the holder: the holder's own reminders
+    (days left in ``days``, of ``people``, as for ``_required_selection``)."""
     step = window.step
+    low, high = days or (window.low, window.high)
     holder, newer = HOLDER, NEWER
     key = keys.credential_step("reminder", Credential.id, keys.person_token(holder.id, sql_join), step.label,
                                sql_join)
+    state_ = Credential.state if people is None else _unindexed(Credential.state)
+    type_id = Credential.credential_type_id if people is None else _unindexed(Credential.credential_type_id)
     query = select().select_from(Credential).join(holder, holder.id == Credential.person_id).where(
-        Credential.state == "active",
-        Credential.expires_on > on + timedelta(days=window.low),
-        Credential.expires_on <= on + timedelta(days=window.high),
-        facts.types_clause(policy, Credential.credential_type_id),
-        holder.active, holder.email.is_not(None),
-        ~exists().where(RS.person_id == Credential.person_id,
+        state_ == "active",
+        Credential.expires_on > on + timedelta(days=low),
+        Credential.expires_on <= on + timedelta(days=high),
+        facts.types_clause(policy, type_id),
+        _active(holder), holder.email.is_not(None),
+    ~exists().where(RS.person_id == Credential.person_id,
                         RS.credential_type_id == Credential.credential_type_id),
         # a later record of the same type (a renewal not yet marked superseded)
         ~exists().where(newer.person_id == Credential.person_id,
@@ -139,6 +189,8 @@ def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
         ~open_documents.open_for(Credential.person_id, Credential.credential_type_id),
         _not_yet_written(key),
     )
+    if people is not None:
+        query = query.where(Credential.person_id.in_(people))
     state = literal("pending")
     if policy.allow_digest:
         state = case((holder.notification_channel == "digest", literal("skipped")), else_=literal("pending"))
@@ -150,7 +202,7 @@ def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
     return query, columns
 
 
-def _seen_selection(on: date):
+def _seen_selection(on: date, people: list[int] | None = None):
     """A record of the day a requirement was first seen missing (a row of kind
     ``missing-seen``, never sent): the manager's and HR's steps count from it,
     whether or not the employee could be told (no email, a document in review).
@@ -158,7 +210,9 @@ def _seen_selection(on: date):
     holder = HOLDER
     key = keys.missing_seen(RS.person_id, RS.credential_type_id, sql_join)
     query = select().select_from(RS).join(holder, holder.id == RS.person_id).where(
-        holder.active, RS.credential_id.is_(None), _not_yet_written(key))
+        _active(holder), _missing(people), _not_yet_written(key))
+    if people is not None:
+        query = query.where(RS.person_id.in_(people))
     first_seen = case((RS.evaluated_on < on, RS.evaluated_on), else_=literal(on))
     columns = dict(
         unique_key=key, kind=literal(SEEN_KIND), step=literal("seen"), person_id=RS.person_id,
@@ -169,27 +223,40 @@ def _seen_selection(on: date):
     return query, columns
 
 
-def close_missing_episodes() -> int:
+def _missing(people):
+    return RS.credential_id.is_(None) if people is None else _unindexed(RS.credential_id).is_(None)
+
+
+def close_missing_episodes(people: list[int] | None = None) -> int:
     """Close the record of a requirement seen missing once it is held (or no
     longer required): renamed and marked ``closed``, it frees the keys, so
     if the requirement goes missing again (a new assignment, a revoked
-    credential) that is a new episode, told and escalated from its own day."""
+    credential) that is a new episode, told and escalated from its own day.
+    Only ``people``'s records, if given."""
     still_missing = exists().where(RS.person_id == Notification.person_id,
                                    RS.credential_type_id == Notification.credential_type_id,
                                    RS.credential_id.is_(None))
+    if people is None:
+        where = [Notification.kind == SEEN_KIND, Notification.step == "seen"]
+    else:
+        where = [_unindexed(Notification.kind) == SEEN_KIND, _unindexed(Notification.step) == "seen",
+                 Notification.person_id.in_(people)]
     return db.session.execute(
         update(Notification)
-        .where(Notification.kind == SEEN_KIND, Notification.step == "seen", ~still_missing)
+        .where(*where, ~still_missing)
         .values(step="closed", unique_key=sql_join(Notification.unique_key, keys.CLOSED_SUFFIX, Notification.id))
         .execution_options(synchronize_session=False)
     ).rowcount
 
 
 def _closed_episodes(subject=RS):
+    # Correlated to ``subject`` however deep it is nested: inside the
+    # escalations' EXISTS it would otherwise count every closed episode of
+    # the organisation (a scan of the notifications, and not the rule's count).
     return select(func.count()).where(
         CLOSED.kind == SEEN_KIND, CLOSED.step == "closed", CLOSED.person_id == subject.person_id,
         CLOSED.credential_type_id == subject.credential_type_id,
-    ).scalar_subquery()
+    ).correlate_except(CLOSED).scalar_subquery()
 
 
 def _episode_tag(subject=RS):
@@ -198,14 +265,37 @@ def _episode_tag(subject=RS):
     return case((closed == 0, literal(keys.episode_tag(0))), else_=literal(":ep") + cast(closed + 1, String))
 
 
-def _missing_selection(audience: str, days: int, on: date):
+def _first_notices(on: date, after: date):
+    """(person, type) of the records escalations count from whose day is in
+    (``after``, ``on``]: the missing requirements whose escalation ``days``
+    later came due between two scans."""
+    def records(kind, step):
+        return select(Notification.person_id, Notification.credential_type_id).where(
+            text(f"notifications.{MISSING_KINDS}"),  # the partial index's own condition
+            Notification.kind == kind, Notification.step == step,
+            Notification.due_on > after, Notification.due_on <= on)
+    return union(records(SEEN_KIND, "seen"), records("missing", "employee:missing")).subquery("first_notices")
+
+
+def _missing_selection(audience: str, days: int, on: date, people: list[int] | None = None,
+                       due_after: date | None = None):
+    """The missing-requirement ladder's step for ``audience``: of ``people``
+    only, or only where the record it counts from fell due after ``due_after``
+    (for an escalation), if given."""
     holder, earlier = HOLDER, EARLIER
     join, rid, email, token, where = _recipient(audience, holder)
     name = keys.missing_step_name(audience, days)
     key = keys.missing_step(RS.person_id, RS.credential_type_id, _episode_tag(), token, name, sql_join)
-    query = join(select().select_from(RS).join(holder, holder.id == RS.person_id)).where(
-        holder.active, RS.credential_id.is_(None), *where, _not_yet_written(key),
+    base = select().select_from(RS)
+    if due_after is not None:
+        first = _first_notices(on - timedelta(days=days), due_after - timedelta(days=days))
+        base = select().select_from(first).join(RS, and_(RS.person_id == first.c.person_id,
+                                                         RS.credential_type_id == first.c.credential_type_id))
+    query = join(base.join(holder, holder.id == RS.person_id)).where(
+        _active(holder), _missing(people), *where, _not_yet_written(key),
     )
+    if people is not None:
+        query = query.where(RS.person_id.in_(people))
     if audience == "employee":
         query = query.where(~RS.pending)
     else:
@@ -225,18 +315,119 @@ def _missing_selection(audience: str, days: int, on: date):
     return query, columns
 
 
-def selections(on: date):
-    """Every (audience, query, columns) the scan runs for ``on``, in ``rules.pick``'s order."""
+# --------------------------------------------------------------------------- what changed since the last scan
+#
+# A scan S on day p writes every row eligible then. The next scan, on day
+# ``on``, with the same policies (``fingerprint``), need only look at:
+# - rows whose days left entered a step's window between p and ``on`` (an
+#   index range of the day's gap per window), and escalations of missing
+#   requirements whose record's day crossed their delay;
+# - rows of people changed since S started (``people.updated_at``, and
+#   ``ReminderChange``: credentials, documents, snapshot rows), and for the
+#   manager, of people whose manager changed;
+# - for HR and compliance, every row, when a staff account (or its person)
+#   changed.
+# Any row eligible now outside these was eligible at S, unchanged, and has
+# its key. Changes are looked for from CHANGE_MARGIN before S started, for
+# a transaction that was still open while S ran (it could commit after
+# S read). Without such a previous scan, or with too many changes, the scan
+# reads every window whole.
+
+CHANGE_MARGIN = timedelta(hours=1)
+MAX_CHANGED_PEOPLE = 20_000
+PEOPLE_PER_STATEMENT = 900  # under SQLite's bound-parameter limit
+SQLITE_SCAN_CACHE_KIB = 64 * 1024
+
+
+def fingerprint() -> str:
+    """What the windows depend on: the policies, the catch-up days and the types."""
+    types = db.session.scalars(select(CredentialType.id).order_by(CredentialType.id)).all()
+    described = repr((facts.policies(), facts.catchup_days(), types))
+    return hashlib.sha256(described.encode()).hexdigest()
+
+
+@dataclass
+class Since:
+    """What changed since the previous scan (``on``: its day)."""
+
+    on: date
+    changed: list[int]  # people whose own rows changed
+    reports: list[int]  # people (not changed) whose manager changed
+    staff: frozenset[str]  # audiences whose staff accounts changed: read whole
+
+    def people(self, audience: str) -> list[int]:
+        return sorted(set(self.changed) | set(self.reports)) if audience == "manager" else self.changed
+
+    def days(self, window: rules.Window, on: date) -> tuple[int, int] | None:
+        """The part of ``window`` (days left) that rows entered since ``self.on``."""
+        gap = (on - self.on).days
+        low, high = (max(window.low, window.high - gap), window.high) if gap > 0 else (
+            window.low, min(window.high, window.low - gap))
+        return (low, high) if low < high else None
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), PEOPLE_PER_STATEMENT):
+        yield ids[start:start + PEOPLE_PER_STATEMENT]
+
+
+def since_last_scan(fingerprint_: str, now: datetime) -> Since | None:
+    """What changed since the last scan, or None: read everything."""
+    last = db.session.scalars(select(ReminderScan).order_by(ReminderScan.id.desc()).limit(1)).first()
+    if last is None or last.fingerprint != fingerprint_ or last.started_at > now:
+        return None
+    after = last.started_at - CHANGE_MARGIN
+    changed = set(db.session.scalars(select(ReminderChange.person_id).where(ReminderChange.changed_at >= after)))
+    changed |= set(db.session.scalars(select(Person.id).where(Person.updated_at >= after)))
+    if len(changed) > MAX_CHANGED_PEOPLE:
+        return None
+    reports: set[int] = set()
+    for chunk in _chunks(sorted(changed)):
+        reports |= set(db.session.scalars(select(Person.id).where(Person.manager_id.in_(chunk))))
+    reports -= changed
+    if len(changed) + len(reports) > MAX_CHANGED_PEOPLE:
+        return None
+    staff = set()
+    for user_id, person_id, roles, created, updated in db.session.execute(
+            select(User.id, User.person_id, User.roles_text, User.created_at, User.updated_at)
+            .where(or_(*((literal(" ") + User.roles_text + literal(" ")).like(f"% {role} %")
+                         for role in rules.ROLE_FOR_AUDIENCE.values())))):
+        if created >= after or updated >= after or person_id in changed:
+            staff |= {audience for audience, role in rules.ROLE_FOR_AUDIENCE.items() if role in roles.split()}
+    return Since(last.on, sorted(changed), sorted(reports), frozenset(staff))
+
+
+def selections(on: date, since: Since | None = None):
+    """Every (audience, query, columns) the scan runs for ``on``, in ``rules.pick``'s order
+    (``since``: only what came due or changed since the previous scan)."""
     found = []
     for policy in facts.policies():
         for audience, steps in policy.ladders().items():
             for window in rules.windows(steps, facts.catchup_days()):
-                found.append((audience, *_required_selection(policy, window, on)))
+                kinds = [_required_selection]
                 if audience == "employee":
-                    found.append((audience, *_optional_selection(policy, window, on)))
-    found.append(("employee", *_seen_selection(on)))
+                    kinds.append(_optional_selection)
+                for selection in kinds:
+                    if since is None or audience in since.staff:
+                        found.append((audience, *selection(policy, window, on)))
+                        continue
+                    days = since.days(window, on)
+                    if days is not None:
+                        found.append((audience, *selection(policy, window, on, days=days)))
+                    for chunk in _chunks(since.people(audience)):
+                        found.append((audience, *selection(policy, window, on, people=chunk)))
+    if since is None:
+        found.append(("employee", *_seen_selection(on)))
+    else:
+        found.extend(("employee", *_seen_selection(on, chunk)) for chunk in _chunks(since.changed))
     for audience, days in rules.MISSING_LADDER:
-        found.append((audience, *_missing_selection(audience, days, on)))
+        if since is None or audience in since.staff:
+            found.append((audience, *_missing_selection(audience, days, on)))
+            continue
+        if days and on > since.on:
+            found.append((audience, *_missing_selection(audience, days, on, due_after=since.on)))
+        found.extend((audience, *_missing_selection(audience, days, on, people=chunk))
+                     for chunk in _chunks(since.people(audience)))
     return found
 
 
@@ -248,6 +439,7 @@ class ScanResult:
     sent: dict[str, int] = field(default_factory=dict)
     statements: int = 0
     dry_run: bool = False
+    full: bool = True  # read every window whole (no previous scan to start from)
 
     @property
     def total(self) -> int:
@@ -268,12 +460,42 @@ def scan(on: date | None = None, dry_run: bool = False) -> ScanResult:
                 result.planned.append(picked)
                 result.created[f"{picked.kind}/{picked.audience}"] += 1
         return result
-    close_missing_episodes()
-    result.statements += 1
-    for audience, query, columns in selections(on):
+    started = utcnow()
+    fingerprint_ = fingerprint()
+    since = since_last_scan(fingerprint_, started)
+    result.full = since is None
+    connection = db.session.connection()
+    raw, sqlite_cache = connection.connection.dbapi_connection, None  # the raw one outlives the commit
+    if connection.dialect.name == "postgresql":
+        # Every statement reads a few rows by index and probes the keys of
+        # each: without statistics the planner may hash whole tables instead.
+        db.session.execute(text("SET LOCAL enable_hashjoin = off"))
+        db.session.execute(text("SET LOCAL enable_mergejoin = off"))
+    elif connection.dialect.name == "sqlite":
+        # The day's rows land all over the notifications' indexes: with
+        # SQLite's default 2 MB of cache each page is read and spilled again.
+        sqlite_cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+        raw.execute(f"PRAGMA cache_size = -{SQLITE_SCAN_CACHE_KIB}")
+    try:
+        _write(on, since, result)
+        db.session.add(ReminderScan(on=on, started_at=started, fingerprint=fingerprint_, full=result.full))
+        db.session.commit()
+    finally:
+        if sqlite_cache is not None:
+            raw.execute(f"PRAGMA cache_size = {int(sqlite_cache)}")
+    return result
+
+
+def _write(on: date, since: Since | None, result: ScanResult) -> None:
+    if since is None:
+        close_missing_episodes()
+        result.statements += 1
+    else:
+        for chunk in _chunks(since.changed):
+            close_missing_episodes(chunk)
+            result.statements += 1
+    for audience, query, columns in selections(on, since):
         result.statements += 1
         created = mailer.queue_selected(query, {"due_on": literal(on), **columns})
         if created and columns["kind"].value != SEEN_KIND:
             result.created[f"{columns['kind'].value}/{audience}"] += created
-    db.session.commit()
-    return result
