@@ -88,7 +88,7 @@ def matches(field: str, got, want) -> bool:
 def _code_version() -> str:
     """A digest of the code that turns a file into pages: a cache entry is stale when it changes."""
     h = hashlib.sha256()
-    for name in ("readers.py", "ocr.py", "render.py", "sniff.py", "photo.py", "model.py"):
+    for name in ("readers.py", "ocr.py", "render.py", "sniff.py", "photo.py", "codes.py", "model.py"):
         f = ROOT / "intake" / name
         if f.exists():
             h.update(f.read_bytes())
