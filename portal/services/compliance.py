@@ -14,6 +14,7 @@ from typing import Iterable
 
 from sqlalchemy import Select, or_, select
 
+from portal.database import unindexed
 from portal.extensions import db
 from portal.models import (
     Assignment,
@@ -152,18 +153,15 @@ def load_facts(person_ids: PersonIds, on: date | None = None, until: date | None
         stints.setdefault(person_id, []).append(Stint(project_id, starts, ends))
 
     held: dict[int, list[Held]] = {}
-    # The state is checked in Python: with "state = 'active'" next to a long
-    # IN list, SQLite's planner walks the (state, expires_on) index through
-    # every active record in the registry instead of the person index.
-    for state, cred_id, person_id, type_id, issued, expires, predicted, validity in db.session.execute(
-        select(Credential.state, Credential.id, Credential.person_id, Credential.credential_type_id,
+    # ``unindexed`` state: next to a long IN list, the planner would walk the
+    # (state, expires_on) index through every active record in the registry.
+    for cred_id, person_id, type_id, issued, expires, predicted, validity in db.session.execute(
+        select(Credential.id, Credential.person_id, Credential.credential_type_id,
                Credential.issued_on, Credential.expires_on, Credential.expiry_predicted,
                CredentialType.validity_months)
         .join(CredentialType, CredentialType.id == Credential.credential_type_id)
-        .where(_ids_clause(Credential.person_id, person_ids))
+        .where(_ids_clause(Credential.person_id, person_ids), unindexed(Credential.state) == "active")
     ):
-        if state != "active":
-            continue
         if expires is None and validity is not None:
             expires, predicted = predicted_expiry(issued, validity), True
         held.setdefault(person_id, []).append(Held(cred_id, type_id, expires, bool(predicted)))

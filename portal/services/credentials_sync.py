@@ -15,7 +15,7 @@ from typing import Any, Protocol, Sequence
 from rapidfuzz import fuzz, process
 from sqlalchemy import insert, select
 
-from portal.database import note_bulk_write
+from portal.database import note_bulk_write, unindexed
 from portal.extensions import db
 from portal.models import Credential, CredentialType, Person, utcnow
 from portal.services import checks, people_sync
@@ -194,13 +194,13 @@ def _active_credentials(person_ids: list[int]) -> dict[tuple[int, int], dict[str
     found: dict[tuple[int, int], dict[str, Any]] = {}
     columns = [getattr(Credential, name) for name in ACTIVE_COLUMNS]
     for chunk in people_sync.chunks(person_ids):
-        # The state is checked here, not in SQL: given "state = 'active'" and a
-        # long IN list, SQLite walks the (state, expires_on) index through every
-        # active record in the registry, once per chunk.
-        for row in db.session.execute(select(Credential.state, *columns).where(Credential.person_id.in_(chunk))
+        # ``unindexed`` state: given "state = 'active'" and a long IN list,
+        # SQLite walks the (state, expires_on) index through every active
+        # record in the registry, once per chunk.
+        for row in db.session.execute(select(*columns).where(Credential.person_id.in_(chunk),
+                                                             unindexed(Credential.state) == "active")
                                       .order_by(Credential.id.desc())):
-            if row[0] == "active":
-                found[(row[2], row[3])] = dict(zip(ACTIVE_COLUMNS, row[1:]))  # the oldest wins
+            found[(row[1], row[2])] = dict(zip(ACTIVE_COLUMNS, row))  # the oldest wins
     return found
 
 

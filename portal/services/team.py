@@ -515,7 +515,7 @@ def manager_suggestions(user: User, text: str | None) -> list[str]:
     """Labels of the first MANAGER_SUGGESTIONS managers whose name or employee
     id contains every typed word, by name (nothing typed: nothing)."""
     managers_q = _managers_visible_to(user)
-    words = each_word_in(_without_employee_id(text), Person.first_name, Person.last_name, Person.employee_id)
+    words = _typed_words(text)
     if managers_q is None or not words:
         return []
     rows = db.session.execute(managers_q.where(*words).order_by(Person.last_name, Person.first_name, Person.id)
@@ -523,9 +523,11 @@ def manager_suggestions(user: User, text: str | None) -> list[str]:
     return [manager_label(first, last, employee_id) for _, first, last, employee_id in rows]
 
 
-def _without_employee_id(text: str | None) -> str:
-    """A picked label's words without the brackets round its employee id."""
-    return (text or "").replace("(", " ").replace(")", " ")
+def _typed_words(text: str | None) -> list:
+    """One clause per typed word, found in a manager's name or employee id (a
+    picked label's brackets round the employee id are not part of a word)."""
+    words = (text or "").replace("(", " ").replace(")", " ")
+    return each_word_in(words, Person.first_name, Person.last_name, Person.employee_id)
 
 
 def manager_named(user: User, text: str) -> Person | None:
@@ -540,7 +542,7 @@ def manager_named(user: User, text: str) -> Person | None:
         row = db.session.execute(managers_q.where(Person.employee_id == employee_id)).first()
         if row is not None:
             return db.session.get(Person, row.id)
-    words = each_word_in(_without_employee_id(text), Person.first_name, Person.last_name, Person.employee_id)
+    words = _typed_words(text)
     rows = db.session.execute(managers_q.where(*words).limit(2)).all() if words else []
     return db.session.get(Person, rows[0].id) if len(rows) == 1 else None
 

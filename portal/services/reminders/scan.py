@@ -44,9 +44,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
 
-from sqlalchemy import Integer, String, and_, case, cast, exists, func, literal, null, or_, select, text, union, update
+from sqlalchemy import String, and_, case, cast, exists, func, literal, null, or_, select, text, union, update
 from sqlalchemy.orm import aliased
 
+from portal.database import unindexed
 from portal.extensions import db
 from portal.models import (
     Credential,
@@ -114,13 +115,6 @@ def _not_yet_written(key):
     return ~exists().where(Notification.unique_key == key)
 
 
-def _unindexed(column):
-    """``column`` as an expression no index answers: the selections restricted
-    to a list of people must walk the person index, whatever the planner
-    guesses of a type, state or date index without statistics."""
-    return column + 0 if isinstance(column.type, Integer) else column.concat(literal(""))
-
-
 def _active(holder):
     """The holder is active, as a test the people index does not answer:
     without statistics SQLite would walk every active person and look up
@@ -129,7 +123,7 @@ def _active(holder):
 
 
 def _held(column, people):
-    return column.is_not(None) if people is None else _unindexed(column).is_not(None)
+    return column.is_not(None) if people is None else unindexed(column).is_not(None)
 
 
 def _required_selection(policy: rules.PolicyFacts, window: rules.Window, on: date,
@@ -143,7 +137,7 @@ def _required_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
     join, rid, email, token, where = _recipient(step.audience, holder)
     key = keys.credential_step(step.kind, RS.credential_id, token, step.label, sql_join)
     # lapses_on is expires_on + 1 and indexed with the type.
-    type_id = RS.credential_type_id if people is None else _unindexed(RS.credential_type_id)
+    type_id = RS.credential_type_id if people is None else unindexed(RS.credential_type_id)
     query = join(select().select_from(RS).join(holder, holder.id == RS.person_id)).where(
         _active(holder), _held(RS.credential_id, people),
         RS.lapses_on > on + timedelta(days=low + 1),
@@ -171,8 +165,8 @@ def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
     holder, newer = HOLDER, NEWER
     key = keys.credential_step("reminder", Credential.id, keys.person_token(holder.id, sql_join), step.label,
                                sql_join)
-    state_ = Credential.state if people is None else _unindexed(Credential.state)
-    type_id = Credential.credential_type_id if people is None else _unindexed(Credential.credential_type_id)
+    state_ = Credential.state if people is None else unindexed(Credential.state)
+    type_id = Credential.credential_type_id if people is None else unindexed(Credential.credential_type_id)
     query = select().select_from(Credential).join(holder, holder.id == Credential.person_id).where(
         state_ == "active",
         Credential.expires_on > on + timedelta(days=low),
@@ -224,7 +218,7 @@ def _seen_selection(on: date, people: list[int] | None = None):
 
 
 def _missing(people):
-    return RS.credential_id.is_(None) if people is None else _unindexed(RS.credential_id).is_(None)
+    return RS.credential_id.is_(None) if people is None else unindexed(RS.credential_id).is_(None)
 
 
 def close_missing_episodes(people: list[int] | None = None) -> int:
@@ -239,7 +233,7 @@ def close_missing_episodes(people: list[int] | None = None) -> int:
     if people is None:
         where = [Notification.kind == SEEN_KIND, Notification.step == "seen"]
     else:
-        where = [_unindexed(Notification.kind) == SEEN_KIND, _unindexed(Notification.step) == "seen",
+        where = [unindexed(Notification.kind) == SEEN_KIND, unindexed(Notification.step) == "seen",
                  Notification.person_id.in_(people)]
     return db.session.execute(
         update(Notification)
