@@ -7,6 +7,7 @@ changed. Each scan is checked against the rule (``rules.pick``) over the
 whole organisation."""
 from __future__ import annotations
 
+import importlib
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -20,6 +21,8 @@ from portal.services import people_sync, reminders
 from portal.services.compliance_snapshot import refresh_everyone
 from portal.services.reminders import facts
 from tests.support import factories
+
+reminders_scan = importlib.import_module("portal.services.reminders.scan")  # the package exports scan()
 
 DAY0 = date(2026, 3, 2)
 
@@ -163,3 +166,27 @@ def test_a_first_notice_from_before_the_seen_records_escalates_whatever_other_ep
     clock.move_to(at(DAY0 + timedelta(days=1)))
     _, written = scan_as_the_rule_picks(DAY0 + timedelta(days=1))
     assert any(key.endswith(":manager:missing-d14") and f"person:{holder.id}:" in key for key, _, _ in written)
+
+
+@pytest.mark.parametrize("changed, reads_whole", [(2, False), (3, True)])
+def test_more_people_changed_than_the_scan_reads_by_person_reads_every_window(team, clock, monkeypatch,
+                                                                             changed, reads_whole):
+    # Past MAX_CHANGED_PEOPLE, reading people in chunks costs more than
+    # reading each window once: the scan falls back to the whole registry,
+    # and writes what the rule picks either way.
+    monkeypatch.setattr(reminders_scan, "MAX_CHANGED_PEOPLE", 2)
+    boss, people, ctype = team
+    clock.move_to(at(DAY0 + timedelta(days=1)))
+    scan_as_the_rule_picks(DAY0 + timedelta(days=1))
+    clock.move_to(at(DAY0 + timedelta(days=1), 12))
+    moved = []
+    for person in people[:changed]:  # renewed early by mistake: now 5 days left, in the 7-day step
+        credential = db.session.scalar(select(Credential).where(Credential.person_id == person.id))
+        credential.expires_on = DAY0 + timedelta(days=7)
+        moved.append(credential.id)
+    db.session.commit()
+    clock.move_to(at(DAY0 + timedelta(days=2)))
+    result, written = scan_as_the_rule_picks(DAY0 + timedelta(days=2))
+    assert result.full is reads_whole
+    told = {key for key, _, _ in written if key.startswith("reminder:") and key.endswith(":d7")}
+    assert {int(key.split(":")[2]) for key in told} == set(moved)
