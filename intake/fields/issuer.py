@@ -10,6 +10,7 @@ from ..directory import Issuer, find_credential_type, find_issuer, fold, load_di
 from ..layout import Line, Token, fold_token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, _best, ocr_factor
 from .names import is_given_name, name_likeness, title_words
+from .recurrence import recurring_names, support_recurring
 from .vocabulary import (
     COMPANY_WORDS,
     CONNECTOR_WORDS,
@@ -112,7 +113,9 @@ def read_issuer(doc) -> FieldResult:
         elif not listed:
             cands.append(Candidate(text, toks, (0.85 if org else 0.55) * ocr_factor(toks), "heading"))
     cands += _named_in_text(doc)
+    cands += recurring_names(doc)
     cands = _not_the_holder(doc, cands)
+    support_recurring(doc, cands)
     _support_longer_names(cands)
     _support_expansions(cands, _brands(doc, first_page))
     res = _best(cands, key=lambda c: fold(str(c.value)))
@@ -184,7 +187,7 @@ def org_likeness(words: list[str]) -> float:
         score = 0.9
     elif _heads(norms, ORG_WORDS):
         score = 0.8
-    elif sum(w[:1].isupper() for w in words) >= 0.8 * len(words):
+    elif sum(w[:1].isupper() for w in words) >= 0.8 * sum(fold_token(w) not in CONNECTOR_WORDS for w in words):
         score = 0.35     # capitalised words: a brand or an acronym body
         if any(n in TITLE_WORDS for n in norms) or "," in " ".join(words):
             score *= LABEL_LIKE_FACTOR
@@ -420,6 +423,8 @@ def _wraps(block: list[Token], nxt: list[Token], after: list[Token] | None) -> b
     Management"), when nothing of the heading follows it."""
     if any(ch.isdigit() for t in nxt for ch in t.text) or _sentence_like([t.text for t in nxt]):
         return False
+    if nxt[0].text.startswith("("):
+        return False   # a note under the name ("(Set up by an Act of Parliament)")
     if block[-1].norm in CONNECTOR_WORDS or nxt[0].norm in CONNECTOR_WORDS or not nxt[0].text[:1].isupper():
         return True
     if fold_token(nxt[0].text) in SIGNATORY_WORDS or len(block) <= SIGNER_WORDS and \

@@ -54,3 +54,36 @@ def test_the_holders_name_in_big_type_leaves_the_heading_to_the_wordmark(tmp_pat
             (72, 140, 40, "Yukari Lee Harmsworth"), (72, 200, 11, "the title and credential"),
             (72, 230, 18, "Safe Lifting & Hoist Awareness Training"), *ROWS]
     assert _read(tmp_path, page).issuer == "KORVANTH"
+
+
+def test_a_lowercase_wordmark_printed_again_in_the_footer_is_the_issuer(tmp_path):
+    # no organisation word and no label: the name recurs (address line, footer) where a heading
+    # that is only a wrapped table cell ("Developer II") is printed once
+    page = [(72, 40, 16, "torvexa"), (72, 70, 10, "Torvexa · Harbour City, CA 94105"),
+            (72, 110, 11, "Learner DANA OKONJO"), *ROWS, (300, 300, 11, "Torvexa Certified Builder"),
+            (300, 314, 11, "Developer II"),
+            (72, 400, 10, "This transcript was generated from the learning record of Torvexa.")]
+    e = _read(tmp_path, page)
+    assert e.issuer.lower() == "torvexa"
+
+
+def test_a_name_cut_short_is_not_the_longer_name_printed_again(tmp_path):
+    from intake.fields.recurrence import _approximately_in
+    assert _approximately_in("federal aviatio", "if found return to federal aviatio washington") is True
+    assert _approximately_in("federal aviatio", "if found return to federal aviation administration") is False
+    assert _approximately_in("harbour pilots guild", "return to the harbour pi1ots guild dublin") is True
+
+
+def test_a_given_name_repeated_in_an_email_is_no_issuer(tmp_path):
+    page = [(72, 40, 11, "Fwd: your certificate"), (72, 70, 11, "Hi Brendan,"),
+            (72, 100, 11, "Brendan"), (72, 130, 11, "Thanks Brendan for the file"), *ROWS]
+    e = _read(tmp_path, page)
+    assert (e.issuer or "").lower() != "brendan"
+
+
+def test_a_heading_in_lowercase_connectors_is_an_organisation_and_its_note_stays_apart(tmp_path):
+    from intake.fields.issuer import org_likeness
+    assert org_likeness(["Kammer", "Nordheim", "und", "Umland"]) > 0   # "und" joins, it is no sentence
+    page = [(72, 40, 14, "THE GUILD OF HARBOUR PILOTS OF LAKESHORE"), (72, 58, 9, "(Set Up By AN Act OF PARLIAMENT)"),
+            (72, 110, 20, "Certificate of Registration"), *ROWS]
+    assert _read(tmp_path, page).issuer == "THE GUILD OF HARBOUR PILOTS OF LAKESHORE"
