@@ -185,17 +185,22 @@ def _line_direction(data: dict) -> float:
     return statistics.median(angles) if len(angles) >= 2 else 0.0
 
 
-UNEVEN_SPREAD = 55       # background brightness spread (p95 - p5) of a photo with shadows or a backdrop
+UNEVEN_SPREAD = 55       # background brightness spread (p95 - p10) of a photo with shadows or a backdrop
 POOR_SHARE = 0.3         # below this share of confident words a reading is poor (sideways, upside down)
 
 
 def background_spread(image: Image.Image) -> int:
-    """Spread (p95 - p5) of the estimated paper brightness over the image.
+    """Spread (p95 - p10) of the estimated paper brightness over the image.
 
     A flatbed scan has an even background (spread ~10-45); a phone photo with
     a shadow across the page or a desk around it has an uneven one (70+).
     The background is the local maximum over a reduced image, which removes
-    the text strokes.
+    the text strokes. The low end is the 10th percentile, not the 5th: a
+    scan's dark header banner or seal covers 5-10% of the page and made it
+    "uneven" (measured 120-180 at p5, 13-50 at p10); Sauvola's local
+    threshold then reads the banner's words with boxes as tall as the banner,
+    so a heading's words landed on the neighbouring lines (val scans 80.4 ->
+    81.8% of fields, dev unchanged).
     """
     factor = max(1, round(max(image.size) / 300))
     hist = _max_filtered_histogram(image.reduce(factor)).tolist()
@@ -208,7 +213,7 @@ def background_spread(image: Image.Image) -> int:
             if acc >= q * total:
                 return value
         return 255
-    return pct(0.95) - pct(0.05)
+    return pct(0.95) - pct(0.10)
 
 
 def _max_filtered_histogram(image: Image.Image, size: int = 5):

@@ -93,3 +93,19 @@ def test_page_images_beyond_the_budget_are_not_kept(tmp_path, monkeypatch):
     images = {}
     readers.read_document(_scan(tmp_path), images=images)
     assert images == {}
+
+
+def test_a_scan_with_a_dark_header_banner_is_even_but_a_shadowed_photo_is_not():
+    # A banner across the top 7% of a flatbed scan is print, not uneven light:
+    # it must not send the page to Sauvola's local threshold (whose word boxes
+    # on the banner are as tall as the banner). A shadow over a third of the page is uneven.
+    import numpy as np
+    from PIL import Image
+
+    from intake.ocr import UNEVEN_SPREAD, background_spread
+    page = np.full((3000, 2400), 238, np.uint8)
+    page[:210] = 50
+    assert background_spread(Image.fromarray(page)) < UNEVEN_SPREAD
+    shadow = np.full((3000, 2400), 238, np.uint8)
+    shadow[:, 1600:] = 120
+    assert background_spread(Image.fromarray(shadow)) >= UNEVEN_SPREAD
