@@ -40,6 +40,7 @@ class ReminderPolicy(Timestamped, Base):
 
 # the kinds of a missing requirement's records and notices (SQL)
 MISSING_KINDS = "kind IN ('missing-seen', 'missing')"
+ESCALATIONS = "kind = 'escalation'"
 
 NOTIFICATION_STATES = ("pending", "sending", "delivering", "sent", "retry", "failed", "skipped", "unknown")
 
@@ -49,6 +50,15 @@ class Notification(Base):
 
     ``unique_key`` (e.g. ``reminder:cred:42:person:7:30``) is what makes the
     daily scan idempotent: a second run finds the row and sends nothing.
+
+    The daily scan writes these by the hundred thousand in a large
+    organisation, so each row costs only what something reads: the person,
+    credential, type and document ids are plain columns, not foreign keys
+    (each key was one lookup and row lock per row written, about half the
+    cost of a row; none of those rows is ever deleted, and the scan selects
+    every id from its table in the statement that writes it), and the person
+    and credential indexes cover only the rows read by them (a missing
+    requirement's records, escalations), not the day's many reminders.
     """
 
     __tablename__ = "notifications"
@@ -59,17 +69,24 @@ class Notification(Base):
         # partial, so the day's many reminders add nothing to it.
         Index("ix_notifications_kind_step_due", "kind", "step", "due_on",
               postgresql_where=text(MISSING_KINDS), sqlite_where=text(MISSING_KINDS)),
+        # A missing requirement's episodes, by person and type (closing them,
+        # counting closed ones, the escalations' first notice).
+        Index("ix_notifications_missing_person_type", "person_id", "credential_type_id",
+              postgresql_where=text(MISSING_KINDS), sqlite_where=text(MISSING_KINDS)),
+        # The escalations a renew-now list shows beside each credential.
+        Index("ix_notifications_escalation_credential", "credential_id",
+              postgresql_where=text(ESCALATIONS), sqlite_where=text(ESCALATIONS)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unique_key: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))  # reminder | escalation | digest | review | request
     step: Mapped[Optional[str]] = mapped_column(String(32))
-    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"), index=True)
-    credential_id: Mapped[Optional[int]] = mapped_column(ForeignKey("credentials.id"), index=True)
-    credential_type_id: Mapped[Optional[int]] = mapped_column(ForeignKey("credential_types.id"))
-    document_id: Mapped[Optional[int]] = mapped_column(ForeignKey("documents.id"))
-    recipient_person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("people.id"))
+    person_id: Mapped[Optional[int]]
+    credential_id: Mapped[Optional[int]]
+    credential_type_id: Mapped[Optional[int]]
+    document_id: Mapped[Optional[int]]
+    recipient_person_id: Mapped[Optional[int]]
     recipient_email: Mapped[str] = mapped_column(String(254))
     due_on: Mapped[Optional[date]]
     subject: Mapped[Optional[str]] = mapped_column(String(300))

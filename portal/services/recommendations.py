@@ -14,11 +14,12 @@ import heapq
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, case, func, or_, select, true, union_all
+from sqlalchemy import Select, and_, case, func, or_, select, text, true, union_all
 
 from portal.extensions import db
 from portal.models import CeActivity, Credential, CredentialType, Issuer, Notification, Person, Project, today
 from portal.models import RequirementSnapshot as RS
+from portal.models.reminders import ESCALATIONS
 from portal.policies.compliance import Status
 from portal.policies.recommendations import (
     RENEWABLE,
@@ -94,7 +95,8 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
     escalations: dict[int, list[str]] = {}
     for credential_id, step in db.session.execute(
         select(Notification.credential_id, Notification.step)
-        .where(Notification.kind == "escalation", Notification.credential_id.in_(credential_ids))
+        # the partial index's own condition, which SQLite needs to use it
+        .where(text(f"notifications.{ESCALATIONS}"), Notification.credential_id.in_(credential_ids))
         .order_by(Notification.created_at)
     ):
         escalations.setdefault(credential_id, []).append(step or "escalation")

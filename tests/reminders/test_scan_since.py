@@ -12,12 +12,12 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from portal.extensions import db
 from portal.models import Credential, Notification, Person, ReminderChange, ReminderPolicy
 from portal.policies import reminders as rules
-from portal.services import people_sync, reminders
+from portal.services import people_sync, recommendations, reminders
 from portal.services.compliance_snapshot import refresh_everyone
 from portal.services.reminders import facts
 from tests.support import factories
@@ -190,3 +190,71 @@ def test_more_people_changed_than_the_scan_reads_by_person_reads_every_window(te
     assert result.full is reads_whole
     told = {key for key, _, _ in written if key.startswith("reminder:") and key.endswith(":d7")}
     assert {int(key.split(":")[2]) for key in told} == set(moved)
+
+
+# --------------------------------------------------------------------------- how it reads the notifications
+# The next day's scan never reads the notifications whole: every statement
+# that looks them up (keys, a missing requirement's records and episodes)
+# finds them by an index, with or without planner statistics. The person and
+# escalation indexes are partial, so this also checks that each query repeats
+# its index's condition (SQLite uses a partial index only then).
+
+NOTIFICATION_TABLES = ("notifications", "earlier", "closed")
+
+
+def full_reads_of_notifications(statements: list[tuple[str, tuple]]) -> list[str]:
+    found = []
+    with db.engine.connect() as conn:
+        for statement, params in statements:
+            plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", params)]
+            found += [f"{step}  <-  {statement[:160]}" for step in plan
+                      if any(step.startswith(f"SCAN {table}") and "USING" not in step
+                             for table in NOTIFICATION_TABLES)]
+    return found
+
+
+def statements_of(run) -> list[tuple[str, tuple]]:
+    statements = []
+
+    def keep(conn, cursor, statement, params, context, many):
+        if "notifications" in statement:
+            statements.append((statement, tuple(params[0] if many else params)))
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    return statements
+
+
+@pytest.fixture
+def sqlite_plans(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's plans; PostgreSQL is measured by bench/reminders.py")
+
+
+def test_the_next_days_scan_finds_notifications_by_index(sqlite_plans, team, clock):
+    boss, people, _ = team
+    hr = factories.person("Hana", email="hr@example.test")
+    factories.user(hr, roles=("employee", "reviewer"))
+    db.session.commit()
+    clock.move_to(at(DAY0 + timedelta(days=1)))
+    reminders.scan(DAY0 + timedelta(days=1))
+    clock.move_to(at(DAY0 + timedelta(days=1), 12))
+    people[0].email = "changed@example.test"  # someone changed: read by person
+    db.session.commit()
+    clock.move_to(at(DAY0 + timedelta(days=16)))  # past the missing requirement's escalations
+    statements = statements_of(lambda: reminders.scan(DAY0 + timedelta(days=16)))
+    assert statements
+    assert full_reads_of_notifications(statements) == []
+
+
+def test_a_renew_now_list_finds_its_escalations_by_credential(sqlite_plans, team, clock):
+    boss, people, _ = team
+    clock.move_to(at(DAY0 + timedelta(days=1)))
+    reminders.scan(DAY0 + timedelta(days=1))
+    statements = statements_of(lambda: recommendations.renew_now([p.id for p in people], DAY0 + timedelta(days=1)))
+    escalations = [s for s in statements if "kind = 'escalation'" in s[0]]
+    assert escalations
+    assert full_reads_of_notifications(escalations) == []

@@ -111,6 +111,14 @@ def _recipient(audience: str, holder):
         user.active, or_(staff_person.id.is_(None), staff_person.active)]
 
 
+def _a_missing_record(table: str = "notifications"):
+    """A missing requirement's record (``table``: the notifications or an
+    alias), as the partial indexes on those records word it: SQLite uses a
+    partial index only when the query repeats its condition; a bound
+    parameter does not match it."""
+    return text(f"{table}.{MISSING_KINDS}")
+
+
 def _not_yet_written(key):
     return ~exists().where(Notification.unique_key == key)
 
@@ -234,7 +242,7 @@ def close_missing_episodes(people: list[int] | None = None) -> int:
         where = [Notification.kind == SEEN_KIND, Notification.step == "seen"]
     else:
         where = [unindexed(Notification.kind) == SEEN_KIND, unindexed(Notification.step) == "seen",
-                 Notification.person_id.in_(people)]
+                 _a_missing_record(), Notification.person_id.in_(people)]
     return db.session.execute(
         update(Notification)
         .where(*where, ~still_missing)
@@ -248,6 +256,7 @@ def _closed_episodes(subject=RS):
     # escalations' EXISTS it would otherwise count every closed episode of
     # the organisation (a scan of the notifications, and not the rule's count).
     return select(func.count()).where(
+        _a_missing_record("closed"),
         CLOSED.kind == SEEN_KIND, CLOSED.step == "closed", CLOSED.person_id == subject.person_id,
         CLOSED.credential_type_id == subject.credential_type_id,
     ).correlate_except(CLOSED).scalar_subquery()
@@ -265,7 +274,7 @@ def _first_notices(on: date, after: date):
     later came due between two scans."""
     def records(kind, step):
         return select(Notification.person_id, Notification.credential_type_id).where(
-            text(f"notifications.{MISSING_KINDS}"),  # the partial index's own condition
+            _a_missing_record(),
             Notification.kind == kind, Notification.step == step,
             Notification.due_on > after, Notification.due_on <= on)
     return union(records(SEEN_KIND, "seen"), records("missing", "employee:missing")).subquery("first_notices")
@@ -297,6 +306,7 @@ def _missing_selection(audience: str, days: int, on: date, people: list[int] | N
         # rows from before that was recorded, first told to the holder), if
         # still missing
         query = query.where(exists().where(
+            _a_missing_record("earlier"),
             earlier.person_id == RS.person_id, earlier.credential_type_id == RS.credential_type_id,
             or_(and_(earlier.kind == SEEN_KIND, earlier.step == "seen"),
                 and_(earlier.kind == "missing", earlier.step == "employee:missing", _closed_episodes() == 0)),
