@@ -174,17 +174,21 @@ def swappable(m: Mention) -> bool:
 
 def whole_period(start: dt.date, end: dt.date, validity_months: int | None) -> bool:
     """Whether ``end`` is a credential period after ``start``: the type's validity, or whole
-    years (to the day, the day before, or that month's end)."""
+    years, each to the day, the day before ("1 June 2022 - 31 May 2023") or that month's end."""
     if end <= start:
         return False
     months = (end.year - start.year) * 12 + end.month - start.month
     if validity_months and months == validity_months and abs(end.day - start.day) <= 1:
         return True
-    if months % 12 or not 12 <= months <= 120:
-        return False
-    exact = add_months(start, months)
+    spans = {12 * y for y in (months // 12, (months + 1) // 12) if 1 <= y <= 10}
+    if validity_months:
+        spans.add(validity_months)
     last = calendar.monthrange(end.year, end.month)[1]
-    return abs((end - exact).days) <= 1 or end.day == last
+    for span in spans:
+        exact = add_months(start, span)
+        if abs((end - exact).days) <= 1 or end.day == last and (end.year, end.month) == (exact.year, exact.month):
+            return True
+    return False
 
 
 @lru_cache(maxsize=1)

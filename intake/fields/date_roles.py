@@ -78,7 +78,8 @@ def read_dates(doc) -> dict[str, FieldResult]:
     # is no issue date
     expiring = {c.value for c in expiry_c if c.score >= EXPIRY_SEEN_SCORE}
     issue_c = [c for c in issue_c if c.value not in expiring] or issue_c
-    issue = _best([c for c in issue_c if c.source == "issue"] or issue_c)
+    issue_pool = [c for c in issue_c if c.source == "issue"] or issue_c   # an original grant only when nothing else
+    issue = _best(issue_pool)
     expiry = _best(expiry_c)
     if expiry.value is None and issue.value is not None and validity:
         months, span = validity   # "Valid for 2 years" with an issue date and no printed expiry
@@ -96,21 +97,23 @@ def read_dates(doc) -> dict[str, FieldResult]:
             doc.ambiguous_dates.append(name)
             res.confidence = round(min(res.confidence, LOCALE_ONLY_CAP), 3)
             res.cap = min(res.cap, LOCALE_ONLY_CAP)
-    _confirm_pair(issue, expiry, issue_c, expiry_c, validity[0] if validity else _type_validity(doc))
+    _confirm_pair(issue, expiry, issue_c, expiry_c, validity[0] if validity else _type_validity(doc), issue_pool)
     return {"issue_date": issue, "expiry_date": expiry}
 
 
 def _confirm_pair(issue: FieldResult, expiry: FieldResult, issue_c: list[Candidate], expiry_c: list[Candidate],
-                  validity_months: int | None) -> None:
+                  validity_months: int | None, issue_pool: list[Candidate] | None = None) -> None:
     """Both dates confident when they are a whole validity period apart (``PAIR_CONFIDENCE``);
-    a locale-only order keeps its cap."""
+    a locale-only order keeps its cap. The issue's rivals are those of the pool it was chosen
+    from (``issue_pool``): an original grant date ("First registered 2008") does not compete
+    with a date labelled as this period's issue."""
     if issue.value is None or expiry.value is None or expiry.source == "validity":
         return   # an expiry computed from a printed validity is no second reading
     if min(issue.confidence, expiry.confidence) < PAIR_MIN_RAW:
         return
     if issue.value in {c.value for c in expiry_c} or expiry.value in {c.value for c in issue_c}:
         return   # one of the days is printed in the other role too
-    for res, cands in ((issue, issue_c), (expiry, expiry_c)):
+    for res, cands in ((issue, issue_pool or issue_c), (expiry, expiry_c)):
         own = [c for c in cands if c.value == res.value]
         if any(c.extra.get("unlabelled") for c in own if c.tokens == res.tokens):
             return   # "moved from <day> to <day>": only the range, no label, said which is which

@@ -49,6 +49,26 @@ def test_ocr_dates_that_are_no_whole_period_apart_keep_their_score():
     assert ci < 0.9 and ce < 0.9
 
 
+def test_a_period_ending_the_day_before_a_whole_year_is_a_whole_period():
+    import datetime as dt
+
+    from intake.dates import whole_period
+    assert whole_period(dt.date(2022, 6, 1), dt.date(2023, 5, 31), None)      # one year, to the day before
+    assert whole_period(dt.date(2021, 4, 1), dt.date(2026, 3, 31), None)      # five years
+    assert whole_period(dt.date(2022, 6, 1), dt.date(2022, 11, 30), 6)        # the type's six months
+    assert not whole_period(dt.date(2022, 6, 15), dt.date(2023, 5, 31), None)
+    assert not whole_period(dt.date(2016, 2, 7), dt.date(2020, 12, 31), None)
+
+
+def test_ocr_dates_of_one_year_to_the_day_before_confirm_each_other_past_an_original_grant():
+    # an original grant ("First issued") does not compete with this period's issue date
+    (issue, ci), (expiry, ce) = _ocr_dates([(200, 500, "First issued"), (900, 500, "Jan 8, 2008"),
+                                            (200, 600, "Issued"), (900, 600, "Jan 1, 2021"),
+                                            (200, 700, "Expiration Date"), (900, 700, "Dec 31, 2021")])
+    assert (issue, expiry) == ("2021-01-01", "2021-12-31")
+    assert ci >= 0.9 and ce >= 0.9
+
+
 def test_a_range_no_label_names_confirms_nothing():
     # two days joined by a dash, whole years apart, with no label saying what the period is
     (issue, ci), (expiry, ce) = _ocr_dates([(200, 600, "Cover"), (900, 600, "May 21, 2021 - May 21, 2023")])
