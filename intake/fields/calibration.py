@@ -35,8 +35,17 @@ RAW_TO_CONFIDENT = {"text": (0.8, 0.9), "ocr": None}
 FIELD_RAW_TO_CONFIDENT = {("text", "license_number"): (0.65, 0.9), ("text", "holder_name"): (0.59, 0.9)}
 
 
+# A value its reader found confirmed by a signal independent of the one that chose it
+# (``FieldResult.confirmed``: an issuer printed letter for letter in a second place) is
+# confident on any layer. On val, issuers confirmed so were right 74 times in 74 (dev: 38 in
+# 38), first readings; every wrong issuer there was printed once.
+CONFIRMED = 0.9
+
+
 def calibrate(result: FieldResult, layer: str, field: str | None = None) -> FieldResult:
     rule = FIELD_RAW_TO_CONFIDENT.get((layer, field)) or RAW_TO_CONFIDENT.get(layer)
     if rule and result.value is not None and result.confidence >= rule[0]:
         result.confidence = round(min(max(result.confidence, rule[1]), result.cap), 3)
+    if result.confirmed and result.value is not None:
+        result.confidence = round(min(max(result.confidence, CONFIRMED), result.cap), 3)
     return result

@@ -43,6 +43,7 @@ class FieldResult:
     tokens: list[Token] = field(default_factory=list)
     source: str = ""
     cap: float = 0.99       # the most confidence this value can earn (agreement cannot lift it)
+    confirmed: str | None = None   # an independent signal that the value is right, in plain words
 
 POSITION = {"inline": 0.94, "right": 0.94, "below": 0.9, "right_far": 0.75, "sentence": 0.88}
 

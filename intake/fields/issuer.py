@@ -10,7 +10,7 @@ from ..directory import Issuer, find_credential_type, find_issuer, fold, load_di
 from ..layout import Line, Token, fold_token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, _best, ocr_factor
 from .names import is_given_name, name_likeness, title_words
-from .recurrence import recurring_names, support_recurring
+from .recurrence import confirm_recurring, recurring_names, support_recurring
 from .vocabulary import (
     COMPANY_WORDS,
     CONNECTOR_WORDS,
@@ -119,6 +119,7 @@ def read_issuer(doc) -> FieldResult:
     _support_longer_names(cands)
     _support_expansions(cands, _brands(doc, first_page))
     res = _best(cands, key=lambda c: fold(str(c.value)))
+    confirm_recurring(doc, res)
     for c in cands:
         if c.value == res.value and "entry" in c.extra:
             doc.issuer_entry = c.extra["entry"]

@@ -18,12 +18,13 @@ from rapidfuzz import fuzz
 
 from ..directory import find_credential_type, fold
 from ..layout import Token
-from .candidates import GARBAGE_BELOW, Candidate, ocr_factor
+from .candidates import GARBAGE_BELOW, Candidate, FieldResult, ocr_factor
 from .names import is_given_name, name_likeness
 from .vocabulary import CONNECTOR_WORDS, CREDENTIAL_NOUNS, SENTENCE_WORDS, SIGNATORY_WORDS, TITLE_WORDS
 
 RECUR_GAIN = 0.08          # a candidate printed again on another line, per line (up to RECUR_LINES)
 RECUR_LINES = 3
+CONFIRMED_MIN_RAW = 0.5    # the raw score from which a value printed again is confirmed
 RECURRING_BASE = 0.5       # a name of its own line printed on RECURRING_MIN_LINES other lines ...
 RECURRING_MIN_LINES = 2
 RECURRING_MAX_WORDS = 5
@@ -42,9 +43,9 @@ def _folded_lines(doc) -> list[str]:
     return cached
 
 
-def printed_again(doc, value: str, tokens: list[Token]) -> int:
+def printed_again(doc, value: str, tokens: list[Token], exact: bool = False) -> int:
     """How many lines other than those of ``tokens`` print ``value`` (as whole words; names of
-    FUZZY_MIN_CHARS or more also approximately, for OCR's misreadings)."""
+    FUZZY_MIN_CHARS or more also approximately, for OCR's misreadings, unless ``exact``)."""
     want = fold(value)
     if len(want.replace(" ", "")) < MIN_CHARS:
         return 0
@@ -54,7 +55,7 @@ def printed_again(doc, value: str, tokens: list[Token]) -> int:
     for number, text in enumerate(_folded_lines(doc)):
         if number in own or len(text) < len(want) - 2:
             continue
-        if pattern.search(text) or (len(want) >= FUZZY_MIN_CHARS and _approximately_in(want, text)):
+        if pattern.search(text) or (not exact and len(want) >= FUZZY_MIN_CHARS and _approximately_in(want, text)):
             count += 1
     return count
 
@@ -67,6 +68,14 @@ def _approximately_in(want: str, text: str) -> bool:
         return False
     start, end = found.dest_start, found.dest_end
     return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+
+
+def confirm_recurring(doc, res: FieldResult) -> None:
+    """An issuer read letter for letter in two places (a heading and a footer, an address line,
+    a sign-off) is confirmed: two readings agree, and a title, a table header or a sub-unit is
+    printed once. Approximate repeats confirm nothing (a misread value close to a right one)."""
+    if res.value is not None and res.confidence >= CONFIRMED_MIN_RAW and printed_again(doc, str(res.value), res.tokens, exact=True):
+        res.confirmed = "printed again elsewhere on the document"
 
 
 def support_recurring(doc, cands: list[Candidate]) -> None:

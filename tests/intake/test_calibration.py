@@ -108,3 +108,21 @@ def test_a_text_layer_holder_is_confident_from_its_own_threshold():
     assert calibrate(FieldResult("Ingrid Halvorsen", low), "ocr", "holder_name").confidence == low
     # a bare name-shaped line, no label (NAME_SHAPE_BASE x likeness 0.9), stays below
     assert calibrate(FieldResult("Ingrid Halvorsen", 0.558), "text", "holder_name").confidence == 0.558
+
+
+def test_an_ocr_issuer_printed_again_elsewhere_is_confirmed_one_printed_once_is_not():
+    from tests.intake.test_ocr_classes import fields
+    head = [(200, 150, "Lakeshore Chiropody Council"), (200, 600, "Licence No."), (900, 600, "LC-20931"),
+            (200, 700, "Holder"), (900, 700, "Dana Okonjo")]
+    once, found_once = fields(head, conf=0.8)
+    again, found_again = fields(head + [(200, 1800, "Issued under the seal of Lakeshore Chiropody Council.")], conf=0.8)
+    assert once["issuer"][0] == again["issuer"][0] == "Lakeshore Chiropody Council"
+    assert found_once["results"]["issuer"].confirmed is None and found_again["results"]["issuer"].confirmed
+    assert once["issuer"][1] < 0.9 <= again["issuer"][1]
+
+
+def test_a_confirmed_value_is_confident_on_any_layer_within_its_cap():
+    from intake.fields.calibration import CONFIRMED
+    assert calibrate(FieldResult("x", 0.55, confirmed="printed twice"), "ocr", "issuer").confidence == CONFIRMED
+    assert calibrate(FieldResult("x", 0.55, cap=0.7, confirmed="printed twice"), "ocr").confidence == 0.7
+    assert calibrate(FieldResult("x", 0.55), "ocr", "issuer").confidence == 0.55
