@@ -35,7 +35,7 @@ def clean_name(text: str) -> str:
                     else w.title() for w in text.split())
 
 
-_STRAY = "\"'‘’“”`|«»~_>—–-"   # quote marks, bars and flourishes OCR reads from specks, rules and script
+_STRAY = "\"'‘’“”`|«»~_>—–-[]{}"   # quote marks, bars and flourishes OCR reads from specks, rules and script
 
 
 def _name_part(t: Token) -> str:
@@ -130,12 +130,15 @@ def read_holder(doc) -> FieldResult:
     labelled_lines = {m.line.number for ms in doc.ex.labels.values() for m in ms if m.kind != "intro"}
     for ln in doc.layout.lines:
         # a line that is nothing but a name: a wallet card's holder line, a letter's address block
-        if ln.number in labelled_lines or not ln.tokens:
+        if not ln.tokens:
             continue
-        got = parse_name(ln.tokens)
-        if not got or len(got[1]) != len(ln.tokens) or _signatory(doc, got[1]):
+        toks = _before_other_labels(doc, ln)
+        if ln.number in labelled_lines and toks is ln.tokens:
             continue
-        line_text = " ".join(t.text for t in ln.tokens)
+        got = parse_name(toks)
+        if not got or len(got[1]) != len(toks) or _signatory(doc, got[1]):
+            continue
+        line_text = " ".join(t.text for t in toks)
         if find_issuer(line_text) or find_credential_type(line_text):
             continue
         prev = doc.layout.lines[ln.number - 1] if ln.number else None
@@ -145,7 +148,7 @@ def read_holder(doc) -> FieldResult:
         address = bool(nxt and nxt.page == ln.page and re.match(r"^\d{1,6}$", nxt.tokens[0].text)
                        and len(nxt.tokens) >= 2 and nxt.tokens[1].text[:1].isupper())
         base = 0.72 if address else 0.55
-        if "," in ln.tokens[0].text:
+        if "," in toks[0].text:
             base += 0.1
         cands.append(Candidate(got[0], got[1], base * ocr_factor(got[1]), "address" if address else "standalone"))
     # any segment that is a person's name and nothing else (a label the vocabulary does not know)
@@ -228,6 +231,15 @@ def _split_name(doc) -> list[Candidate]:
     return [Candidate(got[0], got[1], SPLIT_NAME_BASE * ocr_factor(got[1]), "split_name")]
 
 
+def _before_other_labels(doc, ln) -> list[Token]:
+    """A line's words before a labelled segment that follows them ("Ashley J. McAllister | Date: 10
+    November 2019": a letter's address block beside its date), or the whole line."""
+    segs = ln.segments()
+    if len(segs) > 1 and not doc.ex.is_label_start(segs[0][0]) and any(doc.ex.is_label_start(seg[0]) for seg in segs[1:2]):
+        return segs[0]
+    return ln.tokens
+
+
 def _unquoted(toks: list[Token]) -> list[Token]:
     """A line without the quote marks an e-mail reply puts before it ("> Dear ...")."""
     k = 0
@@ -253,8 +265,9 @@ def _signatory(doc, toks: list[Token]) -> bool:
     for k, nxt in enumerate(doc.layout.lines[line.number + 1: line.number + 1 + SIGNATORY_LINES]):
         if nxt.page != line.page or nxt.y - line.y >= 2.2 * max(line.h, nxt.h):
             break
-        # the title on the next line, or on the first line under the name past lines of another column
-        if not k and any(_fold_word(t.text) in titles for t in nxt.tokens[:4]):
+        # the title on the next line, or on the first line under the name past lines of another column;
+        # a label's word is no title ("MEMBER NO." under a card's holder line)
+        if not k and any(_fold_word(t.text) in titles and not doc.ex.is_label_start(t) for t in nxt.tokens[:4]):
             return True
         under = [seg for seg in nxt.segments() if _overlap(doc, seg, x0, x1) > 0]
         if under:

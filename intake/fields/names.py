@@ -20,6 +20,7 @@ SURNAME_LAST = 0.2        # the last word is a surname
 OTHER_KNOWN = 0.1         # another word is a given name or surname
 BASE = 0.25               # capitalised words of a name's shape, none of them known
 UNKNOWN_WORD = 0.12       # taken off per word no list knows (an OCR misreading, a label word)
+SURNAME_FIRST = 0.1       # printed "SURNAME, Given" with a known given name after the comma: a register's form
 
 
 def _fold(word: str) -> str:
@@ -73,9 +74,11 @@ def name_likeness(words: list[str]) -> float:
     """0..1: how much ``words`` (a name as printed, "SURNAME, Given" allowed) look like a person's name."""
     given, family = _lists()
     words = [w for w in words if w.strip(".,")]
+    inverted = False
     if "," in " ".join(words[:-1]):   # SURNAME, Given -> Given SURNAME
         k = next(i for i, w in enumerate(words) if w.endswith(","))
         words = words[k + 1:] + words[:k + 1]
+        inverted = k == 0
     core = [_fold(w) for w in words if _fold(w) not in NAME_PARTICLES and _fold(w) not in SUFFIXES
             and len(_fold(w)) > 1]
     if not 2 <= len(core) <= 4:
@@ -96,4 +99,6 @@ def name_likeness(words: list[str]) -> float:
     if any(known(w, given) or known(w, family) for w in core[1:-1]) or (not known(core[0], given) and known(core[-1], given)):
         score += OTHER_KNOWN
     score -= UNKNOWN_WORD * sum(not known(w, given) and not known(w, family) for w in core)
+    if inverted and known(core[0], given):
+        score += SURNAME_FIRST
     return max(0.0, min(1.0, score))

@@ -37,3 +37,31 @@ def test_a_signatory_over_a_title_past_a_line_of_another_column_is_not_the_holde
                          (72, 700, 8, "Dwight Hollander-Park"), (300, 706, 6, "Verify: www.example.org/verify"),
                          (72, 712, 6, "Director, Bureau of Licensing")])
     assert e.holder_name == "Ingrid M. Halvorsen"
+
+
+def test_a_letters_addressee_beside_its_date_label_is_the_holder(tmp_path):
+    # the address block's first line carries the letter's date on its right
+    e = _read(tmp_path, [HEADING, (72, 110, 11, "Ashley J. McAllister"), (400, 110, 11, "Date: 10 November 2019"),
+                         (72, 124, 11, "198 Church Street"), (72, 138, 11, "Glasgow"),
+                         (72, 200, 11, "Practitioner No. 499739")])
+    assert e.holder_name == "Ashley J. McAllister"
+
+
+def test_a_cards_holder_line_over_a_label_is_no_signatory(tmp_path):
+    # "MEMBER" is also a title word: as the start of the label under the name it is no title
+    e = _read(tmp_path, [HEADING, (72, 110, 11, "LICENSED"), (72, 130, 12, "ROBERTS, Agnieszka D."),
+                         (72, 150, 9, "MEMBER NO."), (72, 164, 11, "SA824559000")])
+    assert e.holder_name == "Agnieszka D. Roberts"
+
+
+def test_a_surname_first_with_a_known_given_name_reads_more_as_a_name():
+    from intake.fields.names import name_likeness
+    assert name_likeness(["OYELARAN,", "Pawel", "W."]) > name_likeness(["Pawel", "W.", "Oyelaran"])
+    assert name_likeness(["Hitchin,", "Hertfordshire"]) < 0.5
+
+
+def test_ocr_brackets_around_a_name_are_specks():
+    from tests.intake.test_ocr_classes import fields
+    got, _ = fields([(200, 150, "Lakeshore Chiropody Council"), (200, 500, "Marisol] Chowdhury"),
+                     (200, 600, "Licence No."), (900, 600, "LC-20931")], conf=0.8)
+    assert got["holder_name"][0] == "Marisol Chowdhury"
