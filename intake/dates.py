@@ -40,6 +40,8 @@ PATTERNS = [
     # "Sep 26,2020": OCR drops the space after the comma
     ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s*(?P<d>\d{{1,2}}){_ORD}(?:,\s*|\s+)(?P<y>(?:19|20)\d{{2}})\b"),
     ("dmy", rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
+    # "Ist of April 2021": OCR reads the 1 of "1st" as a capital I or a small l
+    ("dmy", rf"\b(?P<d>[Il])st(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
     ("month", rf"\b(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
     ("month_numeric", r"(?<![\d./-])(?P<m>0?[1-9]|1[0-2])\s?[/.-]\s?(?P<y>(?:19|20)\d{2})(?![\d./-])"),
     # a card's month-only expiry: "2026-02", "06/24" (two-digit month, slash, two-digit year)
@@ -99,7 +101,10 @@ def find_dates(text: str) -> list[Mention]:
         for m in rx.finditer(text):
             if any(m.start() < f.end and f.start < m.end() for f in found):
                 continue
-            mention = Mention(m.start(), m.end(), kind, m.groupdict(), m.group(0))
+            parts = m.groupdict()
+            if parts.get("d") in ("I", "l"):
+                parts["d"] = "1"   # "Ist", "lst": the ordinal 1st as OCR read it
+            mention = Mention(m.start(), m.end(), kind, parts, m.group(0))
             if mention.resolve("MDY") is None and mention.resolve("DMY") is None:
                 continue
             found.append(mention)

@@ -80,7 +80,10 @@ def read_dates(doc) -> dict[str, FieldResult]:
     issue_c = [c for c in issue_c if c.value not in expiring] or issue_c
     issue_pool = [c for c in issue_c if c.source == "issue"] or issue_c   # an original grant only when nothing else
     issue = _best(issue_pool)
-    expiry = _best(expiry_c)
+    # an expiry of this period ends after its issue: a day on or before it is a previous period's
+    # ("Not valid after | 31/12/2018 | 31/12/2019" beside "in force from 1/1/2019")
+    later = [c for c in expiry_c if issue.value is None or c.value > issue.value]
+    expiry = _best(later or expiry_c)
     if expiry.value is None and issue.value is not None and validity:
         months, span = validity   # "Valid for 2 years" with an issue date and no printed expiry
         expiry = FieldResult(D.add_months(issue.value, months), round(issue.confidence * 0.95, 3),

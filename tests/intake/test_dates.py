@@ -122,3 +122,26 @@ def test_a_printed_validity_gives_the_expiry(tmp_path):
         (72, 170, 11, "Date of Issue: March 4, 2024"),
         (72, 195, 11, "This certificate remains valid for a period of three (3) years.")]])
     assert intake.extract(path).expiry_date == "2027-03-04"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Practising Ist of April 2021", "2021-04-01"),   # OCR reads the 1 of "1st" as a capital I ...
+    ("lst of March 2022", "2022-03-01"),              # ... or a small l
+    ("31st of March 2022", "2022-03-31"),
+])
+def test_an_ocr_ordinal_first_is_the_first(text, expected):
+    got = [m.resolve("DMY").isoformat() for m in find_dates(text)]
+    assert got == [expected]
+
+
+def test_istanbul_is_no_first_of_the_month():
+    assert [m.kind for m in find_dates("Istanbul of May 2020")] == ["month"]
+
+
+def test_an_expiry_on_or_before_the_issue_is_a_previous_periods():
+    # the earlier expiry's label is the stronger one, but it ends before this period began
+    from tests.intake.test_ocr_classes import fields
+    got, _ = fields([(200, 150, "Harbourside Guild Ltd"), (200, 500, "Issued"), (900, 500, "14/01/2019"),
+                     (200, 600, "Expiry Date"), (900, 600, "31/12/2018"),
+                     (200, 700, "Renew before"), (900, 700, "30/06/2020")], conf=0.9)
+    assert (got["issue_date"][0], got["expiry_date"][0]) == ("2019-01-14", "2020-06-30")
