@@ -6,6 +6,7 @@ import re
 from ..directory import find_credential_type, find_issuer, fold
 from ..layout import Token, fold_token
 from .candidates import POSITION, Candidate, FieldResult, _best, ocr_factor
+from .holder_email import confirm_by_email
 from .names import is_given_name, name_likeness, title_words
 from .vocabulary import (
     GENERIC_ADDRESSEES,
@@ -173,7 +174,9 @@ def read_holder(doc) -> FieldResult:
             c.score *= (1 - weight) + weight * name_likeness([t.text for t in c.tokens])
         if _near_signature(doc, c.tokens):
             c.score *= 0.3
-    return _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
+    res = _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
+    confirm_by_email(doc, res)
+    return res
 
 
 INTRO_LINES = 3           # the lines after an intro ("... certifies that") its name may stand on

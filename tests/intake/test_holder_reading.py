@@ -65,3 +65,17 @@ def test_ocr_brackets_around_a_name_are_specks():
     got, _ = fields([(200, 150, "Lakeshore Chiropody Council"), (200, 500, "Marisol] Chowdhury"),
                      (200, 600, "Licence No."), (900, 600, "LC-20931")], conf=0.8)
     assert got["holder_name"][0] == "Marisol Chowdhury"
+
+
+def test_the_holders_own_email_address_confirms_the_name():
+    from tests.intake.test_ocr_classes import fields
+    rows = [(200, 150, "Lakeshore Chiropody Council Training Record"), (200, 400, "Transcript for Tariq Carlos De la Cruz"),
+            (200, 600, "Licence No."), (900, 600, "LC-20931")]
+    plain, found_plain = fields(rows, conf=0.8)
+    mailed, found_mailed = fields(rows + [(200, 450, "E-mail tariq.delacruz@outlook.com")], conf=0.8)
+    assert plain["holder_name"][0] == mailed["holder_name"][0] == "Tariq Carlos De la Cruz"
+    assert found_plain["results"]["holder_name"].confirmed is None
+    assert found_mailed["results"]["holder_name"].confirmed and mailed["holder_name"][1] >= 0.9
+    # a colleague's address with the given name only confirms nothing
+    _, found_other = fields(rows + [(200, 450, "To: tariq@lakeshore.example")], conf=0.8)
+    assert found_other["results"]["holder_name"].confirmed is None
