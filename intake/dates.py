@@ -38,8 +38,9 @@ PATTERNS = [
     ("iso", r"(?<![\d.])(?P<y>(?:19|20)\d{2})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?![\d])"),
     ("numeric", r"(?<![\d./-])(?P<a>\d{1,2})\s?(?P<sep>[./-])\s?(?P<b>\d{1,2})\s?(?P=sep)\s?(?P<y>(?:19|20)\d{2}|\d{2})(?![\dA-Za-z])"),
     # "Sep 26,2020": OCR drops the space after the comma
-    ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s*(?P<d>\d{{1,2}}){_ORD}(?:,\s*|\s+)(?P<y>(?:19|20)\d{{2}})\b"),
-    ("dmy", rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
+    # a text layer may run the next cell on after the year ("17th of February 2024CRS-4550")
+    ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s*(?P<d>\d{{1,2}}){_ORD}(?:,\s*|\s+)(?P<y>(?:19|20)\d{{2}})(?!\d)"),
+    ("dmy", rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})(?!\d)"),
     # "Ist of April 2021": OCR reads the 1 of "1st" as a capital I or a small l
     ("dmy", rf"\b(?P<d>[Il])st(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
     ("month", rf"\b(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),

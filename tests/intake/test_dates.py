@@ -145,3 +145,10 @@ def test_an_expiry_on_or_before_the_issue_is_a_previous_periods():
                      (200, 600, "Expiry Date"), (900, 600, "31/12/2018"),
                      (200, 700, "Renew before"), (900, 700, "30/06/2020")], conf=0.9)
     assert (got["issue_date"][0], got["expiry_date"][0]) == ("2019-01-14", "2020-06-30")
+
+
+def test_a_date_run_on_into_the_next_cell_is_still_a_date():
+    # a text layer can join a table's cells: "17th of February 2024CRS-4550 Hazard spotting"
+    assert [m.resolve("DMY").isoformat() for m in find_dates("17th of February 2024CRS-4550 Hazard")] == ["2024-02-17"]
+    assert [m.resolve("MDY").isoformat() for m in find_dates("Feb 17, 2024LAB-9441")] == ["2024-02-17"]
+    assert find_dates("17th of February 20245") == []   # a fifth digit is no year
