@@ -186,8 +186,22 @@ def read_license(doc) -> FieldResult:
             cands.extend(seen)
     if not cands:
         cands = _standalone(doc, issuer)
-    return _best(cands, key=lambda c: re.sub(r"[\s\-]", "", str(c.value)).upper())
+    res = _best(cands, key=lambda c: re.sub(r"[\s\-]", "", str(c.value)).upper())
+    _confirm_printed_twice(doc, res)
+    return res
 
+
+def _confirm_printed_twice(doc, res: FieldResult) -> None:
+    """A number printed again, character for character, in another place (a renewal letter's
+    "before | after" columns, a card's front and back) is two readings that agree."""
+    if res.value is None or not res.tokens:
+        return
+    printed = " ".join(t.text.strip(".,;:()") for t in res.tokens)
+    if len(printed.replace(" ", "")) >= MIN_CONFIRMED_CHARS and len(re.findall(
+            rf"(?<![\w-]){re.escape(printed)}(?![\w-])", doc.layout.text)) >= 2:
+        res.confirmed = "the number is printed twice"
+
+MIN_CONFIRMED_CHARS = 5   # shorter numbers repeat by chance (a unit code, a year)
 ROW_ID_SCORE = 0.8   # the identifier cell of a transcript's credential row: no label of its own
 
 

@@ -27,3 +27,16 @@ def test_a_serial_in_the_page_foot_is_no_licence_number(tmp_path):
 
 def test_two_unlabelled_identifiers_leave_the_number_open(tmp_path):
     assert _read(tmp_path, CARD + [(72, 220, 11, "88120934")]).license_number is None
+
+
+def test_a_number_printed_again_in_the_renewed_column_is_confirmed():
+    from tests.intake.test_ocr_classes import fields
+    rows = [(200, 150, "Lakeshore Chiropody Council"), (200, 400, "Before renewal"), (900, 400, "After renewal")]
+    once, found_once = fields(rows + [(200, 500, "Practitioner No."), (900, 500, "499739")], conf=0.8)
+    twice, found_twice = fields(rows + [(200, 500, "Practitioner No."), (600, 500, "499739"), (900, 500, "499739")], conf=0.8)
+    assert once["license_number"][0] == twice["license_number"][0] == "499739"
+    assert found_once["results"]["license_number"].confirmed is None
+    assert found_twice["results"]["license_number"].confirmed and twice["license_number"][1] >= 0.9
+    # a short code that repeats by chance is no evidence
+    _, found_short = fields(rows + [(200, 500, "Practitioner No."), (600, 500, "4997"), (900, 500, "4997")], conf=0.8)
+    assert found_short["results"]["license_number"].confirmed is None
