@@ -10,6 +10,7 @@ from ..directory import Issuer, find_credential_type, find_issuer, fold, load_di
 from ..layout import Line, Token, fold_token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, _best, ocr_factor
 from .names import is_given_name, name_likeness, title_words
+from .issuer_domain import confirm_by_address
 from .recurrence import confirm_recurring, recurring_names, support_recurring
 from .vocabulary import (
     COMPANY_WORDS,
@@ -120,6 +121,7 @@ def read_issuer(doc) -> FieldResult:
     _support_expansions(cands, _brands(doc, first_page))
     res = _best(cands, key=lambda c: fold(str(c.value)))
     confirm_recurring(doc, res)
+    confirm_by_address(doc, res)
     for c in cands:
         if c.value == res.value and "entry" in c.extra:
             doc.issuer_entry = c.extra["entry"]

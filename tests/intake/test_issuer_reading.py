@@ -87,3 +87,24 @@ def test_a_heading_in_lowercase_connectors_is_an_organisation_and_its_note_stays
     page = [(72, 40, 14, "THE GUILD OF HARBOUR PILOTS OF LAKESHORE"), (72, 58, 9, "(Set Up By AN Act OF PARLIAMENT)"),
             (72, 110, 20, "Certificate of Registration"), *ROWS]
     assert _read(tmp_path, page).issuer == "THE GUILD OF HARBOUR PILOTS OF LAKESHORE"
+
+
+def test_a_web_address_that_spells_the_issuers_name_confirms_it():
+    from intake.fields.issuer_domain import _labels, _spelt
+    text = ("Verify at dpor.lakeshore.gov or www.lakeshore.gov/lcrb/verify; heartandsole.example/check; "
+            "hosted by https://verify.badgevault.net/c/x; write to frank@lcc.example")
+    labels = _labels(text)
+    assert _spelt(labels, "Lakeshore Department of Professional and Occupational Regulation")   # initials of its last words
+    assert _spelt(labels, "Lakeshore Council for Registration and Boards")                      # "lcrb": with connectors left out
+    assert _spelt(labels, "Heart and Sole Foundation of Lakeshore")                              # first words run together
+    assert not _spelt(labels, "Lakeshore Chiropody Council")     # an e-mail's domain, and a name's word alone, are no evidence
+    assert not _spelt(labels, "Apex Learning Centre")
+
+
+def test_an_ocr_issuer_whose_initials_the_page_address_spells_is_confirmed():
+    from tests.intake.test_ocr_classes import fields
+    rows = [(200, 150, "Lakeshore Chiropody Council"), (200, 600, "Licence No."), (900, 600, "LC-20931")]
+    _, plain = fields(rows, conf=0.8)
+    got, addressed = fields(rows + [(200, 1800, "Verify this licence at www.lcc.example/verify")], conf=0.8)
+    assert plain["results"]["issuer"].confirmed is None
+    assert addressed["results"]["issuer"].confirmed and got["issuer"][1] >= 0.9
