@@ -84,6 +84,7 @@ def read_dates(doc) -> dict[str, FieldResult]:
     # ("Not valid after | 31/12/2018 | 31/12/2019" beside "in force from 1/1/2019")
     later = [c for c in expiry_c if issue.value is None or c.value > issue.value]
     expiry = _best(later or expiry_c)
+    issue = _within_a_period(issue, issue_pool, expiry)
     if expiry.value is None and issue.value is not None and validity:
         months, span = validity   # "Valid for 2 years" with an issue date and no printed expiry
         expiry = FieldResult(D.add_months(issue.value, months), round(issue.confidence * 0.95, 3),
@@ -102,6 +103,21 @@ def read_dates(doc) -> dict[str, FieldResult]:
             res.cap = min(res.cap, LOCALE_ONLY_CAP)
     _confirm_pair(issue, expiry, issue_c, expiry_c, validity[0] if validity else _type_validity(doc), issue_pool)
     return {"issue_date": issue, "expiry_date": expiry}
+
+
+MAX_PERIOD_YEARS = 10      # no credential period runs longer: an "issue" further back is another day's
+
+
+def _within_a_period(issue: FieldResult, pool: list[Candidate], expiry: FieldResult) -> FieldResult:
+    """The issue date re-chosen among the labelled candidates that fall within MAX_PERIOD_YEARS
+    before the expiry, when the one chosen lies further back (a birth date under a header two
+    columns share) and another does not."""
+    if issue.value is None or expiry.value is None or expiry.value <= issue.value:
+        return issue
+    if D.add_months(issue.value, 12 * MAX_PERIOD_YEARS) >= expiry.value:
+        return issue
+    near = [c for c in pool if c.value < expiry.value <= D.add_months(c.value, 12 * MAX_PERIOD_YEARS)]
+    return _best(near) if near else issue
 
 
 def _confirm_pair(issue: FieldResult, expiry: FieldResult, issue_c: list[Candidate], expiry_c: list[Candidate],

@@ -152,3 +152,16 @@ def test_a_date_run_on_into_the_next_cell_is_still_a_date():
     assert [m.resolve("DMY").isoformat() for m in find_dates("17th of February 2024CRS-4550 Hazard")] == ["2024-02-17"]
     assert [m.resolve("MDY").isoformat() for m in find_dates("Feb 17, 2024LAB-9441")] == ["2024-02-17"]
     assert find_dates("17th of February 20245") == []   # a fifth digit is no year
+
+
+def test_an_issue_date_decades_before_the_expiry_yields_to_one_within_a_period():
+    # a birth date that a shared column header made an "issue" date: no period runs 30 years
+    from intake.fields.date_roles import MAX_PERIOD_YEARS, _within_a_period
+    from intake.fields.candidates import Candidate, FieldResult
+    birth, start = Candidate(dt.date(1991, 6, 10), [], 0.81, "issue"), Candidate(dt.date(2020, 7, 24), [], 0.79, "issue")
+    expiry = FieldResult(dt.date(2022, 3, 31), 0.93)
+    assert _within_a_period(FieldResult(birth.value, 0.65), [birth, start], expiry).value == dt.date(2020, 7, 24)
+    # a long but possible period keeps its issue date; with nothing nearer, the date stays
+    long = Candidate(dt.date(2022 - MAX_PERIOD_YEARS, 4, 1), [], 0.81, "issue")
+    assert _within_a_period(FieldResult(long.value, 0.8), [long, start], expiry).value == long.value
+    assert _within_a_period(FieldResult(birth.value, 0.8), [birth], expiry).value == birth.value
