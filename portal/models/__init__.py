@@ -1,7 +1,7 @@
 """SQLAlchemy models, one aggregate per module; import them from here."""
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, today, utcnow
-from portal.models.compliance import ComplianceTally, PersonCompliance, RequirementSnapshot
+from portal.models.compliance import ComplianceTally, PersonCompliance, RequirementSnapshot, StaffingRisk
 from portal.models.credentials import CeActivity, Credential, UsedRenewalLink
 from portal.models.documents import Document, Extraction, IssuerHint, LearnedTypeName
 from portal.models.integrations import (
@@ -30,7 +30,7 @@ __all__ = [
     "API_SCOPES", "ROLES", "ROLE_LABELS", "ApiToken", "Assignment", "AuditEvent", "Base",
     "CeActivity", "Credential", "CredentialType", "Department", "Document", "Extraction", "LearnedTypeName",
     "ImportMapping", "Issuer", "IssuerHint", "JobRole", "Notification", "Person", "Project",
-    "ComplianceTally", "PersonCompliance", "ReminderChange", "ReminderPolicy", "ReminderScan", "Requirement", "RequirementSnapshot", "UsedRenewalLink", "User",
+    "ComplianceTally", "PersonCompliance", "ReminderChange", "ReminderPolicy", "ReminderScan", "Requirement", "RequirementSnapshot", "StaffingRisk", "UsedRenewalLink", "User",
     "ExclusionMatch", "TrustRoot", "Verification", "VerificationImport", "VerificationPolicy", "VerificationState", "Webhook", "WebhookDelivery", "WorkerHeartbeat",
     "today", "utcnow",
 ]

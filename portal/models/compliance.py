@@ -84,3 +84,27 @@ class ComplianceTally(Base):
     department_key: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     as_of: Mapped[Optional[date]]
     tally: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class StaffingRisk(Base):
+    """A project assignment of an active person that a credential its
+    project requires will not last through (``portal.policies.forecast.
+    assignment_risks``), judged with the person's roll-up on its ``as_of``
+    and replaced with it, so the organisation's and a department's forecast
+    list their risks without loading anyone's facts.
+
+    No foreign keys, as for ``PersonCompliance``: the refresh that follows a
+    deletion takes these rows out.
+    """
+
+    __tablename__ = "staffing_risks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(index=True)
+    department_key: Mapped[int] = mapped_column(index=True)  # department id, 0 for none (as PersonCompliance's)
+    assignment_id: Mapped[int]
+    project_id: Mapped[int]
+    credential_type_id: Mapped[int]
+    credential_id: Mapped[Optional[int]]  # None: missing today
+    lapses_on: Mapped[Optional[date]]
+    ends_on: Mapped[Optional[date]]  # the assignment's end (None: open-ended)

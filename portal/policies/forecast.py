@@ -205,5 +205,33 @@ def assignment_risks(
                 risks.append(AssignmentRisk(staffed.assignment_id, staffed.person_id, stint.project_id,
                                             type_id, credential_id, expires + timedelta(days=1),
                                             stint.ends_on))
-    risks.sort(key=lambda r: (r.lapses_on is not None, r.lapses_on or date.min, r.person_id))
+    risks.sort(key=risk_order)
     return risks
+
+
+def risk_order(risk: AssignmentRisk) -> tuple:
+    """The most urgent first: missing credentials, then by lapse day (then
+    person, assignment and type, so the order is the same however read)."""
+    return (risk.lapses_on is not None, risk.lapses_on or date.min, risk.person_id, risk.assignment_id,
+            risk.credential_type_id)
+
+
+def staffing_risks(
+    staffed: Iterable[StaffedStint],
+    project_needs: Mapping[int, Sequence[Need]],
+    best: Mapping[int, Mapping[int, Held]],
+    on: date,
+    horizon: date,
+) -> list[AssignmentRisk]:
+    """``assignment_risks`` from the engine's facts: each project's needs
+    and each person's best current credential per type (``best_by_type``)."""
+    staffed = list(staffed)
+    project_types = {project_id: [need.credential_type_id for need in needs]
+                     for project_id, needs in project_needs.items()}
+    expiry_of = {}
+    for one in staffed:
+        held = best.get(one.person_id, {})
+        for type_id in project_types.get(one.stint.project_id, ()):
+            if type_id in held:
+                expiry_of[(one.person_id, type_id)] = (held[type_id].credential_id, held[type_id].expires_on)
+    return assignment_risks(staffed, project_types, expiry_of, on, horizon)

@@ -42,6 +42,7 @@ from portal.policies.compliance import (
     summarise,
 )
 from portal.policies.dates import predicted_expiry
+from portal.policies.forecast import StaffedStint
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Facts:
     held: dict[int, list[Held]]
     pending: dict[int, set[int]]
     policies: PolicyBook
+    staffed: dict[int, list[StaffedStint]] = field(default_factory=dict)  # ``stints`` with assignment ids
 
     def needs(self, person_id: int, on: date) -> list[Need]:
         role = self.job_roles.get(person_id)
@@ -141,8 +143,10 @@ def load_facts(person_ids: PersonIds, on: date | None = None, until: date | None
             project_needs.setdefault(project_id, []).append(Need(type_id, ("project", project_id), lead))
 
     stints: dict[int, list[Stint]] = {}
-    for person_id, project_id, starts, ends in db.session.execute(
-        select(Assignment.person_id, Assignment.project_id, Assignment.starts_on, Assignment.ends_on)
+    staffed: dict[int, list[StaffedStint]] = {}
+    for assignment_id, person_id, project_id, starts, ends in db.session.execute(
+        select(Assignment.id, Assignment.person_id, Assignment.project_id, Assignment.starts_on,
+               Assignment.ends_on)
         .join(Project, Project.id == Assignment.project_id)
         .where(
             _ids_clause(Assignment.person_id, person_ids),
@@ -150,7 +154,9 @@ def load_facts(person_ids: PersonIds, on: date | None = None, until: date | None
             Assignment.overlapping(on, until),
         )
     ):
-        stints.setdefault(person_id, []).append(Stint(project_id, starts, ends))
+        stint = Stint(project_id, starts, ends)
+        stints.setdefault(person_id, []).append(stint)
+        staffed.setdefault(person_id, []).append(StaffedStint(assignment_id, person_id, stint))
 
     held: dict[int, list[Held]] = {}
     # ``unindexed`` state: next to a long IN list, the planner would walk the
@@ -170,7 +176,7 @@ def load_facts(person_ids: PersonIds, on: date | None = None, until: date | None
         held = {pid: [h for h in hs if h.credential_id not in unverified] for pid, hs in held.items()}
 
     pending = open_documents.pending_types(_ids_clause(Document.person_id, person_ids))
-    return Facts(job_roles, role_needs, project_needs, stints, held, pending, load_policies())
+    return Facts(job_roles, role_needs, project_needs, stints, held, pending, load_policies(), staffed)
 
 
 def person_states(person_id: int, on: date | None = None) -> list[RequirementState]:

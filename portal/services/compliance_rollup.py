@@ -5,7 +5,8 @@ and each department, and the organisation as a whole, one tally: the sum
 of its people's. ``compliance_snapshot.refresh_people`` calls ``apply`` with
 the snapshot rows it has just written, in the same transaction as the
 commit hook that triggered it, so a department's tally moves by exactly the
-people who changed. Tallies are judged on one day: the first refresh after
+people who changed; each person's assignments at risk (``StaffingRisk``)
+are replaced with their roll-up. Tallies are judged on one day: the first refresh after
 midnight cannot add today's figures to yesterday's, so it marks the tallies
 stale and pages read the snapshot rows until the nightly job rebuilds them
 (``rebuild_tallies``, or ``rebuild`` from the snapshot alone).
@@ -26,9 +27,18 @@ from portal.models import (
     PersonCompliance,
     Project,
     RequirementSnapshot,
+    StaffingRisk,
     today,
 )
-from portal.policies.forecast import Restaffed, best_by_type, changes_within, evaluation_dates, restaffed_figures
+from portal.policies.forecast import (
+    AssignmentRisk,
+    Restaffed,
+    best_by_type,
+    changes_within,
+    evaluation_dates,
+    restaffed_figures,
+    staffing_risks,
+)
 from portal.policies.rollup import FORECAST_MONTHS, combine, empty_tally, person_tally, state_bits, worst_rank
 from portal.services.compliance import Facts, load_facts
 
@@ -53,12 +63,15 @@ def _person_row(person_id: int, department_id: int | None, rows: Iterable[Mappin
 
 
 def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on: date,
-          tallies: bool = True, restaffed: Mapping[int, Sequence[list[int]]] | None = None) -> None:
+          tallies: bool = True, restaffed: Mapping[int, Sequence[list[int]]] | None = None,
+          risks: Mapping[int, Sequence[AssignmentRisk]] | None = None) -> None:
     """Replace these people's roll-ups (active people: those in
-    ``rows_by_person``) and move their departments' tallies by the change.
-    ``restaffed`` has the forecast figures of those whose assignments change
-    within the forecast (``restaffed_figures_of``)."""
+    ``rows_by_person``) and their assignments at risk (``risks_of``), and
+    move their departments' tallies by the change. ``restaffed`` has the
+    forecast figures of those whose assignments change within the forecast
+    (``restaffed_figures_of``)."""
     restaffed = restaffed or {}
+    risks = risks or {}
     departments = dict(db.session.execute(
         select(Person.id, Person.department_id).where(Person.id.in_(list(rows_by_person)))
     ).all()) if rows_by_person else {}
@@ -67,12 +80,21 @@ def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on
         .where(PersonCompliance.person_id.in_(person_ids))
     ).all() if tallies else []
     db.session.execute(delete(PersonCompliance).where(PersonCompliance.person_id.in_(person_ids)))
+    db.session.execute(delete(StaffingRisk).where(StaffingRisk.person_id.in_(person_ids)))
     new = [_person_row(pid, departments.get(pid), rows, on, restaffed.get(pid))
            for pid, rows in rows_by_person.items()]
     if new:
         db.session.execute(PersonCompliance.__table__.insert(), new)
         # The urgency sorts need the planner to know the new rows.
         note_bulk_write(PersonCompliance.__tablename__, len(new))
+    at_risk = [{"person_id": risk.person_id, "department_key": department_key(departments.get(risk.person_id)),
+                "assignment_id": risk.assignment_id, "project_id": risk.project_id,
+                "credential_type_id": risk.credential_type_id, "credential_id": risk.credential_id,
+                "lapses_on": risk.lapses_on, "ends_on": risk.ends_on}
+               for pid in rows_by_person for risk in risks.get(pid, ())]
+    if at_risk:
+        db.session.execute(StaffingRisk.__table__.insert(), at_risk)
+        note_bulk_write(StaffingRisk.__tablename__, len(at_risk))
     if tallies:
         _move_tallies(old, new, on)
 
@@ -159,10 +181,26 @@ def restaffed_figures_of(facts: Facts, on: date) -> dict[int, tuple[list[int], l
     return out
 
 
+def risks_of(facts: Facts, on: date) -> dict[int, list[AssignmentRisk]]:
+    """The assignments at risk of each active person in ``facts`` (facts
+    loaded with assignments up to ``forecast_horizon(on)``), as the
+    forecast lists them."""
+    horizon = forecast_horizon(on)
+    out = {}
+    for person_id in facts.job_roles:
+        staffed = facts.staffed.get(person_id)
+        if staffed:
+            best = {person_id: best_by_type(facts.held.get(person_id, ()))}
+            found = staffing_risks(staffed, facts.project_needs, best, on, horizon)
+            if found:
+                out[person_id] = found
+    return out
+
+
 def rebuild(on: date | None = None) -> int:
     """Rebuild every roll-up from the stored snapshot (no engine run, but
-    for the forecast figures of people whose assignments change): each
-    active person's rows on ``on``, then the tallies."""
+    for the forecast figures and assignments at risk of people on
+    assignments): each active person's rows on ``on``, then the tallies."""
     on = on or today()
     RS = RequirementSnapshot
     active = select(Person.id).where(Person.active)
@@ -172,14 +210,17 @@ def rebuild(on: date | None = None) -> int:
     ).yield_per(20000):
         rows_by_person[row.person_id].append(row._mapping)
     horizon = forecast_horizon(on)
-    changing = (select(Assignment.person_id).join(Project, Project.id == Assignment.project_id)
-                .where(Project.active, Assignment.overlapping(on, horizon), Assignment.changes_within(on, horizon)))
-    restaffed = restaffed_figures_of(load_facts(settled_ids(changing.distinct()), on, horizon), on)
+    staffed = (select(Assignment.person_id).join(Project, Project.id == Assignment.project_id)
+               .where(Project.active, Assignment.overlapping(on, horizon)))
+    facts = load_facts(settled_ids(staffed.distinct()), on, horizon)
+    restaffed, risks = restaffed_figures_of(facts, on), risks_of(facts, on)
     db.session.execute(delete(PersonCompliance))
+    db.session.execute(delete(StaffingRisk))
     ids = list(rows_by_person)
     for start in range(0, len(ids), 2000):
         batch = ids[start:start + 2000]
-        apply(batch, {pid: rows_by_person[pid] for pid in batch}, on, tallies=False, restaffed=restaffed)
+        apply(batch, {pid: rows_by_person[pid] for pid in batch}, on, tallies=False, restaffed=restaffed,
+              risks=risks)
     return rebuild_tallies(on)
 
 

@@ -209,7 +209,8 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, t
         if rows:
             db.session.execute(RS.__table__.insert(), rows)  # Core: no ORM bookkeeping per row
         compliance_rollup.apply(batch, rows_by_person, on, tallies=tallies,
-                                restaffed=compliance_rollup.restaffed_figures_of(facts, on))
+                                restaffed=compliance_rollup.restaffed_figures_of(facts, on),
+                                risks=compliance_rollup.risks_of(facts, on))
         if before is None:
             note_reminder_changes(batch, now)
         else:

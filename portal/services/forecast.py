@@ -10,8 +10,8 @@ counts only while the assignment needing it runs. Those facts are loaded
 once, for the people on assignments only, and serve the assignment risks
 too. The organisation and a department read all of it from their roll-up
 (``portal.services.compliance_rollup``, which judges the people whose
-assignments change as it writes their tally) and load facts only for the
-assignments at risk.
+assignments change as it writes their tally, and keeps each person's
+assignments at risk beside it as ``StaffingRisk`` rows): no one's facts.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from portal.database import settled_ids
 from portal.extensions import db
-from portal.models import Assignment, CredentialType, Person, Project, today
+from portal.models import Assignment, CredentialType, Person, Project, StaffingRisk, today
 from portal.models import RequirementSnapshot as RS
 from portal.policies.compliance import Held, Stint
 from portal.policies.forecast import (
@@ -31,15 +31,15 @@ from portal.policies.forecast import (
     ForecastMonth,
     Restaffed,
     StaffedStint,
-    assignment_risks,
     best_by_type,
     cumulative_figures,
     evaluation_dates,
     forecast,
     month_starts,
     restaffed_figures,
+    staffing_risks,
 )
-from portal.services import compliance
+from portal.services import compliance, compliance_rollup
 from portal.policies.rollup import FORECAST_MONTHS
 from portal.services.team import TeamScope, in_scope, scope_tally
 
@@ -217,8 +217,11 @@ def assignments_at_risk(scope: TeamScope, on: date, horizon: date | None = None,
     """Assignments whose project needs a credential the person lacks or that
     lapses before the assignment ends (by the horizon, the forecast's last
     day unless given): the most urgent first, up to ``limit``, and how many
-    there are in all."""
+    there are in all. The organisation and a department read them from
+    their roll-up when it is current for ``on``."""
     horizon = horizon or evaluation_dates(on, MONTHS)[-1]
+    if staffing is None and horizon == compliance_rollup.forecast_horizon(on) and scope_tally(scope, on) is not None:
+        return _rolled_up_risks(scope, limit)
     rows = db.session.execute(
         select(Assignment.id, Assignment.person_id, Assignment.project_id, Assignment.starts_on,
                Assignment.ends_on, Person.first_name, Person.last_name, Project.code, Project.name)
@@ -231,15 +234,7 @@ def assignments_at_risk(scope: TeamScope, on: date, horizon: date | None = None,
     stints = [StaffedStint(aid, pid, Stint(project_id, starts, ends))
               for aid, pid, project_id, starts, ends, *_ in rows]
     staffing = staffing or load_staffing(scope, on, horizon)
-    project_types = {pid: [n.credential_type_id for n in needs]
-                     for pid, needs in staffing.facts.project_needs.items()}
-    expiry_of = {}
-    for staffed in stints:
-        best = staffing.best.get(staffed.person_id, {})
-        for type_id in project_types.get(staffed.stint.project_id, ()):
-            if type_id in best:
-                expiry_of[(staffed.person_id, type_id)] = (best[type_id].credential_id, best[type_id].expires_on)
-    risks = assignment_risks(stints, project_types, expiry_of, on, horizon)
+    risks = staffing_risks(stints, staffing.facts.project_needs, staffing.best, on, horizon)
     total = len(risks)
     if limit is not None:
         risks = risks[:limit]
@@ -252,3 +247,33 @@ def assignments_at_risk(scope: TeamScope, on: date, horizon: date | None = None,
     ).all())
     return [RiskRow(r, names[r.assignment_id][0], names[r.assignment_id][1], names[r.assignment_id][2],
                     type_names.get(r.credential_type_id, "?")) for r in risks], total
+
+
+def _rolled_up_risks(scope: TeamScope, limit: int | None) -> tuple[list[RiskRow], int]:
+    """The organisation's (a department's) assignments at risk as their
+    people's roll-ups hold them, in ``risk_order``: a count and one page."""
+    SR = StaffingRisk
+    where = [] if scope.whole_org else [SR.department_key == compliance_rollup.department_key(scope.department.id)]
+    total = db.session.scalar(select(func.count()).select_from(SR).where(*where)) or 0
+    if not total:
+        return [], 0
+    # The page first, then its names: joined before the limit, a planner
+    # without statistics for the new rows walks every person instead.
+    page = (select(SR).where(*where)
+            .order_by(SR.lapses_on.is_not(None), SR.lapses_on, SR.person_id, SR.assignment_id, SR.credential_type_id))
+    if limit is not None:
+        page = page.limit(limit)
+    page = page.subquery()
+    query = (
+        select(page, Person.first_name, Person.last_name, Project.code, Project.name,
+               CredentialType.name.label("type_name"))
+        .join(Person, Person.id == page.c.person_id)
+        .join(Project, Project.id == page.c.project_id)
+        .join(CredentialType, CredentialType.id == page.c.credential_type_id)
+        .order_by(page.c.lapses_on.is_not(None), page.c.lapses_on, page.c.person_id, page.c.assignment_id,
+                  page.c.credential_type_id)
+    )
+    return [RiskRow(AssignmentRisk(r.assignment_id, r.person_id, r.project_id, r.credential_type_id, r.credential_id,
+                                   r.lapses_on, r.ends_on),
+                    f"{r.first_name} {r.last_name}", r.code, r.name, r.type_name)
+            for r in db.session.execute(query)], total

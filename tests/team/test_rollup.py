@@ -88,8 +88,9 @@ def test_organisation_forecast_from_the_roll_up_equals_the_rows(org, spread_org,
     scope = team_service.resolve_scope(org.compliance_user)
 
     def read():
-        result = forecast_service.team_forecast(scope, on=on)
-        return [asdict(m) for m in result.months], result.risk_count
+        result = forecast_service.team_forecast(scope, on=on, risk_limit=2)
+        return [asdict(m) for m in result.months], result.risk_count, [
+            (asdict(r.risk), r.person_name, r.project_code, r.credential_type_name) for r in result.risks]
 
     rolled, from_rows = _read_rows(scope, on, read)
     assert rolled == from_rows
