@@ -141,8 +141,11 @@ class _Slack:
     """Each candidate's slack: days left less its type's renewal lead and the
     time to earn the CE hours its credential still lacks."""
 
-    def __init__(self, types: dict, lead_days):
+    def __init__(self, types: dict, lead_days, warning_days: dict[int, int]):
         self.types, self.lead_days = types, lead_days
+        # Per type, the fewest days before expiry its rows' warnings start
+        # (the policy's first reminder; a requirement's lead can only widen it).
+        self.warning_days = warning_days
         self.ce_logged: dict[int, float] = {}  # by credential, for the credentials logged so far
 
     def takes_ce(self, type_id: int) -> bool:
@@ -180,7 +183,8 @@ def renewal_slack() -> _Slack:
         return policy_lead if policy_lead is not None else (types[type_id][1] or 0)
 
     leads = {type_id: lead(type_id) for type_id in types}  # asked once per row: looked up, not worked out
-    return _Slack(types, leads.__getitem__)
+    return _Slack(types, leads.__getitem__,
+                  {type_id: max(0, policies(type_id).first_reminder_days) for type_id in types})
 
 
 def _shortlist(candidates: list, on: date, limit: int, slack_of: _Slack) -> tuple[int, list]:
@@ -222,42 +226,82 @@ def _organisation_shortlist(on: date, limit: int, slack_of: _Slack) -> tuple[int
     organisation's roll-up is not current for ``on``, or too few need
     renewing to tell the first places this way: use ``_shortlist``).
 
-    A row's slack is its days left less at most ``slack_of.most_days`` of
-    its type, so within a type the rows with the least slack are among the
-    first by lapse day: the first ``limit`` of each type (one walk of the
-    (type, lapse day) index each) hold enough rows for a boundary no lower
-    than the true one, and every row whose slack is within it lapses by a
-    day known per type. The total is the roll-up's rows expiring, in grace
-    or expired (each needs renewing) plus the compliant rows already too
-    late to renew in time, which lapse within a type's lead and CE time.
+    The first places are read as ``_first_by_slack`` finds them. The total
+    is the roll-up's rows expiring, in grace or expired (each needs
+    renewing) plus the compliant rows already too late to renew in time,
+    which lapse within a type's lead and CE time.
     """
     tally = compliance_rollup.tally_for(None, on, whole_org=True)
     if tally is None:
         return None
     type_ids = sorted(slack_of.types)
-    settled = ~_pending_review(on)
-    first = [select(RS.id).where(RS.credential_type_id == type_id, RS.lapses_on.is_not(None), settled)
-             .order_by(RS.lapses_on).limit(limit).subquery() for type_id in type_ids]
-    head = list(db.session.execute(_slim_rows(on).where(RS.id.in_(union_all(*(select(f.c.id) for f in first))))))
-    slack_of.log([row.credential_id for row in head if slack_of.takes_ce(row.credential_type_id)])
-    needing = _needing(head, on, slack_of)
-    if len(needing) < limit:
+    shortlist = _first_by_slack(on, limit, slack_of, type_ids)
+    if shortlist is None:
         return None
-    boundary = heapq.nsmallest(limit, (slack for slack, _ in needing))[-1]
-
-    def lapsing_by(slack: int):
-        # The rows of each type whose slack can be at most ``slack``.
-        return or_(*(and_(RS.credential_type_id == type_id,
-                          RS.lapses_on <= on + timedelta(days=slack + slack_of.most_days(type_id) + 1))
-                     for type_id in type_ids))
-
-    listed = list(db.session.execute(_slim_rows(on).where(lapsing_by(boundary), settled)))
-    late = list(db.session.execute(_slim_rows(on).where(
-        lapsing_by(SLACK_THRESHOLD_DAYS), RS.lapses_on > on, RS.warn_from > on)))
-    slack_of.log([row.credential_id for row in listed + late if slack_of.takes_ce(row.credential_type_id)])
-    shortlist = [row_id for slack, row_id in _needing(listed, on, slack_of) if slack <= boundary]
+    # Compliant rows (not yet warned) lapse more than a type's warning days
+    # from now, and can be too late only within its lead and CE time: one
+    # range of the (type, lapse day) index per type, empty for most types.
+    # (As one OR of every type's range, both engines read every row lapsing
+    # after ``on``.)
+    slim, late = _slim_rows(on), []
+    ranges = {type_id: (on + timedelta(days=slack_of.warning_days[type_id] + 1),
+                        on + timedelta(days=SLACK_THRESHOLD_DAYS + slack_of.most_days(type_id) + 1))
+              for type_id in type_ids}
+    ranges = {type_id: (after, until) for type_id, (after, until) in ranges.items() if after < until}
+    if ranges:
+        late = db.session.execute(union_all(*(
+            slim.where(RS.credential_type_id == type_id, RS.lapses_on > after, RS.lapses_on <= until,
+                       RS.warn_from > on)
+            for type_id, (after, until) in ranges.items()))).all()
+    slack_of.log([row.credential_id for row in late if slack_of.takes_ce(row.credential_type_id)])
     renewable = sum(tally["states"][str(status)] for status in RENEWABLE)
     return renewable + len(_needing(late, on, slack_of)), [RS.id.in_(shortlist)]
+
+
+def _first_by_slack(on: date, limit: int, slack_of: _Slack, type_ids: list[int]) -> list[int] | None:
+    """The rows (ids) needing renewal whose slack is at most the ``limit``-th
+    smallest of all, ties included (None when fewer need renewing).
+
+    Within a type, rows come in lapse-day order along its (type, lapse day)
+    index, and a row's slack is its days left less at least the type's lead
+    and at most ``slack_of.most_days``: so each type is read a page at a
+    time, from the most overdue, and a type is done once the slack its next
+    row could have is above the ``limit``-th smallest slack read so far.
+    Every row that can make the first places is then read, and only a few
+    pages beyond them: the types whose rows are least urgent stop after one
+    page, however many rows they have.
+    """
+    # Built once: each page is a WHERE on the same columns (building the
+    # state's CASE per type and round costs more than running the queries).
+    slim, settled = _slim_rows(on), ~_pending_review(on)
+    page = max(4, -(-2 * limit // max(1, len(type_ids))))
+    wanted = {type_id: page for type_id in type_ids}  # rows to read next, per type still open
+    done_reading = dict.fromkeys(type_ids, 0)
+    least_next = {}  # per type: the least slack its next unread row could have
+    needing: list[tuple[int, int]] = []
+    while wanted:
+        pages = [slim.where(RS.credential_type_id == type_id, RS.lapses_on.is_not(None), settled)
+                 .order_by(RS.lapses_on, RS.id).offset(done_reading[type_id]).limit(size).subquery()
+                 for type_id, size in wanted.items()]
+        rows = db.session.execute(union_all(*(select(p) for p in pages))).all()
+        slack_of.log([row.credential_id for row in rows if slack_of.takes_ce(row.credential_type_id)])
+        needing.extend(_needing(rows, on, slack_of))
+        by_type: dict[int, list] = {}
+        for row in rows:
+            by_type.setdefault(row.credential_type_id, []).append(row)
+        for type_id, size in wanted.items():
+            got = by_type.get(type_id, [])
+            done_reading[type_id] += len(got)
+            if len(got) < size:
+                least_next.pop(type_id, None)  # no row left
+            else:
+                least_next[type_id] = (got[-1].expires_on - on).days - slack_of.most_days(type_id)
+        boundary = heapq.nsmallest(limit, (slack for slack, _ in needing))[-1] if len(needing) >= limit else None
+        wanted = {type_id: 2 * wanted.get(type_id, page) for type_id, least in least_next.items()
+                  if boundary is None or least <= boundary}
+    if len(needing) < limit:
+        return None
+    return [row_id for slack, row_id in needing if slack <= boundary]
 
 
 def _pending_review(on: date):

@@ -1,0 +1,101 @@
+"""The organisation's renew-now list read type by type in lapse-day pages
+(``recommendations._first_by_slack``) is exactly the head of the whole
+ranked list, with the same total, over many types with different renewal
+leads, CE hours, first reminders and ties; after CE hours are logged and a
+policy changes too. Every test runs on fixed days (20 May 2026 and later),
+never the calendar's."""
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import time_machine
+
+from portal.extensions import db
+from portal.models import CeActivity, Credential, ReminderPolicy
+from portal.services import compliance_rollup, recommendations
+from portal.services import team as team_service
+from tests.support import factories
+
+DAY = date(2026, 5, 20)
+
+
+@pytest.fixture(autouse=True)
+def on_a_fixed_day():
+    with time_machine.travel(datetime(2026, 5, 20, 12, tzinfo=timezone.utc), tick=False):
+        yield
+
+
+@pytest.fixture
+def many_types(org):
+    """Sixty people each holding (or missing) nine required types: leads of
+    0 to 120 days, 0, 10 or 20 CE hours, a type whose first reminder is 10
+    days out and one whose is 200, expiries a year either side of today
+    (many on the same days), CE logged against some, documents pending."""
+    rng = random.Random(15)
+    types = [factories.credential_type(f"Type {i}", code=f"TY{i}", ce_hours=10.0 * (i % 3) or None,
+                                       renewal_lead_days=(0, 20, 45, 120)[i % 4]) for i in range(9)]
+    for credential_type in types:
+        factories.requirement(credential_type, job_role_=org.role)
+    db.session.flush()
+    db.session.add(ReminderPolicy(credential_type_id=types[1].id, offsets=[10, 0]))
+    db.session.add(ReminderPolicy(credential_type_id=types[2].id, offsets=[200, 30], renewal_lead_days=60))
+    for i in range(60):
+        person = factories.person("Staff", f"S{i:03d}", department=org.department, job_role=org.role)
+        for credential_type in types:
+            if rng.random() < 0.1:
+                continue
+            expires = DAY + timedelta(days=rng.choice((rng.randint(-300, 400), -200, 35, 70)))
+            credential = factories.credential(person, credential_type, expires_on=expires)
+            if credential_type.ce_hours and rng.random() < 0.4:
+                db.session.flush()
+                db.session.add(CeActivity(credential_id=credential.id, title="Course", hours=rng.choice((2.0, 5.0, 20.0)),
+                                          completed_on=DAY - timedelta(days=5)))
+        if rng.random() < 0.1:
+            factories.document(person, credential_type_id=rng.choice(types).id)
+    db.session.commit()
+    return types
+
+
+def _key(row):
+    r = row.recommendation
+    return (r.person_id, r.credential_type_id, r.slack_days, r.reasons)
+
+
+def _compare(org, on, limits=(1, 5, 17, 60, 150)):
+    compliance_rollup.rebuild(on)
+    ids = team_service.resolve_scope(org.compliance_user).person_ids
+    whole = recommendations.renew_now(ids, on=on)
+    assert whole.total > max(limits)
+    for limit in limits:
+        assert recommendations._organisation_shortlist(on, limit, recommendations.renewal_slack()) is not None
+        cut = recommendations.renew_now(ids, on=on, limit=limit, whole_org=True)
+        assert cut.total == whole.total
+        assert [_key(r) for r in cut.rows] == [_key(r) for r in whole.rows[:limit]]
+    return whole
+
+
+@pytest.mark.parametrize("days", (0, 40, 150))
+def test_the_list_read_by_lapse_day_pages_is_the_head_of_the_whole_list(org, many_types, days, monkeypatch):
+    rounds = []
+    real = recommendations._needing
+    monkeypatch.setattr(recommendations, "_needing", lambda *a: rounds.append(1) or real(*a))
+    _compare(org, DAY + timedelta(days=days))
+    # Some lists took more than one page of some types.
+    assert len(rounds) > 2 * 5 + 5
+
+
+def test_ce_hours_logged_and_a_policy_change_keep_the_lists_equal(org, many_types):
+    before = _compare(org, DAY)
+    for credential in db.session.scalars(db.select(Credential).where(
+            Credential.credential_type_id.in_([t.id for t in many_types if t.ce_hours]))).all()[:40]:
+        db.session.add(CeActivity(credential_id=credential.id, title="Late course", hours=8.0,
+                                  completed_on=DAY - timedelta(days=1)))
+    db.session.commit()
+    after_ce = _compare(org, DAY)
+    assert [_key(r) for r in after_ce.rows] != [_key(r) for r in before.rows]
+    policy = db.session.scalars(db.select(ReminderPolicy).where(ReminderPolicy.credential_type_id == many_types[1].id)).one()
+    policy.offsets, policy.renewal_lead_days = [120, 0], 90
+    db.session.commit()
+    assert _compare(org, DAY).total != after_ce.total
