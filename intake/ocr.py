@@ -258,6 +258,76 @@ def paper_relative(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.where(even < PAPER_INK_BELOW, 0, 255).astype(np.uint8))
 
 
+LEADER_MIN_DOTS = 5      # a dot leader is at least this many dots in a row
+DOT_OF_LETTER = 0.4      # a dot is at most this share of the page's median letter height
+
+
+def dot_leaders(gray) -> list[tuple[int, int, int, int]]:
+    """Boxes (x0, top, x1, bottom; pixels of ``gray``) of the dots of dot leaders.
+
+    A printout's "LICENSE NO. ..........: PJ957410" makes Tesseract read its
+    dots as letters ("steessseecuesst", "LEG, ED! suis § doe") that swallow
+    the label, and sometimes the value. A leader is a row of at least
+    LEADER_MIN_DOTS filled, round components much smaller than the page's
+    letters, of one size (within 1 px at half scale) and evenly spaced: the
+    dots on i and j, a sentence's full stop or a colon never make such a row,
+    nor do the letters of small print (unequal sizes, lower fill, uneven
+    gaps). Measured on the page at half size (the dots are 3-4 px there).
+    """
+    import cv2
+    import numpy as np
+    small = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    x, y, w, h, area = (stats[1:, i] for i in range(5))
+    letters = h[(h >= 5) & (h <= 60) & (w <= 2 * h)]
+    if len(letters) < 20:
+        return []
+    lh = float(np.median(letters))
+    idx = np.flatnonzero((w <= DOT_OF_LETTER * lh) & (h <= DOT_OF_LETTER * lh) & (w <= 2 * h) & (h <= 2 * w)
+                         & (area >= 0.65 * w * h))
+    if len(idx) < LEADER_MIN_DOTS:
+        return []
+    cx, cy = centres[1:, 0][idx], centres[1:, 1][idx]
+    order = np.lexsort((cx, np.round(cy / max(1.0, 0.3 * lh))))
+    boxes: list[tuple[int, int, int, int]] = []
+
+    def keep(run: list[int]) -> None:
+        if len(run) < LEADER_MIN_DOTS:
+            return
+        gaps = np.diff(cx[run])
+        hs, ws = h[idx[run]], w[idx[run]]
+        if gaps.min() > 0 and gaps.max() <= 1.5 * gaps.min() + 1 and np.ptp(hs) <= 2 and np.ptp(ws) <= 2:
+            boxes.extend((int(2 * x[i] - 1), int(2 * y[i] - 1), int(2 * (x[i] + w[i]) + 1), int(2 * (y[i] + h[i]) + 1))
+                         for i in idx[run])
+
+    run = [int(order[0])]
+    for a, b in zip(order, order[1:]):
+        ia, ib = idx[a], idx[b]
+        if (abs(cy[b] - cy[a]) <= 0.25 * lh and 0 < cx[b] - cx[a] <= 1.2 * lh
+                and not ink[int(max(0, cy[a] - lh)):int(cy[a] + 0.5 * lh) + 1, x[ia] + w[ia] + 1:x[ib] - 1].any()):
+            run.append(int(b))   # (nothing printed between two dots of a leader)
+        else:
+            keep(run)
+            run = [int(b)]
+    keep(run)
+    return boxes
+
+
+def without_dot_leaders(image: Image.Image) -> Image.Image:
+    """``image`` (mode L) with its dot leaders painted over with the paper (``image`` itself when it has none)."""
+    import numpy as np
+    gray = np.asarray(image)
+    boxes = dot_leaders(gray)
+    if not boxes:
+        return image
+    out = gray.copy()
+    paper = int(np.percentile(gray[::8, ::8], 90))
+    for x0, top, x1, bottom in boxes:
+        out[max(0, top):bottom, max(0, x0):x1] = paper
+    return Image.fromarray(out)
+
+
 def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
              rotation: int | None = None, look: str = FIRST) -> Page:
     """OCR one page image (any mode) into a Page of words with confidences.
@@ -281,6 +351,7 @@ def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
         image.thumbnail((MAX_SIDE, MAX_SIDE))
     elif max(image.size) < MIN_SIDE_UPSCALE:
         image = image.resize((image.width * 2, image.height * 2), Image.LANCZOS)
+    image = without_dot_leaders(image)
     uneven = background_spread(image) >= UNEVEN_SPREAD
     config = SAUVOLA if uneven != (look == OTHER_THRESHOLD) else OTSU
     if look == PAPER_RELATIVE:
