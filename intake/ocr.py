@@ -9,7 +9,10 @@ varies across the image (a phone photo with a shadow or a desk around the
 page), measured on a reduced image in a few milliseconds. Only when that
 reading is poor (few confident words: an upside-down scan) is the
 orientation detected with OSD on a reduced image (falling back to trying
-90/180/270) and the page read again. Skew is measured from the recognised
+90/180/270) and the page read again. Before the reading, dot leaders are
+painted over and a page tilted by more than DESKEW_MIN degrees is levelled
+(its skew measured from line blobs in a few milliseconds); the words' boxes
+are moved back onto the page image as it is. Skew is measured from the recognised
 lines and removed from the words' layout coordinates; bboxes stay in the
 (orientation-corrected) page image's space so they line up with
 ``intake.render_page``.
@@ -258,6 +261,95 @@ def paper_relative(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.where(even < PAPER_INK_BELOW, 0, 255).astype(np.uint8))
 
 
+DESKEW_MIN, DESKEW_MAX = 1.0, 10.0   # degrees of skew the page image is levelled for before it is read (below 1, Tesseract copes)
+SKEW_SIDE = 1000         # skew is measured on an image reduced to this side
+
+
+def measure_skew(gray) -> float:
+    """Degrees the text lines of ``gray`` (an image or array) descend to the right (y down), or 0.0 when unsure.
+
+    Words are smeared into line blobs on a reduced image (dilated across
+    about a word space); each long, thin blob's main axis is its
+    line's direction, and the length-weighted median over at least
+    SKEW_MIN_LINES blobs is the page's skew (a few milliseconds). Sideways
+    pages are measured on the image transposed.
+    """
+    import cv2
+    import numpy as np
+    gray = np.asarray(gray)
+    scale = min(1.0, SKEW_SIDE / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    for transposed in (False, True):
+        found = _line_blob_angle(np.ascontiguousarray(ink.T) if transposed else ink)
+        if found is not None:
+            return -found if transposed else found
+    return 0.0
+
+
+SKEW_MIN_LINES = 5
+
+
+def _line_blob_angle(ink) -> float | None:
+    import cv2
+    import numpy as np
+    k = max(3, round(ink.shape[1] / 100))
+    blobs = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+    angles, weights = [], []
+    for i in range(1, n):
+        x, y, w, h, area = stats[i]
+        thick = area / w              # (a tilted line's box is taller than the line is thick)
+        if w < 40 or w < 8 * thick or not 2 <= thick <= 30 or h > thick + 0.2 * w:
+            continue
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == i)
+        xs, ys = xs - xs.mean(), ys - ys.mean()
+        angles.append(math.degrees(math.atan(float((xs * ys).mean()) / max(float((xs * xs).mean()), 1e-9))))
+        weights.append(w)
+    if len(angles) < SKEW_MIN_LINES:
+        return None
+    order = np.argsort(angles)
+    cumulative = np.cumsum(np.asarray(weights)[order])
+    return float(np.asarray(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def deskewed(image: Image.Image, angle: float) -> Image.Image:
+    """``image`` turned ``angle`` degrees anticlockwise about its centre, on a canvas grown to hold
+    all of it (the new corners filled with the paper's brightness)."""
+    import cv2
+    import numpy as np
+    gray = np.asarray(image)
+    h, w = gray.shape
+    rad = math.radians(angle)
+    nw = int(math.ceil(w * abs(math.cos(rad)) + h * abs(math.sin(rad))))
+    nh = int(math.ceil(w * abs(math.sin(rad)) + h * abs(math.cos(rad))))
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    matrix[0, 2] += (nw - w) / 2
+    matrix[1, 2] += (nh - h) / 2
+    paper = int(np.percentile(gray[::8, ::8], 90))
+    return Image.fromarray(cv2.warpAffine(gray, matrix, (nw, nh), flags=cv2.INTER_CUBIC,
+                                          borderMode=cv2.BORDER_CONSTANT, borderValue=paper))
+
+
+def _undo_deskew(words: list[Word], angle: float, read: tuple[int, int], page: tuple[int, int]) -> None:
+    """Boxes of words read on a page levelled by ``deskewed(.., angle)`` (an image of size ``read``)
+    moved back into the page image as it is (size ``page``); their layout centres stay level."""
+    rad = math.radians(angle)
+    cos, sin = math.cos(rad), math.sin(rad)
+    (rw, rh), (pw, ph) = read, page
+
+    def back(x: float, y: float) -> tuple[float, float]:
+        u, v = x * rw - rw / 2, y * rh - rh / 2          # (anticlockwise on screen: y points down)
+        return (u * cos - v * sin + pw / 2) / pw, (u * sin + v * cos + ph / 2) / ph
+
+    for w in words:
+        corners = [back(x, y) for x in (w.x0, w.x1) for y in (w.top, w.bottom)]
+        w.lx, w.ly = (w.lx * rw - rw / 2 + pw / 2) / pw, (w.ly * rh - rh / 2 + ph / 2) / ph
+        w.x0, w.x1 = min(c[0] for c in corners), max(c[0] for c in corners)
+        w.top, w.bottom = min(c[1] for c in corners), max(c[1] for c in corners)
+        w.size = (w.size * rh) / ph
+
+
 LEADER_MIN_DOTS = 5      # a dot leader is at least this many dots in a row
 DOT_OF_LETTER = 0.4      # a dot is at most this share of the page's median letter height
 
@@ -354,6 +446,12 @@ def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
     image = without_dot_leaders(image)
     uneven = background_spread(image) >= UNEVEN_SPREAD
     config = SAUVOLA if uneven != (look == OTHER_THRESHOLD) else OTSU
+    original = image.size
+    level = measure_skew(image)
+    if DESKEW_MIN <= abs(level) <= DESKEW_MAX:
+        image = deskewed(image, level)   # Tesseract drops blocks of tilted lines (a header over a rule)
+    else:
+        level = 0.0
     if look == PAPER_RELATIVE:
         image, config = paper_relative(image), OTSU   # (already binary: the cheaper method)
     deadline = started + timeout
@@ -387,7 +485,11 @@ def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
             if _quality(cdata)[0] > good:
                 rot, upright, data = flip, candidate, cdata
     words, turn, skew = _words(data, number, upright.width, upright.height)
-    size = (upright.width, upright.height) if turn in (0, 180) else (upright.height, upright.width)
+    sideways = ((rot + turn) // 90) % 2 == 1
+    size = original[::-1] if sideways else original
+    if level:
+        read_size = (upright.width, upright.height) if turn in (0, 180) else (upright.height, upright.width)
+        _undo_deskew(words, level, read_size, size)
     return Page(number, words, "ocr", size[0], size[1], (rot + turn) % 360, skew,
                 time.perf_counter() - started)
 
