@@ -146,6 +146,8 @@ def _words(data: dict, number: int, width: int, height: int) -> tuple[list[Word]
         a, b = line[0], line[-1]
         return math.degrees(math.atan2((b.ly - a.ly) * height, (b.lx - a.lx) * width))
 
+    for line in lines.values():
+        _ordinals(line)
     multi = [ln for ln in lines.values() if len(ln) >= 2]
     turn = _turn(statistics.median(direction(ln) for ln in multi)) if multi else 0
     if turn:
@@ -168,6 +170,20 @@ def _words(data: dict, number: int, width: int, height: int) -> tuple[list[Word]
             w.lx = (px * cos - py * sin + cx) / width
             w.ly = (px * sin + py * cos + cy) / height
     return words, turn, skew
+
+
+_MISREAD_FIRST = re.compile(r"[Il|i]st")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+def _ordinals(line: list[Word]) -> None:
+    """"1st" that Tesseract read as "Ist", "lst" or "ist" ("commencing Ist of January 2022"), put
+    right where the next word shows it is a day: "of" or a month name. (The I/l/1 confusion
+    is Tesseract's; "Ist of", "lst March" are no words; German "ist" is left alone before a month.)"""
+    for word, nxt in zip(line, line[1:]):
+        after = nxt.text.lower()
+        if _MISREAD_FIRST.fullmatch(word.text) and (after == "of" or (word.text != "ist" and after[:3] in _MONTHS)):
+            word.text = "1st"
 
 
 def _turn(direction: float) -> int:

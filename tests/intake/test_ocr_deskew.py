@@ -49,3 +49,20 @@ def test_a_tilted_page_is_read_line_by_line_with_boxes_on_its_ink(tilt):
         assert box.any(axis=1).mean() > 0.5 and box.any(axis=0).mean() > 0.5, word.text
         # and the box is tight: the word's ink does not spill beyond it
         assert not ink[max(0, top - 12):top - 8, x0 + 5:x1 - 5].any() or word.text in LINES[0]
+
+
+def _data(words):
+    """A Tesseract image_to_data result: one line of (text, left) words, 40 px high."""
+    n = len(words)
+    return {"text": [t for t, _ in words], "conf": [90] * n, "left": [x for _, x in words], "top": [100] * n,
+            "width": [30 * len(t) for t, _ in words], "height": [40] * n,
+            "block_num": [1] * n, "par_num": [1] * n, "line_num": [1] * n}
+
+
+def test_a_first_of_the_month_misread_as_ist_is_put_right():
+    from intake.ocr import _words
+    read = [("commencing", 100), ("Ist", 450), ("of", 560), ("January", 640), ("2022", 900),
+            ("lst", 1100), ("March", 1200), ("ist", 1450), ("Juni", 1550), ("Ist", 1700), ("Street", 1800)]
+    words, _, _ = _words(_data(read), 1, 2550, 3300)
+    assert [w.text for w in words] == ["commencing", "1st", "of", "January", "2022", "1st", "March",
+                                       "ist", "Juni", "Ist", "Street"]
