@@ -200,8 +200,9 @@ def _fill(result: Extraction, found: dict) -> None:
         if isinstance(value, dt.date):
             value = value.isoformat()
         setattr(result, f, value)
-        result.confidence[f] = res.confidence if value is not None else 0.0
-        result.evidence[f] = _evidence(res) if value is not None else None
+        # a null the document states ("Expiry: Lifetime") keeps its confidence and evidence
+        result.confidence[f] = res.confidence if res.stated else 0.0
+        result.evidence[f] = _evidence(res) if res.stated else None
     result.date_order, result.date_order_reason = found["date_order"], found["date_order_reason"]
     result.ambiguous = [f for f in found["ambiguous"] if getattr(result, f) is not None]
     entry = found["issuer_entry"]
@@ -211,7 +212,7 @@ def _fill(result: Extraction, found: dict) -> None:
     # credential type, or, for a type that never expires, say null with the
     # confidence we have in the type (null is then the right answer).
     ctype = load_directory().credential_type(found["ctype_code"]) if found["ctype_code"] else None
-    if result.expiry_date is None and ctype is not None:
+    if result.expiry_date is None and ctype is not None and not r["expiry_date"].stated:
         if ctype.validity_months and result.issue_date:
             issued = dt.date.fromisoformat(result.issue_date)
             result.expiry_date = D.predicted_expiry(issued, ctype.validity_months).isoformat()

@@ -44,8 +44,8 @@ CONFIRMED = 0.9
 
 def calibrate(result: FieldResult, layer: str, field: str | None = None) -> FieldResult:
     rule = FIELD_RAW_TO_CONFIDENT.get((layer, field)) or RAW_TO_CONFIDENT.get(layer)
-    if rule and result.value is not None and result.confidence >= rule[0]:
+    if rule and result.stated and result.confidence >= rule[0]:
         result.confidence = round(min(max(result.confidence, rule[1]), result.cap), 3)
-    if result.confirmed and result.value is not None:
+    if result.confirmed and result.stated:
         result.confidence = round(min(max(result.confidence, CONFIRMED), result.cap), 3)
     return result

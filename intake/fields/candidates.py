@@ -45,6 +45,16 @@ class FieldResult:
     cap: float = 0.99       # the most confidence this value can earn (agreement cannot lift it)
     confirmed: str | None = None   # an independent signal that the value is right, in plain words
 
+    @property
+    def stated(self) -> bool:
+        """Whether the document says something for this field: a value, or on its own word that
+        it has none (``NO_EXPIRY``: "Expiry: Lifetime"). A null that is only an absence is not."""
+        return self.value is not None or self.source == NO_EXPIRY
+
+
+# The source of a null expiry the document states (intake.fields.no_expiry)
+NO_EXPIRY = "no_expiry"
+
 POSITION = {"inline": 0.94, "right": 0.94, "below": 0.9, "right_far": 0.75, "sentence": 0.88}
 
 

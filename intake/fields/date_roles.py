@@ -7,6 +7,7 @@ from .. import dates as D
 from ..directory import load_directory
 from ..layout import Token
 from .candidates import Candidate, FieldResult, _best, ocr_factor
+from .no_expiry import CONTRADICTED_CAP, contradicts, read_no_expiry
 from .record_rows import ROW_MIN_CELLS, header_roles
 from .vocabulary import PREVIOUS_WORDS, RANGE_WORDS
 
@@ -102,6 +103,11 @@ def read_dates(doc) -> dict[str, FieldResult]:
             res.confidence = round(min(res.confidence, LOCALE_ONLY_CAP), 3)
             res.cap = min(res.cap, LOCALE_ONLY_CAP)
     _confirm_pair(issue, expiry, issue_c, expiry_c, validity[0] if validity else _type_validity(doc), issue_pool)
+    if expiry.value is None:
+        expiry = read_no_expiry(doc) or expiry   # "Expiry: Lifetime": a null the document states
+    elif contradicts(doc, expiry):
+        expiry.confidence = round(min(expiry.confidence, CONTRADICTED_CAP), 3)
+        expiry.cap = min(expiry.cap, CONTRADICTED_CAP)
     return {"issue_date": issue, "expiry_date": expiry}
 
 

@@ -47,3 +47,5 @@ NAME_OWNER_NOUNS: set[str] = set(_DATA["name_owner_nouns"])
 GIVEN_NAME_LABELS: list[str] = _DATA["given_name_labels"]
 FAMILY_NAME_LABELS: list[str] = _DATA["family_name_labels"]
 PREVIOUS_WORDS: set[str] = set(_DATA["previous_words"])
+NO_EXPIRY_STATEMENTS: list[str] = _DATA["no_expiry_statements"]
+NO_EXPIRY_VALUES: list[str] = _DATA["no_expiry_values"]

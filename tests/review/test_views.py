@@ -257,3 +257,27 @@ def test_warnings_fragment_and_full_page(app, org, login, employee_doc):
     body = fragment.get_data(as_text=True)
     assert body.lstrip().startswith('<div id="review_warnings"') and "already in the registry" in body
     assert client.get(f"/review/{employee_doc.id}/warnings").status_code == 302
+
+
+def test_a_null_expiry_the_document_states_is_shown_with_its_evidence(app, org, login, tmp_path):
+    """"Expiry: Lifetime" is read as no expiry on the document's word: the reviewer sees the
+    phrase beside the empty field and its box on the page, and the null is no missing field."""
+    from portal.models.documents import confidence_floor
+    from portal.services import review
+    from tests.intake.conftest import make_pdf
+
+    pdf = make_pdf(tmp_path / "lifetime.pdf", [[
+        (72, 50, 16, "Lakeshore Chiropody Council"), (72, 110, 20, "Certificate of Competence"),
+        (72, 160, 11, "Registrant: Marta Rivera"), (72, 180, 11, "Permit No.: LC-20931"),
+        (72, 200, 11, "Date of issue: 03/14/2024"), (72, 220, 11, "Expiry:"), (200, 220, 11, "Lifetime")]])
+    document = documents.upload(io.BytesIO(pdf.read_bytes()), "lifetime.pdf", org.employee, org.employee_user)
+    db.session.refresh(document)
+    extraction = document.latest_extraction
+    assert extraction.fields["expiry_date"] is None and extraction.confidence["expiry_date"] >= 0.9
+    others = {k: v for k, v in extraction.confidence.items() if k != "expiry_date"}
+    assert extraction.min_confidence == confidence_floor(others)   # the null is no missing field
+    page = login(org.reviewer_user).get(f"/review/{document.id}").get_data(as_text=True)
+    assert "No expiry: the document says “Lifetime”." in page
+    assert 'data-field="expiry_date"' in page
+    assert re.search(r'id="r-expiry_date" name="expiry_date" value=""', page)
+    assert review.min_confidence(document) == extraction.min_confidence
