@@ -113,7 +113,7 @@ def read_issuer(doc) -> FieldResult:
             cands.append(Candidate(found[0].name, toks, 0.9 * ocr_factor(toks), "directory", {"entry": found[0]}))
         elif not listed:
             cands.append(Candidate(text, toks, (0.85 if org else 0.55) * ocr_factor(toks), "heading"))
-    cands += _named_in_text(doc)
+    cands += _named_in_text(doc) + _named_in_caps(doc)
     cands += recurring_names(doc)
     cands = _not_the_holder(doc, cands)
     support_recurring(doc, cands)
@@ -249,6 +249,92 @@ def _named_in_text(doc) -> list[Candidate]:
                                      TEXT_ORG_SCORE * ocr_factor(found), "text"))
             run = []
     return out
+
+
+CAPS_SHARE = 0.8          # a line this share of whose words are in capitals is set in caps
+CAPS_LEFT_WORDS = 4       # words before an organisation word that may start its name in caps text
+CAPS_JOINERS = {"and", "&", "und", "et"}   # connectors inside a name before its head ("Health and Care ... Council")
+
+
+def _named_in_caps(doc) -> list[Candidate]:
+    """Organisations named inside running text set in capitals (a printout's small print: "THE
+    ONLINE REGISTER OF / ARIZONA DEPARTMENT OF REAL ESTATE IS THE PRIMARY SOURCE."), which
+    ``_named_in_text`` skips: capitals do not show where a name starts. A granting word heads it;
+    the name runs back over the words before it to a connector or sentence word ("OF", "IS"),
+    on to the previous line's words after its last connector when it starts a wrapped line, and
+    on over "OF/FOR ... " words to a sentence word or a full stop."""
+    out = []
+    for ln in doc.layout.lines:
+        words = [t for t in ln.tokens if any(c.isalpha() for c in t.text)]
+        if len(ln.tokens) < 4 or not words or sum(t.text.isupper() for t in words) < CAPS_SHARE * len(words) \
+                or not any(t.norm in SENTENCE_WORDS for t in ln.tokens):
+            continue   # mixed case (``_named_in_text``), or a heading in caps (the heading reader's)
+        toks = ln.tokens
+        heads = [k for k, t in enumerate(toks) if t.norm in GRANTING_WORDS and _caps_word(t)]
+        used = -1
+        for k in heads:
+            if k <= used:
+                continue
+            lo = k
+            while lo > 0 and k - lo < CAPS_LEFT_WORDS and _caps_word(toks[lo - 1]) and toks[lo - 1].seg == toks[k].seg \
+                    and (toks[lo - 1].norm not in CONNECTOR_WORDS or toks[lo - 1].norm in CAPS_JOINERS) \
+                    and not toks[lo - 1].text.endswith((".", ",", ";", ":")):
+                lo -= 1
+            hi = _caps_tail(toks, k)
+            if hi is None:
+                continue   # "AUTHORITY OF THE BOARD": the body is the later one
+            used = hi
+            run = ([*_caps_carried(doc, ln), *toks[lo:hi + 1]] if lo == 0 else toks[lo:hi + 1])
+            found = _org_run(run)
+            if found:
+                out.append(Candidate(" ".join(x.text for x in found).strip(",.;:()<>"), found,
+                                     TEXT_ORG_SCORE * ocr_factor(found), "text"))
+    return out
+
+
+def _caps_tail(toks: list[Token], k: int) -> int | None:
+    """The index of a caps name's last word from its head ``toks[k]``: the head alone, or on over
+    a connector ("OF", "FOR", "IN") and the words after it to a sentence word or a stop; None when
+    that connector leads to another granting body ("AUTHORITY OF THE BOARD")."""
+    def joined(i: int) -> bool:
+        return i < len(toks) and _caps_word(toks[i]) and toks[i].seg == toks[k].seg \
+            and not toks[i - 1].text.endswith((".", ",", ";", ":"))
+    if not joined(k + 1) or toks[k + 1].norm not in CONNECTOR_WORDS - CAPS_JOINERS - {"the"}:
+        return k
+    hi = k + 1
+    if joined(hi + 1) and toks[hi + 1].norm == "the":
+        hi += 1
+        if joined(hi + 1) and toks[hi + 1].norm in GRANTING_WORDS:
+            return None
+    while joined(hi + 1):
+        hi += 1
+    return hi
+
+
+def _caps_word(t: Token) -> bool:
+    """A word of a name in caps text: letters in capitals (or "&"), read surely enough, no sentence word."""
+    word = t.text.strip(",.;:()<>\"'")
+    return (word == "&" or (word.isupper() and word.isalpha())) and t.word.conf >= GARBAGE_BELOW \
+        and t.norm not in SENTENCE_WORDS
+
+
+def _caps_carried(doc, ln: Line) -> list[Token]:
+    """The previous line's last words, after its last connector, when a caps sentence wraps inside
+    a name ("... REGISTER OF NORTH" / "CAROLINA REAL ESTATE COMMISSION IS ...")."""
+    if ln.number == 0:
+        return []
+    prev = doc.layout.lines[ln.number - 1]
+    if prev.page != ln.page or ln.y - prev.y > 2.0 * max(ln.h, prev.h) or \
+            min(ln.h, prev.h) < WRAP_SIZE_RATIO * max(ln.h, prev.h):
+        return []
+    tail: list[Token] = []
+    for t in reversed(prev.tokens):
+        if not _caps_word(t) or t.norm in CONNECTOR_WORDS or t.text.endswith((".", ",", ";", ":")) \
+                or len(tail) >= CAPS_LEFT_WORDS:
+            break
+        tail.insert(0, t)
+    reached_connector = len(tail) < len(prev.tokens) and prev.tokens[-len(tail) - 1].norm in CONNECTOR_WORDS - CAPS_JOINERS
+    return tail if tail and reached_connector else []
 
 
 def _name_word(t: Token, run: list[Token]) -> bool:
