@@ -9,7 +9,7 @@ from ..layout import Token
 from .candidates import Candidate, FieldResult, _best, ocr_factor
 from .no_expiry import CONTRADICTED_CAP, contradicts, read_no_expiry
 from .record_rows import ROW_MIN_CELLS, header_roles
-from .vocabulary import PREVIOUS_WORDS, RANGE_WORDS
+from .vocabulary import CHANGE_WORDS, DATE_START_PREPOSITIONS, PREVIOUS_WORDS, RANGE_WORDS
 
 # Locale-only readings of an ambiguous date stay below the review threshold (0.75 in the portal).
 LOCALE_ONLY_CAP = 0.7
@@ -47,6 +47,11 @@ def read_dates(doc) -> dict[str, FieldResult]:
         # two dates side by side on one line under a period's label: its start and end
         one_period = prev[1] == "period" and cur[1] in ("period", "none") and not between \
             and prev[3] and cur[3] and prev[3][0].line is cur[3][0].line
+        if prev[1] == "changed" and between in RANGE_WORDS and cur[1] in ("none", "expiry", "period", "range"):
+            # "has moved from <old day> to <new day>": the new day ends the period, as in a range
+            unlabelled.add(id(cur[0]))
+            roles[k] = (cur[0], "expiry", max(cur[2], 0.9), cur[3])
+            continue
         if one_period or between in RANGE_WORDS and prev[1] in ("period", "issue", "none", "original") and cur[1] in ("none", "expiry", "period", "range"):
             start_said = prev[1] in ("issue", "original", "period")
             if not start_said:
@@ -243,6 +248,7 @@ def _date_below(doc, line, x0: float, x1: float) -> bool:
 
 
 PREVIOUS_REACH = 6   # words before a date's label that may call it past
+CHANGE_REACH = 2     # words before "from" a change verb stands in ("has moved from", "brought forward from")
 
 
 def _said_previous(line, label, prev: D.Mention | None) -> bool:
@@ -252,6 +258,13 @@ def _said_previous(line, label, prev: D.Mention | None) -> bool:
     before = [t for t in line.tokens[max(0, label.first - PREVIOUS_REACH):label.first]
               if t.seg == seg and (prev is None or t.start >= prev.end)]
     return any(t.norm in PREVIOUS_WORDS for t in before + label.tokens)
+
+
+def _said_changed(line, label) -> bool:
+    """Whether a date's label says the date is what a change started from ("The expiry date held
+    has moved from", "was extended from"): the value before the change, not a start."""
+    near = line.tokens[max(0, label.first - CHANGE_REACH):label.first] + label.tokens
+    return label.tokens[-1].norm in DATE_START_PREPOSITIONS and any(t.norm in CHANGE_WORDS for t in near)
 
 
 def _cells_between(line, label_seg: int, date_seg: int) -> bool:
@@ -329,6 +342,8 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
     best = _line_label(doc, toks, prev)
     if best and best.kind.startswith("date:") and _said_previous(line, best, prev):
         return "previous", 0.0
+    if best and best.kind.startswith("date:") and _said_changed(line, best):
+        return "changed", 0.0
     if best and best.kind.startswith("date:"):
         distance = idx - best.last
         same_seg = line.tokens[best.last].seg == first.seg

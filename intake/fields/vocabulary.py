@@ -49,3 +49,4 @@ FAMILY_NAME_LABELS: list[str] = _DATA["family_name_labels"]
 PREVIOUS_WORDS: set[str] = set(_DATA["previous_words"])
 NO_EXPIRY_STATEMENTS: list[str] = _DATA["no_expiry_statements"]
 NO_EXPIRY_VALUES: list[str] = _DATA["no_expiry_values"]
+CHANGE_WORDS: set[str] = set(_DATA["change_words"])
