@@ -43,6 +43,8 @@ PATTERNS = [
     ("dmy", rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})(?!\d)"),
     # "Ist of April 2021": OCR reads the 1 of "1st" as a capital I or a small l
     ("dmy", rf"\b(?P<d>[Il])st(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
+    # ... and month first: "January lst, 2019"
+    ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s+(?P<d>[Il])st(?:,\s*|\s+)(?P<y>(?:19|20)\d{{2}})\b"),
     ("month", rf"\b(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
     ("month_numeric", r"(?<![\d./-])(?P<m>0?[1-9]|1[0-2])\s?[/.-]\s?(?P<y>(?:19|20)\d{2})(?![\d./-])"),
     # a card's month-only expiry: "2026-02", "06/24" (two-digit month, slash, two-digit year)

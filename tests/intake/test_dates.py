@@ -128,6 +128,8 @@ def test_a_printed_validity_gives_the_expiry(tmp_path):
     ("Practising Ist of April 2021", "2021-04-01"),   # OCR reads the 1 of "1st" as a capital I ...
     ("lst of March 2022", "2022-03-01"),              # ... or a small l
     ("31st of March 2022", "2022-03-31"),
+    ("REGISTERED FROM ...... : January lst, 2019", "2019-01-01"),   # month first, as a US printout says it
+    ("Jan. Ist 2019", "2019-01-01"),
 ])
 def test_an_ocr_ordinal_first_is_the_first(text, expected):
     got = [m.resolve("DMY").isoformat() for m in find_dates(text)]
@@ -136,6 +138,7 @@ def test_an_ocr_ordinal_first_is_the_first(text, expected):
 
 def test_istanbul_is_no_first_of_the_month():
     assert [m.kind for m in find_dates("Istanbul of May 2020")] == ["month"]
+    assert find_dates("January list, 2019") == []   # a word, not an ordinal
 
 
 def test_an_expiry_on_or_before_the_issue_is_a_previous_periods():
