@@ -32,6 +32,17 @@ def test_a_no_expiry_phrase_under_an_expiry_column_header(tmp_path):
     assert e.evidence["expiry_date"].text == "Not applicable"
 
 
+def test_a_statement_under_an_expiry_label_even_when_it_starts_with_label_words(tmp_path):
+    """"No expiry date" begins with words that are labels themselves ("No", "Expiry date"), which
+    the value finder skips under a label; as the expiry label's value it states the null."""
+    e = intake.extract(make_pdf(tmp_path / "doc.pdf", [HEAD + [
+        (72, 230, 9, "RENEW BEFORE"), (72, 246, 11, "No expiry date"), (300, 230, 9, "EXAM VERSION"),
+        (300, 246, 11, "438977888")]]))
+    assert e.expiry_date is None
+    assert e.confidence["expiry_date"] >= 0.9
+    assert e.evidence["expiry_date"].text == "No expiry date"
+
+
 def test_a_statement_away_from_any_label_is_evidence_below_review(tmp_path):
     """"This certificate does not expire" says it, but its sentence may be about something else."""
     e = intake.extract(make_pdf(tmp_path / "doc.pdf", [HEAD + [
