@@ -8,7 +8,7 @@ from portal.errors import Invalid
 from portal.models import CeActivity, today
 from portal.policies.recommendations import ce_hours_to_earn
 from portal.rendering import render
-from portal.services import recommendations
+from portal.services.renewal_slack import ce_hours_logged
 from portal.services import setup as setup_service
 from portal.services.scoping import get_credential_or_404, get_row_or_404
 
@@ -22,7 +22,7 @@ def _may_log(credential) -> bool:
 
 
 def _page(credential, values=None, errors=None, status=200):
-    logged = recommendations.ce_hours_logged([credential.id]).get(credential.id, 0.0)
+    logged = ce_hours_logged([credential.id]).get(credential.id, 0.0)
     required = credential.credential_type.ce_hours
     outstanding = ce_hours_to_earn(required, logged)
     return render("ce/credential.html", credential=credential, logged=logged,

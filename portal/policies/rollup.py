@@ -9,7 +9,8 @@ rows lapsing in each month, people first short in each month, credentials
 expiring in each month, and the forecast's own figures: requirements in
 force, met and people short on each month's judging day; for a person whose
 assignments start or end within the forecast those come from the engine,
-month by month, not from their rows). Tallies of people add up, and subtract: a
+month by month, not from their rows), and the compliant rows already too late
+to renew with slack to spare (the renew-now list's count). Tallies of people add up, and subtract: a
 department's tally is the sum of its people's, the organisation's the sum of
 its departments'. The rules here mirror the snapshot's SQL
 (``portal.services.compliance_snapshot``, ``portal.services.forecast``), so a
@@ -66,6 +67,8 @@ def empty_tally() -> dict:
         "states": {state: 0 for state in STATES},
         "people_in_state": {state: 0 for state in STATES},
         "expiring_within": {str(days): 0 for days in EXPIRY_WINDOWS},
+        # compliant rows whose renewal is already too late to start with slack to spare
+        "renew_late": 0,
         # forecast: index 0 = never held (-1 in the forecast's terms), 1..12 = months
         "lapsing": [0] * (FORECAST_MONTHS + 1),
         "short_from": [0] * (FORECAST_MONTHS + 1),
@@ -75,13 +78,17 @@ def empty_tally() -> dict:
     }
 
 
-def person_tally(rows: Iterable[Mapping], on: date, restaffed: Sequence[list[int]] | None = None) -> dict:
+def person_tally(rows: Iterable[Mapping], on: date, restaffed: Sequence[list[int]] | None = None,
+                 renew_late: int = 0) -> dict:
     """One active person's tally on ``on`` from their snapshot rows (and,
     when their assignments change within the forecast, the engine's
-    forecast figures for them: required, met and short on each month)."""
+    forecast figures for them: required, met and short on each month;
+    ``renew_late``: how many of their compliant rows are on the renew-now
+    list already, their renewal taking longer than the days left)."""
     dates = evaluation_dates(on, FORECAST_MONTHS)
     tally = empty_tally()
     tally["people"] = 1
+    tally["renew_late"] = renew_late
     first_short = None
     for row in rows:
         state = row_state(row, on)

@@ -23,6 +23,7 @@ from portal.extensions import db
 from portal.models import (
     Assignment,
     ComplianceTally,
+    Credential,
     Person,
     PersonCompliance,
     Project,
@@ -39,22 +40,44 @@ from portal.policies.forecast import (
     restaffed_figures,
     staffing_risks,
 )
-from portal.policies.rollup import FORECAST_MONTHS, combine, empty_tally, person_tally, state_bits, worst_rank
+from portal.policies.compliance import Status
+from portal.policies.recommendations import needs_renewal
+from portal.policies.rollup import (
+    FORECAST_MONTHS,
+    combine,
+    empty_tally,
+    person_tally,
+    row_state,
+    state_bits,
+    worst_rank,
+)
 from portal.services.compliance import Facts, load_facts
+from portal.services.renewal_slack import Slack, renewal_slack
 
 ORGANISATION = -1
 NO_DEPARTMENT = 0
-ROW_FIELDS = ("credential_id", "expires_on", "pending", "warn_from", "lapses_on", "expired_from")
+ROW_FIELDS = ("credential_type_id", "credential_id", "expires_on", "pending", "warn_from", "lapses_on", "expired_from")
+COMPLIANT = str(Status.COMPLIANT)
 
 
 def department_key(department_id: int | None) -> int:
     return NO_DEPARTMENT if department_id is None else department_id
 
 
+def _renew_late(rows: list[Mapping], on: date, slack: Slack) -> int:
+    """How many of these rows are compliant on ``on`` yet on the renew-now
+    list (``recommendations.recommend``): too little slack left."""
+    return sum(1 for row in rows
+               if row["credential_id"] is not None and row["expires_on"] is not None
+               and row_state(row, on) == COMPLIANT and row["credential_type_id"] in slack.types
+               and needs_renewal(Status.COMPLIANT, slack(row["credential_type_id"], row["credential_id"],
+                                                         (row["expires_on"] - on).days)))
+
+
 def _person_row(person_id: int, department_id: int | None, rows: Iterable[Mapping], on: date,
-                restaffed: Sequence[list[int]] | None) -> dict:
+                restaffed: Sequence[list[int]] | None, slack: Slack) -> dict:
     rows = list(rows)
-    tally = person_tally(rows, on, restaffed)
+    tally = person_tally(rows, on, restaffed, _renew_late(rows, on, slack))
     expiries = [r["expires_on"] for r in rows if r["credential_id"] is not None and r["expires_on"] is not None]
     first_expiry = min(expiries, default=None)
     return {"person_id": person_id, "department_key": department_key(department_id), "as_of": on,
@@ -81,7 +104,12 @@ def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on
     ).all() if tallies else []
     db.session.execute(delete(PersonCompliance).where(PersonCompliance.person_id.in_(person_ids)))
     db.session.execute(delete(StaffingRisk).where(StaffingRisk.person_id.in_(person_ids)))
-    new = [_person_row(pid, departments.get(pid), rows, on, restaffed.get(pid))
+    # The renew-now rule's slack: each type's lead and the CE hours logged
+    # against these people's credentials.
+    slack = renewal_slack()
+    if rows_by_person:
+        slack.log(select(Credential.id).where(Credential.person_id.in_(list(rows_by_person))))
+    new = [_person_row(pid, departments.get(pid), rows, on, restaffed.get(pid), slack)
            for pid, rows in rows_by_person.items()]
     if new:
         db.session.execute(PersonCompliance.__table__.insert(), new)

@@ -1,9 +1,9 @@
 """Keep the stored compliance snapshot current, and read it in SQL.
 
 Re-evaluation happens at once: a session hook notes which people a flush
-touched (their credentials, documents, assignments, job role), or which
-groups a rule change touched (a role's or project's requirements, a type's
-policy or validity, the default policy), and refreshes those people's rows
+touched (their credentials, CE hours logged, documents, assignments, job
+role), or which groups a rule change touched (a role's or project's
+requirements, a type's policy or validity, the default policy), and refreshes those people's rows
 just before the transaction commits, in the same transaction. A nightly job
 refreshes everyone, so that assignments starting or ending move with the
 calendar. Bulk SQL statements bypass the hook; callers of those call
@@ -24,6 +24,7 @@ from portal.database import note_bulk_write
 from portal.extensions import db
 from portal.models import (
     Assignment,
+    CeActivity,
     Credential,
     CredentialType,
     Document,
@@ -267,7 +268,8 @@ def refresh_everyone(on: date | None = None) -> int:
 
 def _pending(session: Session) -> dict:
     return session.info.setdefault(
-        "compliance_dirty", {"people": set(), "roles": set(), "projects": set(), "types": set(), "all": False}
+        "compliance_dirty", {"people": set(), "roles": set(), "projects": set(), "types": set(),
+                             "credentials": set(), "all": False}
     )
 
 
@@ -275,6 +277,11 @@ def _note(dirty: dict, obj) -> None:
     if isinstance(obj, (Credential, Document, Assignment)):
         if obj.person_id is not None:
             dirty["people"].add(obj.person_id)
+    elif isinstance(obj, CeActivity):
+        # CE hours logged change a credential's slack on the renew-now list,
+        # which the holder's roll-up counts.
+        if obj.credential_id is not None:
+            dirty["credentials"].add(obj.credential_id)
     elif isinstance(obj, Person):
         if obj.id is not None:
             dirty["people"].add(obj.id)
@@ -316,7 +323,7 @@ def _collect_changes(session: Session, _context) -> None:
     dirty = None
     for obj in chain(session.new, session.dirty, session.deleted):
         if isinstance(obj, (Credential, Document, Assignment, Person, Requirement, ReminderPolicy,
-                            CredentialType, Project)):
+                            CredentialType, Project, CeActivity)):
             dirty = dirty or _pending(session)
             _note(dirty, obj)
 
@@ -333,6 +340,8 @@ def _affected_people(dirty: dict) -> Select | set[int]:
         types = list(dirty["types"])
         clauses.append(Person.id.in_(select(RS.person_id).where(RS.credential_type_id.in_(types))))
         clauses.append(Person.id.in_(select(Credential.person_id).where(Credential.credential_type_id.in_(types))))
+    if dirty["credentials"]:
+        clauses.append(Person.id.in_(select(Credential.person_id).where(Credential.id.in_(list(dirty["credentials"])))))
     if not clauses:
         return set(dirty["people"])
     if dirty["people"]:
@@ -348,7 +357,8 @@ def _refresh_before_commit(session: Session) -> None:
     # still in memory are noted and evaluated too.
     session.flush()
     dirty = session.info.pop("compliance_dirty", None)
-    if not dirty or not any((dirty["people"], dirty["roles"], dirty["projects"], dirty["types"], dirty["all"])):
+    if not dirty or not any((dirty["people"], dirty["roles"], dirty["projects"], dirty["types"], dirty["credentials"],
+                             dirty["all"])):
         return
     session.info["compliance_refreshing"] = True
     try:

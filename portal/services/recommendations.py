@@ -14,10 +14,10 @@ import heapq
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, and_, case, func, or_, select, text, true, union_all
+from sqlalchemy import Select, and_, case, or_, select, text, true, union_all
 
 from portal.extensions import db
-from portal.models import CeActivity, Credential, CredentialType, Issuer, Notification, Person, Project, today
+from portal.models import Credential, CredentialType, Notification, Person, Project, today
 from portal.models import RequirementSnapshot as RS
 from portal.models.reminders import ESCALATIONS
 from portal.policies.compliance import Status
@@ -26,17 +26,15 @@ from portal.policies.recommendations import (
     SLACK_THRESHOLD_DAYS,
     Recommendation,
     RenewalFacts,
-    ce_days_needed,
-    ce_hours_to_earn,
     needs_renewal,
-    slack_days,
     ValiditySuggestion,
     learn_validity,
     rank,
     recommend,
 )
-from portal.services import compliance, compliance_rollup
+from portal.services import compliance_rollup
 from portal.services.compliance_snapshot import status_expression
+from portal.services.renewal_slack import Slack, renewal_slack
 from portal.services.team import STATUS_BY_VALUE, snapshot_states
 
 
@@ -137,57 +135,7 @@ def renew_now(person_ids: Select | list[int], on: date | None = None, limit: int
                                  types[r.credential_type_id][3]) for r in ranked], total)
 
 
-class _Slack:
-    """Each candidate's slack: days left less its type's renewal lead and the
-    time to earn the CE hours its credential still lacks."""
-
-    def __init__(self, types: dict, lead_days, warning_days: dict[int, int]):
-        self.types, self.lead_days = types, lead_days
-        # Per type, the fewest days before expiry its rows' warnings start
-        # (the policy's first reminder; a requirement's lead can only widen it).
-        self.warning_days = warning_days
-        self.ce_logged: dict[int, float] = {}  # by credential, for the credentials logged so far
-
-    def takes_ce(self, type_id: int) -> bool:
-        """Whether CE hours logged can change a type's slack."""
-        return bool(self.types[type_id][2])
-
-    def __call__(self, type_id: int, credential_id: int, days_left: int) -> int:
-        to_earn = ce_hours_to_earn(self.types[type_id][2], self.ce_logged.get(credential_id, 0.0))
-        return slack_days(days_left, self.lead_days(type_id), to_earn)
-
-    def most_days(self, type_id: int) -> int:
-        """The most a type's slack falls short of its days left (no CE hour logged)."""
-        return self.lead_days(type_id) + ce_days_needed(self.types[type_id][2] or 0)
-
-    def log(self, credential_ids) -> None:
-        """Read the CE hours logged against these credentials (ids or a subquery)."""
-        self.ce_logged.update(ce_hours_logged(credential_ids))
-
-
-def renewal_slack() -> _Slack:
-    """The slack rule over the credential types (with their issuers) and
-    the renewal lead each takes, its policy's or else the type's."""
-    policies = compliance.load_policies()
-    types = {
-        tid: (name, lead, ce_hours, issuer_name, renewal_url)
-        for tid, name, lead, ce_hours, issuer_name, renewal_url in db.session.execute(
-            select(CredentialType.id, CredentialType.name, CredentialType.renewal_lead_days,
-                   CredentialType.ce_hours, Issuer.name, Issuer.renewal_url)
-            .join(Issuer, Issuer.id == CredentialType.issuer_id)
-        )
-    }
-
-    def lead(type_id: int) -> int:
-        policy_lead = policies(type_id).renewal_lead_days
-        return policy_lead if policy_lead is not None else (types[type_id][1] or 0)
-
-    leads = {type_id: lead(type_id) for type_id in types}  # asked once per row: looked up, not worked out
-    return _Slack(types, leads.__getitem__,
-                  {type_id: max(0, policies(type_id).first_reminder_days) for type_id in types})
-
-
-def _shortlist(candidates: list, on: date, limit: int, slack_of: _Slack) -> tuple[int, list]:
+def _shortlist(candidates: list, on: date, limit: int, slack_of: Slack) -> tuple[int, list]:
     """How many candidates need renewing, and a filter keeping only those
     that can make the first ``limit`` places.
 
@@ -210,7 +158,7 @@ def _slim_rows(on: date) -> Select:
     return select(RS.id, RS.credential_type_id, RS.credential_id, RS.expires_on, status_expression(on))
 
 
-def _needing(rows, on: date, slack_of: _Slack) -> list[tuple[int, int]]:
+def _needing(rows, on: date, slack_of: Slack) -> list[tuple[int, int]]:
     """(slack, row id) of the slim rows that need renewing."""
     needing = []
     for row_id, type_id, credential_id, expires_on, status in rows:
@@ -220,16 +168,16 @@ def _needing(rows, on: date, slack_of: _Slack) -> list[tuple[int, int]]:
     return needing
 
 
-def _organisation_shortlist(on: date, limit: int, slack_of: _Slack) -> tuple[int, list] | None:
+def _organisation_shortlist(on: date, limit: int, slack_of: Slack) -> tuple[int, list] | None:
     """``_shortlist`` for the whole organisation, reading only the rows
     that can be listed or counted, not every candidate (None when the
     organisation's roll-up is not current for ``on``, or too few need
     renewing to tell the first places this way: use ``_shortlist``).
 
     The first places are read as ``_first_by_slack`` finds them. The total
-    is the roll-up's rows expiring, in grace or expired (each needs
-    renewing) plus the compliant rows already too late to renew in time,
-    which lapse within a type's lead and CE time.
+    is the roll-up's: its rows expiring, in grace or expired (each needs
+    renewing) plus its compliant rows already too late to renew in time
+    (counted per person as their roll-up is written).
     """
     tally = compliance_rollup.tally_for(None, on, whole_org=True)
     if tally is None:
@@ -238,27 +186,11 @@ def _organisation_shortlist(on: date, limit: int, slack_of: _Slack) -> tuple[int
     shortlist = _first_by_slack(on, limit, slack_of, type_ids)
     if shortlist is None:
         return None
-    # Compliant rows (not yet warned) lapse more than a type's warning days
-    # from now, and can be too late only within its lead and CE time: one
-    # range of the (type, lapse day) index per type, empty for most types.
-    # (As one OR of every type's range, both engines read every row lapsing
-    # after ``on``.)
-    slim, late = _slim_rows(on), []
-    ranges = {type_id: (on + timedelta(days=slack_of.warning_days[type_id] + 1),
-                        on + timedelta(days=SLACK_THRESHOLD_DAYS + slack_of.most_days(type_id) + 1))
-              for type_id in type_ids}
-    ranges = {type_id: (after, until) for type_id, (after, until) in ranges.items() if after < until}
-    if ranges:
-        late = db.session.execute(union_all(*(
-            slim.where(RS.credential_type_id == type_id, RS.lapses_on > after, RS.lapses_on <= until,
-                       RS.warn_from > on)
-            for type_id, (after, until) in ranges.items()))).all()
-    slack_of.log([row.credential_id for row in late if slack_of.takes_ce(row.credential_type_id)])
     renewable = sum(tally["states"][str(status)] for status in RENEWABLE)
-    return renewable + len(_needing(late, on, slack_of)), [RS.id.in_(shortlist)]
+    return renewable + tally["renew_late"], [RS.id.in_(shortlist)]
 
 
-def _first_by_slack(on: date, limit: int, slack_of: _Slack, type_ids: list[int]) -> list[int] | None:
+def _first_by_slack(on: date, limit: int, slack_of: Slack, type_ids: list[int]) -> list[int] | None:
     """The rows (ids) needing renewal whose slack is at most the ``limit``-th
     smallest of all, ties included (None when fewer need renewing).
 
@@ -308,21 +240,6 @@ def _pending_review(on: date):
     """SQL: the row's state on ``on`` is "waiting for review" (a document
     pending for a requirement that needs attention)."""
     return status_expression(on) == str(Status.PENDING_REVIEW)
-
-
-def ce_hours_logged(credential_ids) -> dict[int, float]:
-    """CE hours logged against each credential's current cycle (on or after
-    its issue date, or all of them when the issue date is unknown)."""
-    rows = db.session.execute(
-        select(CeActivity.credential_id, func.sum(CeActivity.hours))
-        .join(Credential, Credential.id == CeActivity.credential_id)
-        .where(
-            CeActivity.credential_id.in_(credential_ids),
-            or_(Credential.issued_on.is_(None), CeActivity.completed_on >= Credential.issued_on),
-        )
-        .group_by(CeActivity.credential_id)
-    )
-    return {cid: float(total or 0) for cid, total in rows}
 
 
 def learned_validity(type_ids: list[int] | None = None) -> dict[int, ValiditySuggestion]:

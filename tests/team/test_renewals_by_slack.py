@@ -13,8 +13,8 @@ import pytest
 import time_machine
 
 from portal.extensions import db
-from portal.models import CeActivity, Credential, ReminderPolicy
-from portal.services import compliance_rollup, recommendations
+from portal.models import CeActivity, ComplianceTally, Credential, ReminderPolicy
+from portal.services import compliance_rollup, recommendations, setup
 from portal.services import team as team_service
 from tests.support import factories
 
@@ -46,7 +46,7 @@ def many_types(org):
         for credential_type in types:
             if rng.random() < 0.1:
                 continue
-            expires = DAY + timedelta(days=rng.choice((rng.randint(-300, 400), -200, 35, 70)))
+            expires = DAY + timedelta(days=rng.choice((rng.randint(-300, 400), -200, 35, 60, 70)))
             credential = factories.credential(person, credential_type, expires_on=expires)
             if credential_type.ce_hours and rng.random() < 0.4:
                 db.session.flush()
@@ -63,8 +63,20 @@ def _key(row):
     return (r.person_id, r.credential_type_id, r.slack_days, r.reasons)
 
 
-def _compare(org, on, limits=(1, 5, 17, 60, 150)):
-    compliance_rollup.rebuild(on)
+def _tallies():
+    return {t.department_key: (t.as_of, t.tally) for t in db.session.scalars(db.select(ComplianceTally))}
+
+
+def _compare(org, on, limits=(1, 5, 17, 60, 150), rebuild=True):
+    """The cut lists equal the whole list's head (with the roll-ups rebuilt
+    for ``on`` first, or as the session hook kept them, which must equal a
+    rebuild)."""
+    if rebuild:
+        compliance_rollup.rebuild(on)
+    else:
+        kept = _tallies()
+        compliance_rollup.rebuild(on)
+        assert _tallies() == kept
     ids = team_service.resolve_scope(org.compliance_user).person_ids
     whole = recommendations.renew_now(ids, on=on)
     assert whole.total > max(limits)
@@ -87,15 +99,35 @@ def test_the_list_read_by_lapse_day_pages_is_the_head_of_the_whole_list(org, man
 
 
 def test_ce_hours_logged_and_a_policy_change_keep_the_lists_equal(org, many_types):
+    """Through the session hook alone: the roll-ups' count of compliant rows
+    too late to renew moves with CE hours logged and removed and with a
+    policy change, as a rebuild counts them."""
     before = _compare(org, DAY)
-    for credential in db.session.scalars(db.select(Credential).where(
-            Credential.credential_type_id.in_([t.id for t in many_types if t.ce_hours]))).all()[:40]:
-        db.session.add(CeActivity(credential_id=credential.id, title="Late course", hours=8.0,
-                                  completed_on=DAY - timedelta(days=1)))
+    # Type 1 (a 20-day lead, 10 CE hours, first reminder 10 days out): its
+    # compliant credentials 51 to 68 days from expiry are too late to renew
+    # only while their CE hours are still to earn.
+    held = [c for c in db.session.scalars(db.select(Credential).where(
+        Credential.credential_type_id == many_types[1].id, ~Credential.ce_activities.any()))
+        if 50 < (c.expires_on - DAY).days <= 68]
+    assert len(held) >= 5
+    # Logged as the CE page does, and added as any other code would (the hook).
+    logged = [setup.log_ce_activity(credential, {"title": "Late course", "hours": "10", "completed_on": "2026-05-19"},
+                                    on=DAY) for credential in held[:3]]
+    added = [CeActivity(credential_id=credential.id, title="Course", hours=12.0, completed_on=DAY) for credential in held[3:]]
+    db.session.add_all(added)
     db.session.commit()
-    after_ce = _compare(org, DAY)
-    assert [_key(r) for r in after_ce.rows] != [_key(r) for r in before.rows]
+    after_ce = _compare(org, DAY, rebuild=False)
+    assert after_ce.total != before.total
+    for activity in logged[:2]:
+        setup.delete_ce_activity(activity)
+    for activity in added[:2]:
+        db.session.delete(activity)
+    db.session.commit()
+    assert _compare(org, DAY, rebuild=False).total not in (before.total, after_ce.total)
     policy = db.session.scalars(db.select(ReminderPolicy).where(ReminderPolicy.credential_type_id == many_types[1].id)).one()
     policy.offsets, policy.renewal_lead_days = [120, 0], 90
     db.session.commit()
-    assert _compare(org, DAY).total != after_ce.total
+    assert _compare(org, DAY, rebuild=False).total != after_ce.total
+    many_types[0].renewal_lead_days = 75
+    db.session.commit()
+    _compare(org, DAY, rebuild=False)
