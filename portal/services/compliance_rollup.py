@@ -87,12 +87,13 @@ def _person_row(person_id: int, department_id: int | None, rows: Iterable[Mappin
 
 def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on: date,
           tallies: bool = True, restaffed: Mapping[int, Sequence[list[int]]] | None = None,
-          risks: Mapping[int, Sequence[AssignmentRisk]] | None = None) -> None:
+          risks: Mapping[int, Sequence[AssignmentRisk]] | None = None, slack: Slack | None = None) -> None:
     """Replace these people's roll-ups (active people: those in
     ``rows_by_person``) and their assignments at risk (``risks_of``), and
     move their departments' tallies by the change. ``restaffed`` has the
     forecast figures of those whose assignments change within the forecast
-    (``restaffed_figures_of``)."""
+    (``restaffed_figures_of``); ``slack``, the renew-now rule (read here
+    unless a caller writing several batches read it once)."""
     restaffed = restaffed or {}
     risks = risks or {}
     departments = dict(db.session.execute(
@@ -106,7 +107,7 @@ def apply(person_ids: list[int], rows_by_person: Mapping[int, list[Mapping]], on
     db.session.execute(delete(StaffingRisk).where(StaffingRisk.person_id.in_(person_ids)))
     # The renew-now rule's slack: each type's lead and the CE hours logged
     # against these people's credentials.
-    slack = renewal_slack()
+    slack = slack or renewal_slack()
     if rows_by_person:
         slack.log(select(Credential.id).where(Credential.person_id.in_(list(rows_by_person))))
     new = [_person_row(pid, departments.get(pid), rows, on, restaffed.get(pid), slack)
@@ -245,10 +246,11 @@ def rebuild(on: date | None = None) -> int:
     db.session.execute(delete(PersonCompliance))
     db.session.execute(delete(StaffingRisk))
     ids = list(rows_by_person)
+    slack = renewal_slack()
     for start in range(0, len(ids), 2000):
         batch = ids[start:start + 2000]
         apply(batch, {pid: rows_by_person[pid] for pid in batch}, on, tallies=False, restaffed=restaffed,
-              risks=risks)
+              risks=risks, slack=slack)
     return rebuild_tallies(on)
 
 

@@ -40,6 +40,7 @@ from portal.models import (
 from portal.policies.compliance import SEVERITY, Status
 from portal.services import compliance_rollup
 from portal.services.compliance import load_facts
+from portal.services.renewal_slack import renewal_slack
 
 RS = RequirementSnapshot
 CHUNK = 2000
@@ -175,7 +176,9 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, t
         person_ids = db.session.scalars(person_ids).all()
     changed = None if changed is None else set(changed)
     written = 0
+    slack = None  # the renew-now rule, read with the first batch for every batch
     for batch in _chunks(sorted(set(person_ids))):
+        slack = slack or renewal_slack()
         _serialise_refreshes(batch)
         # Assignments up to the forecast's horizon: today's states need only
         # today's, the roll-up's forecast the ones starting or ending later.
@@ -211,7 +214,7 @@ def refresh_people(person_ids: Iterable[int] | Select, on: date | None = None, t
             db.session.execute(RS.__table__.insert(), rows)  # Core: no ORM bookkeeping per row
         compliance_rollup.apply(batch, rows_by_person, on, tallies=tallies,
                                 restaffed=compliance_rollup.restaffed_figures_of(facts, on),
-                                risks=compliance_rollup.risks_of(facts, on))
+                                risks=compliance_rollup.risks_of(facts, on), slack=slack)
         if before is None:
             note_reminder_changes(batch, now)
         else:

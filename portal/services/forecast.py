@@ -249,6 +249,12 @@ def assignments_at_risk(scope: TeamScope, on: date, horizon: date | None = None,
                     type_names.get(r.credential_type_id, "?")) for r in risks], total
 
 
+def _in_risk_order(columns) -> tuple:
+    """``policies.forecast.risk_order`` in SQL, over a table's or a subquery's columns."""
+    return (columns.lapses_on.is_not(None), columns.lapses_on, columns.person_id, columns.assignment_id,
+            columns.credential_type_id)
+
+
 def _rolled_up_risks(scope: TeamScope, limit: int | None) -> tuple[list[RiskRow], int]:
     """The organisation's (a department's) assignments at risk as their
     people's roll-ups hold them, in ``risk_order``: a count and one page."""
@@ -259,8 +265,7 @@ def _rolled_up_risks(scope: TeamScope, limit: int | None) -> tuple[list[RiskRow]
         return [], 0
     # The page first, then its names: joined before the limit, a planner
     # without statistics for the new rows walks every person instead.
-    page = (select(SR).where(*where)
-            .order_by(SR.lapses_on.is_not(None), SR.lapses_on, SR.person_id, SR.assignment_id, SR.credential_type_id))
+    page = select(SR).where(*where).order_by(*_in_risk_order(SR.__table__.c))
     if limit is not None:
         page = page.limit(limit)
     page = page.subquery()
@@ -270,8 +275,7 @@ def _rolled_up_risks(scope: TeamScope, limit: int | None) -> tuple[list[RiskRow]
         .join(Person, Person.id == page.c.person_id)
         .join(Project, Project.id == page.c.project_id)
         .join(CredentialType, CredentialType.id == page.c.credential_type_id)
-        .order_by(page.c.lapses_on.is_not(None), page.c.lapses_on, page.c.person_id, page.c.assignment_id,
-                  page.c.credential_type_id)
+        .order_by(*_in_risk_order(page.c))
     )
     return [RiskRow(AssignmentRisk(r.assignment_id, r.person_id, r.project_id, r.credential_type_id, r.credential_id,
                                    r.lapses_on, r.ends_on),
