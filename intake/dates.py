@@ -32,6 +32,7 @@ MONTHS = {
 }
 _MON = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _ORD = r"(?:st|nd|rd|th)?"
+_DAY = r"\d{1,2}|(?-i:[Il])(?=st)"  # a day of the month, or "Ist"/"lst": the ordinal 1st as OCR reads it
 
 PATTERNS = [
     # kind, regex; groups are named y, m, d (m may be a month name)
@@ -39,12 +40,10 @@ PATTERNS = [
     ("numeric", r"(?<![\d./-])(?P<a>\d{1,2})\s?(?P<sep>[./-])\s?(?P<b>\d{1,2})\s?(?P=sep)\s?(?P<y>(?:19|20)\d{2}|\d{2})(?![\dA-Za-z])"),
     # "Sep 26,2020": OCR drops the space after the comma
     # a text layer may run the next cell on after the year ("17th of February 2024CRS-4550")
-    ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s*(?P<d>\d{{1,2}}){_ORD}(?:,\s*|\s+)(?P<y>(?:19|20)\d{{2}})(?!\d)"),
-    ("dmy", rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|\.)?(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})(?!\d)"),
-    # "Ist of April 2021": OCR reads the 1 of "1st" as a capital I or a small l
-    ("dmy", rf"\b(?P<d>[Il])st(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
-    # ... and month first: "January lst, 2019"
-    ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s+(?P<d>[Il])st(?:,\s*|\s+)(?P<y>(?:19|20)\d{{2}})\b"),
+    # the day may be "Ist" or "lst": OCR reads the 1 of "1st" as a capital I or a small l
+    # ("Ist of April 2021", "January lst, 2019")
+    ("mdy", rf"\b(?P<m>{_MON[1:-4]})\.?\s*(?P<d>{_DAY}){_ORD}(?:,\s*|\s+)(?P<y>(?:19|20)\d{{2}})(?!\d)"),
+    ("dmy", rf"\b(?P<d>{_DAY})(?:st|nd|rd|th|\.)?(?:\s+of)?[\s-]+(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})(?!\d)"),
     ("month", rf"\b(?P<m>{_MON[1:-4]})\.?,?[\s-]+(?P<y>(?:19|20)\d{{2}})\b"),
     ("month_numeric", r"(?<![\d./-])(?P<m>0?[1-9]|1[0-2])\s?[/.-]\s?(?P<y>(?:19|20)\d{2})(?![\d./-])"),
     # a card's month-only expiry: "2026-02", "06/24" (two-digit month, slash, two-digit year)
@@ -186,8 +185,6 @@ def whole_period(start: dt.date, end: dt.date, validity_months: int | None) -> b
     if end <= start:
         return False
     months = (end.year - start.year) * 12 + end.month - start.month
-    if validity_months and months == validity_months and abs(end.day - start.day) <= 1:
-        return True
     spans = {12 * y for y in (months // 12, (months + 1) // 12) if 1 <= y <= 10}
     if validity_months:
         spans.add(validity_months)

@@ -25,6 +25,7 @@ import re
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 
 from PIL import Image
 
@@ -342,9 +343,14 @@ def deskewed(image: Image.Image, angle: float) -> Image.Image:
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     matrix[0, 2] += (nw - w) / 2
     matrix[1, 2] += (nh - h) / 2
-    paper = int(np.percentile(gray[::8, ::8], 90))
     return Image.fromarray(cv2.warpAffine(gray, matrix, (nw, nh), flags=cv2.INTER_CUBIC,
-                                          borderMode=cv2.BORDER_CONSTANT, borderValue=paper))
+                                          borderMode=cv2.BORDER_CONSTANT, borderValue=_paper_level(gray)))
+
+
+def _paper_level(gray) -> int:
+    """The paper's brightness in a grey page (an array): what levelling and painting out fill with."""
+    import numpy as np
+    return int(np.percentile(gray[::8, ::8], 90))
 
 
 def _undo_deskew(words: list[Word], angle: float, read: tuple[int, int], page: tuple[int, int]) -> None:
@@ -430,13 +436,42 @@ def without_dot_leaders(image: Image.Image) -> Image.Image:
     if not boxes:
         return image
     out = gray.copy()
-    paper = int(np.percentile(gray[::8, ::8], 90))
+    paper = _paper_level(gray)
     for x0, top, x1, bottom in boxes:
         out[max(0, top):bottom, max(0, x0):x1] = paper
     return Image.fromarray(out)
 
 
-def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
+@dataclass(frozen=True)
+class PreparedPage:
+    """A page image made ready for Tesseract (``prepare_page``), and what reading it needs to know."""
+
+    image: Image.Image       # grey, within the size limits, dot leaders painted out, levelled
+    uneven: bool             # an uneven background: read with local thresholding
+    size: tuple[int, int]    # the page image's size before levelling (word boxes are mapped back to it)
+    level: float             # degrees it was turned to level it (0: it was not)
+
+
+def prepare_page(image: Image.Image) -> PreparedPage:
+    """What every look at a page starts from: done once per page however many looks it takes."""
+    image = image.convert("L") if image.mode != "L" else image
+    if max(image.size) > MAX_SIDE:
+        image = image.copy()
+        image.thumbnail((MAX_SIDE, MAX_SIDE))
+    elif max(image.size) < MIN_SIDE_UPSCALE:
+        image = image.resize((image.width * 2, image.height * 2), Image.LANCZOS)
+    image = without_dot_leaders(image)
+    uneven = background_spread(image) >= UNEVEN_SPREAD
+    size = image.size
+    level = measure_skew(image)
+    if DESKEW_MIN <= abs(level) <= DESKEW_MAX:
+        image = deskewed(image, level)   # Tesseract drops blocks of tilted lines (a header over a rule)
+    else:
+        level = 0.0
+    return PreparedPage(image, uneven, size, level)
+
+
+def ocr_page(image: Image.Image | PreparedPage, number: int, timeout: float = 60.0,
              rotation: int | None = None, look: str = FIRST) -> Page:
     """OCR one page image (any mode) into a Page of words with confidences.
 
@@ -453,21 +488,9 @@ def ocr_page(image: Image.Image, number: int, timeout: float = 60.0,
     """
     started = time.perf_counter()
     pytesseract = _tesseract()
-    image = image.convert("L") if image.mode != "L" else image
-    if max(image.size) > MAX_SIDE:
-        image = image.copy()
-        image.thumbnail((MAX_SIDE, MAX_SIDE))
-    elif max(image.size) < MIN_SIDE_UPSCALE:
-        image = image.resize((image.width * 2, image.height * 2), Image.LANCZOS)
-    image = without_dot_leaders(image)
-    uneven = background_spread(image) >= UNEVEN_SPREAD
-    config = SAUVOLA if uneven != (look == OTHER_THRESHOLD) else OTSU
-    original = image.size
-    level = measure_skew(image)
-    if DESKEW_MIN <= abs(level) <= DESKEW_MAX:
-        image = deskewed(image, level)   # Tesseract drops blocks of tilted lines (a header over a rule)
-    else:
-        level = 0.0
+    prepared = image if isinstance(image, PreparedPage) else prepare_page(image)
+    image, original, level = prepared.image, prepared.size, prepared.level
+    config = SAUVOLA if prepared.uneven != (look == OTHER_THRESHOLD) else OTSU
     if look == PAPER_RELATIVE:
         image, config = paper_relative(image), OTSU   # (already binary: the cheaper method)
     deadline = started + timeout

@@ -59,12 +59,14 @@ class Document:
 KEEP_PIXELS = 80_000_000         # page images kept for further looks (``reread``), at most this many pixels
 
 
-def read_document(path: str, ocr_timeout: float = 60.0, images: dict[int, Image.Image] | None = None) -> Document:
+def read_document(path: str, ocr_timeout: float = 60.0, images: dict[int, ocr.PreparedPage] | None = None
+                  ) -> Document:
     """All pages of ``path`` as words, or raise IntakeError.
 
-    ``images`` (optional) receives each OCR'd page's image (rendered, or the
-    photo prepared) by page number, up to KEEP_PIXELS in all, so that
-    ``reread`` of the same document neither renders nor prepares them again.
+    ``images`` (optional) receives each OCR'd page made ready for Tesseract
+    (rendered, or the photo prepared, then ``ocr.prepare_page``) by page
+    number, up to KEEP_PIXELS in all, so that ``reread`` of the same document
+    neither renders nor prepares them again.
     """
     if not os.path.exists(path):
         raise IntakeError("not_found")
@@ -114,9 +116,13 @@ def load_page(pdf, index: int):
         raise IntakeError("unreadable", f"Page {index + 1} of the PDF cannot be loaded ({exc}).") from None
 
 
-def _keep(images: dict | None, number: int, image: Image.Image) -> None:
-    if images is not None and sum(i.width * i.height for i in images.values()) + image.width * image.height <= KEEP_PIXELS:
-        images[number] = image
+def _ready(images: dict | None, number: int, image: Image.Image) -> ocr.PreparedPage:
+    """``image`` made ready for Tesseract, kept in ``images`` for further looks while they fit in KEEP_PIXELS."""
+    ready = ocr.prepare_page(image)
+    pixels = ready.image.width * ready.image.height
+    if images is not None and sum(i.image.width * i.image.height for i in images.values()) + pixels <= KEEP_PIXELS:
+        images[number] = ready
+    return ready
 
 
 def _read_pdf(path: str, ocr_timeout: float, images: dict | None = None) -> tuple[list[Page], list[dict]]:
@@ -129,8 +135,7 @@ def _read_pdf(path: str, ocr_timeout: float, images: dict | None = None) -> tupl
                 words, needs_ocr = _pdf_page_words(page, index + 1)
                 if needs_ocr:
                     image = render_pdf_page(page)
-                    _keep(images, index + 1, image)
-                    pages.append(ocr.ocr_page(image, index + 1, timeout=ocr_timeout))
+                    pages.append(ocr.ocr_page(_ready(images, index + 1, image), index + 1, timeout=ocr_timeout))
                     found += _upright(codes.read_codes(image, index + 1), pages[-1].rotation)
                 else:
                     w, h = page.get_size()
@@ -321,19 +326,19 @@ def _read_image(path: str, ocr_timeout: float, images: dict | None = None) -> tu
     pages, found = [], []
     for i, frame in enumerate(open_image_frames(path)):
         prepared = prepare_photo(frame)
-        _keep(images, i + 1, prepared)
-        pages.append(ocr.ocr_page(prepared, i + 1, timeout=ocr_timeout))
+        pages.append(ocr.ocr_page(_ready(images, i + 1, prepared), i + 1, timeout=ocr_timeout))
         found += _upright(codes.read_codes(prepared, i + 1), pages[-1].rotation)
     return pages, found
 
 
 def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_THRESHOLD,
-           images: dict[int, Image.Image] | None = None) -> list[Page] | None:
+           images: dict[int, ocr.PreparedPage] | None = None) -> list[Page] | None:
     """The document's OCR pages read again upright with another ``look`` (``intake.ocr``).
 
-    ``images`` keeps each page's image (rendered, or the photo prepared) by page
-    number between looks, so a document read with several looks renders or
-    prepares each page once more, not once per look.
+    ``images`` keeps each page made ready for Tesseract (rendered, or the photo
+    prepared, then ``ocr.prepare_page``) by page number between looks, so a
+    document read with several looks prepares each page once more, not once
+    per look.
     """
     images = {} if images is None else images
     if doc.media_type == PDF:   # (a page read_document kept is not rendered again)
@@ -347,7 +352,7 @@ def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_T
                 if page.number not in images:
                     pdf_page = load_page(pdf, page.number - 1)
                     try:
-                        images[page.number] = render_pdf_page(pdf_page)
+                        images[page.number] = ocr.prepare_page(render_pdf_page(pdf_page))
                     finally:
                         pdf_page.close()
                 out.append(ocr.ocr_page(images[page.number], page.number, ocr_timeout,
@@ -357,7 +362,7 @@ def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_T
             pdf.close()
     if any(p.number not in images for p in doc.pages):
         prepare_photo = _photo_preparation()
-        images.update((p.number, prepare_photo(f)) for f, p in zip(open_image_frames(path), doc.pages)
-                      if p.number not in images)
+        images.update((p.number, ocr.prepare_page(prepare_photo(f)))
+                      for f, p in zip(open_image_frames(path), doc.pages) if p.number not in images)
     return [ocr.ocr_page(images[p.number], p.number, ocr_timeout, rotation=p.rotation, look=look)
             for p in doc.pages if p.number in images]
