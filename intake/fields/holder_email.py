@@ -17,21 +17,18 @@ from .candidates import FieldResult
 from .vocabulary import NAME_PARTICLES, SUFFIXES
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-MIN_PART = 2          # a given or family name this long at least (initials are no evidence)
 
 
 def _name_parts(name: str) -> tuple[str, str] | None:
+    """(given name, family name) of ``name``, the family name's particles run together
+    ("De la Cruz" -> "delacruz"); initials are no evidence, so single letters are left out."""
     words = [w for w in fold(name).split() if w not in SUFFIXES and len(w) > 1]
     if len(words) < 2:
         return None
-    given = words[0]
-    family = words[-1]
-    # a family name with particles is typed run together ("De la Cruz" -> "delacruz")
     k = len(words) - 1
     while k - 1 > 0 and words[k - 1] in NAME_PARTICLES:
         k -= 1
-    family_joined = "".join(words[k:])
-    return given, family_joined if k < len(words) - 1 else family
+    return words[0], "".join(words[k:])
 
 
 def confirm_by_email(doc, res: FieldResult) -> None:
@@ -39,12 +36,11 @@ def confirm_by_email(doc, res: FieldResult) -> None:
     if res.value is None:
         return
     parts = _name_parts(str(res.value))
-    if parts is None or min(len(p) for p in parts) < MIN_PART:
+    if parts is None:
         return
     given, family = parts
     for address in EMAIL.findall(doc.layout.text):
-        local = fold(address.split("@")[0].replace("_", ".").replace("-", ".")).split()
-        joined = "".join(local)
-        if given in local and (family in local or joined.endswith(family) or joined == given + family):
+        local = fold(address.split("@")[0]).split()   # (fold splits at dots, dashes and underscores)
+        if given in local and (family in local or "".join(local).endswith(family)):
             res.confirmed = "the holder's own e-mail address spells the name"
             return

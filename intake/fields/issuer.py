@@ -254,6 +254,7 @@ def _named_in_text(doc) -> list[Candidate]:
 CAPS_SHARE = 0.8          # a line this share of whose words are in capitals is set in caps
 CAPS_LEFT_WORDS = 4       # words before an organisation word that may start its name in caps text
 CAPS_JOINERS = {"and", "&", "und", "et"}   # connectors inside a name before its head ("Health and Care ... Council")
+CAPS_CONNECTORS = CONNECTOR_WORDS - CAPS_JOINERS   # the connectors inside a caps name ("OF", "FOR", "IN", "THE")
 
 
 def _named_in_caps(doc) -> list[Candidate]:
@@ -299,7 +300,7 @@ def _caps_tail(toks: list[Token], k: int) -> int | None:
     def joined(i: int) -> bool:
         return i < len(toks) and _caps_word(toks[i]) and toks[i].seg == toks[k].seg \
             and not toks[i - 1].text.endswith((".", ",", ";", ":"))
-    if not joined(k + 1) or toks[k + 1].norm not in CONNECTOR_WORDS - CAPS_JOINERS - {"the"}:
+    if not joined(k + 1) or toks[k + 1].norm not in CAPS_CONNECTORS or toks[k + 1].norm == "the":
         return k
     hi = k + 1
     if joined(hi + 1) and toks[hi + 1].norm == "the":
@@ -333,7 +334,7 @@ def _caps_carried(doc, ln: Line) -> list[Token]:
                 or len(tail) >= CAPS_LEFT_WORDS:
             break
         tail.insert(0, t)
-    reached_connector = len(tail) < len(prev.tokens) and prev.tokens[-len(tail) - 1].norm in CONNECTOR_WORDS - CAPS_JOINERS
+    reached_connector = len(tail) < len(prev.tokens) and prev.tokens[-len(tail) - 1].norm in CAPS_CONNECTORS
     return tail if tail and reached_connector else []
 
 

@@ -12,11 +12,9 @@ word in it ("SOLAS", "salesforce", "Google Cloud": ``recurring_names``).
 """
 from __future__ import annotations
 
-import re
-
 from rapidfuzz import fuzz
 
-from ..directory import find_credential_type, fold
+from ..directory import _contains_phrase, find_credential_type, fold
 from ..layout import Token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, ocr_factor
 from .names import is_given_name, name_likeness
@@ -37,27 +35,26 @@ QUOTE_MARKS = {">", ">>", "»", "|"}
 
 
 def _folded_lines(doc) -> list[str]:
-    cached = getattr(doc, "_folded_lines", None)
-    if cached is None:
-        cached = doc._folded_lines = [fold(" ".join(t.text for t in ln.tokens)) for ln in doc.layout.lines]
-    return cached
+    return doc._once("folded_lines", lambda d: [fold(" ".join(t.text for t in ln.tokens)) for ln in d.layout.lines])
 
 
 def printed_again(doc, value: str, tokens: list[Token], exact: bool = False) -> int:
     """How many lines other than those of ``tokens`` print ``value`` (as whole words; names of
-    FUZZY_MIN_CHARS or more also approximately, for OCR's misreadings, unless ``exact``)."""
+    FUZZY_MIN_CHARS or more also approximately, for OCR's misreadings, unless ``exact``).
+    Counted once per document for each value and lines: the issuer's readers ask again."""
     want = fold(value)
     if len(want.replace(" ", "")) < MIN_CHARS:
         return 0
-    own = {t.line.number for t in tokens}
-    pattern = re.compile(rf"(?<![a-z0-9]){re.escape(want)}(?![a-z0-9])")
-    count = 0
-    for number, text in enumerate(_folded_lines(doc)):
-        if number in own or len(text) < len(want) - 2:
-            continue
-        if pattern.search(text) or (not exact and len(want) >= FUZZY_MIN_CHARS and _approximately_in(want, text)):
-            count += 1
-    return count
+    own = frozenset(t.line.number for t in tokens)
+    counted = doc._once("printed_again", lambda d: {})
+    key = (want, own, exact)
+    if key not in counted:
+        counted[key] = sum(
+            1 for number, text in enumerate(_folded_lines(doc))
+            if number not in own and len(text) >= len(want) - 2
+            and (_contains_phrase(text, want)
+                 or (not exact and len(want) >= FUZZY_MIN_CHARS and _approximately_in(want, text))))
+    return counted[key]
 
 
 def _approximately_in(want: str, text: str) -> bool:
@@ -120,16 +117,14 @@ def recurring_names(doc) -> list[Candidate]:
         segments = ln.segments()
         if len(segments) != 1:
             continue   # a cell of a table row ("Lab", "Workshop"), not a name set on its own
-        for seg in segments:
-            # a quoted e-mail's marks ("> Google Cloud") are no part of the name
-            seg = [t for t in seg if t.word.conf >= GARBAGE_BELOW and t.text not in QUOTE_MARKS]
-            if not seg or any(doc.ex.is_label_start(t) for t in seg) or not _name_shaped(seg, held, holder_words):
-                continue
-            text = " ".join(t.text for t in seg).strip(" .,;:|·")
-            if fold(text) in seen:
-                continue
-            seen.add(fold(text))
-            again = printed_again(doc, text, seg)
-            if again >= RECURRING_MIN_LINES:
-                out.append(Candidate(text, seg, RECURRING_BASE * ocr_factor(seg), "recurring"))
+        # a quoted e-mail's marks ("> Google Cloud") are no part of the name
+        seg = [t for t in segments[0] if t.word.conf >= GARBAGE_BELOW and t.text not in QUOTE_MARKS]
+        if not seg or any(doc.ex.is_label_start(t) for t in seg) or not _name_shaped(seg, held, holder_words):
+            continue
+        text = " ".join(t.text for t in seg).strip(" .,;:|·")
+        if fold(text) in seen:
+            continue
+        seen.add(fold(text))
+        if printed_again(doc, text, seg) >= RECURRING_MIN_LINES:
+            out.append(Candidate(text, seg, RECURRING_BASE * ocr_factor(seg), "recurring"))
     return out
