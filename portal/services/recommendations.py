@@ -215,7 +215,7 @@ def _first_by_slack(on: date, limit: int, slack_of: Slack, type_ids: list[int]) 
         pages = [slim.where(RS.credential_type_id == type_id, RS.lapses_on.is_not(None), settled)
                  .order_by(RS.lapses_on, RS.id).offset(done_reading[type_id]).limit(size).subquery()
                  for type_id, size in wanted.items()]
-        rows = db.session.execute(union_all(*(select(p) for p in pages))).all()
+        rows = _read_pages(pages)
         slack_of.log([row.credential_id for row in rows if slack_of.takes_ce(row.credential_type_id)])
         needing.extend(_needing(rows, on, slack_of))
         by_type: dict[int, list] = {}
@@ -234,6 +234,21 @@ def _first_by_slack(on: date, limit: int, slack_of: Slack, type_ids: list[int]) 
     if len(needing) < limit:
         return None
     return [row_id for slack, row_id in needing if slack <= boundary]
+
+
+# SQLite refuses a compound SELECT of more than 500 terms
+# (SQLITE_MAX_COMPOUND_SELECT), so an organisation with more credential types
+# than this reads a round's pages in several statements.
+PAGES_PER_STATEMENT = 400
+
+
+def _read_pages(pages: list) -> list:
+    """The rows of every page, read ``PAGES_PER_STATEMENT`` pages a statement."""
+    rows = []
+    for start in range(0, len(pages), PAGES_PER_STATEMENT):
+        chunk = pages[start:start + PAGES_PER_STATEMENT]
+        rows.extend(db.session.execute(union_all(*(select(page) for page in chunk))).all())
+    return rows
 
 
 def _pending_review(on: date):

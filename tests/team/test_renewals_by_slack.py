@@ -131,3 +131,26 @@ def test_ce_hours_logged_and_a_policy_change_keep_the_lists_equal(org, many_type
     many_types[0].renewal_lead_days = 75
     db.session.commit()
     _compare(org, DAY, rebuild=False)
+
+
+@pytest.fixture
+def more_types_than_one_statement_takes(org):
+    """520 required types, more than SQLite's 500 terms of one compound
+    SELECT: twelve people each hold a credential of every type, expiring
+    from 300 days ago to 400 days ahead."""
+    rng = random.Random(42)
+    types = [factories.credential_type(f"Wide {i}", code=f"W{i}", renewal_lead_days=(0, 30)[i % 2])
+             for i in range(520)]
+    for credential_type in types:
+        factories.requirement(credential_type, job_role_=org.role)
+    for i in range(12):
+        person = factories.person("Wide", f"W{i:03d}", department=org.department, job_role=org.role)
+        for credential_type in types:
+            factories.credential(person, credential_type, expires_on=DAY + timedelta(days=rng.randint(-300, 400)))
+    db.session.commit()
+    return types
+
+
+def test_an_organisation_with_more_types_than_one_statement_takes(org, more_types_than_one_statement_takes):
+    assert len(more_types_than_one_statement_takes) > recommendations.PAGES_PER_STATEMENT
+    _compare(org, DAY, limits=(1, 25, 700))
