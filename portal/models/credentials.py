@@ -26,7 +26,8 @@ class Credential(Timestamped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # active_history: the compliance hook refreshes the holder it had too.
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True, active_history=True)
     credential_type_id: Mapped[int] = mapped_column(ForeignKey("credential_types.id"), index=True)
     license_number: Mapped[Optional[str]] = mapped_column(String(120), index=True)
     issued_on: Mapped[Optional[date]]
@@ -67,7 +68,8 @@ class CeActivity(Timestamped, Base):
     __tablename__ = "ce_activities"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    credential_id: Mapped[int] = mapped_column(ForeignKey("credentials.id"), index=True)
+    # active_history: the compliance hook refreshes the holder it had too.
+    credential_id: Mapped[int] = mapped_column(ForeignKey("credentials.id"), index=True, active_history=True)
     title: Mapped[str] = mapped_column(String(200))
     provider: Mapped[Optional[str]] = mapped_column(String(200))
     hours: Mapped[float]

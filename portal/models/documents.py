@@ -43,7 +43,8 @@ class Document(Timestamped, Base):
     media_type: Mapped[Optional[str]] = mapped_column(String(100))  # sniffed, not trusted
     size_bytes: Mapped[int]
     pages: Mapped[Optional[int]]
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # active_history: the compliance hook refreshes the holder it had too.
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True, active_history=True)
     uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id"))
     # the API token that sent it (source "api"): whose upload quota it counts in
     api_token_id: Mapped[Optional[int]] = mapped_column(ForeignKey("api_tokens.id"))

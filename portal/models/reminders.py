@@ -26,7 +26,8 @@ class ReminderPolicy(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # NULL: the organisation default. Unique so each type has at most one.
     credential_type_id: Mapped[Optional[int]] = mapped_column(
-        ForeignKey("credential_types.id"), unique=True
+        ForeignKey("credential_types.id"), unique=True,
+        active_history=True,  # the compliance hook refreshes the type it governed too
     )
     offsets: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_OFFSETS))
     grace_days: Mapped[int] = mapped_column(default=30)

@@ -43,8 +43,9 @@ class Requirement(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     credential_type_id: Mapped[int] = mapped_column(ForeignKey("credential_types.id"), index=True)
-    job_role_id: Mapped[Optional[int]] = mapped_column(ForeignKey("job_roles.id"), index=True)
-    project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("projects.id"), index=True)
+    # active_history: the compliance hook refreshes the role and project it had too.
+    job_role_id: Mapped[Optional[int]] = mapped_column(ForeignKey("job_roles.id"), index=True, active_history=True)
+    project_id: Mapped[Optional[int]] = mapped_column(ForeignKey("projects.id"), index=True, active_history=True)
     # Days before expiry at which a holder stops counting as comfortably
     # compliant for this requirement (e.g. a contract demands 60 days' cover).
     lead_days: Mapped[Optional[int]]
@@ -61,7 +62,8 @@ class Assignment(Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # active_history: the compliance hook refreshes the holder it had too.
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True, active_history=True)
     starts_on: Mapped[date]
     ends_on: Mapped[Optional[date]]
     role_on_project: Mapped[Optional[str]] = mapped_column(String(120))

@@ -17,7 +17,7 @@ from itertools import chain, islice
 from typing import Iterable
 
 from flask import has_app_context
-from sqlalchemy import Select, and_, case, delete, event, func, literal, or_, select
+from sqlalchemy import Select, and_, case, delete, event, func, inspect, literal, or_, select
 from sqlalchemy.orm import Session
 
 from portal.database import note_bulk_write
@@ -276,28 +276,34 @@ def _pending(session: Session) -> dict:
     )
 
 
+def _keys(obj, attribute: str, keep_none: bool = False) -> set:
+    """The object's value of ``attribute`` and, when this flush changed it,
+    the value it had: a credential, assignment or requirement moved from
+    one person (role, project, type) to another leaves both out of date."""
+    values = {getattr(obj, attribute), *inspect(obj).attrs[attribute].history.deleted}
+    if not keep_none:
+        values.discard(None)
+    return values
+
+
 def _note(dirty: dict, obj) -> None:
     if isinstance(obj, (Credential, Document, Assignment)):
-        if obj.person_id is not None:
-            dirty["people"].add(obj.person_id)
+        dirty["people"].update(_keys(obj, "person_id"))
     elif isinstance(obj, CeActivity):
         # CE hours logged change a credential's slack on the renew-now list,
         # which the holder's roll-up counts.
-        if obj.credential_id is not None:
-            dirty["credentials"].add(obj.credential_id)
+        dirty["credentials"].update(_keys(obj, "credential_id"))
     elif isinstance(obj, Person):
         if obj.id is not None:
             dirty["people"].add(obj.id)
     elif isinstance(obj, Requirement):
-        if obj.job_role_id is not None:
-            dirty["roles"].add(obj.job_role_id)
-        if obj.project_id is not None:
-            dirty["projects"].add(obj.project_id)
+        dirty["roles"].update(_keys(obj, "job_role_id"))
+        dirty["projects"].update(_keys(obj, "project_id"))
     elif isinstance(obj, ReminderPolicy):
-        if obj.credential_type_id is None:
-            dirty["all"] = True
-        else:
-            dirty["types"].add(obj.credential_type_id)
+        types = _keys(obj, "credential_type_id", keep_none=True)
+        # The organisation's default policy (no type) governs every type.
+        dirty["all"] = dirty["all"] or None in types
+        dirty["types"].update(types - {None})
     elif isinstance(obj, CredentialType):
         if obj.id is not None:
             dirty["types"].add(obj.id)

@@ -108,3 +108,57 @@ def test_nightly_job_refreshes_everyone(org):
     rows = refresh_compliance_snapshot.call_local()
     assert rows >= 3  # director, manager, employee each need BLS
     assert _stored(org.employee)[org.bls.id][0] == "missing"
+
+
+def test_an_assignment_moved_to_another_person_leaves_both_current(org):
+    acls = factories.credential_type("ACLS Provider")
+    project = factories.project()
+    factories.requirement(acls, project=project)
+    assignment = factories.assignment(project, org.employee, starts_on=today() - timedelta(days=1))
+    db.session.commit()
+    assert acls.id in _stored(org.employee)
+    assignment.person_id = org.outsider.id
+    db.session.commit()
+    for person in (org.employee, org.outsider):
+        assert _stored(person) == _engine(person), person
+    assert acls.id not in _stored(org.employee)
+    assert _stored(org.outsider)[acls.id][0] == "missing"
+
+
+def test_a_credential_moved_to_another_person_leaves_both_current(org):
+    credential = factories.credential(org.employee, org.bls, expires_on=today() + timedelta(days=400))
+    db.session.commit()
+    assert _stored(org.employee)[org.bls.id][0] == "compliant"
+    credential.person_id = org.manager.id
+    db.session.commit()
+    assert _stored(org.employee)[org.bls.id][0] == "missing"
+    assert _stored(org.manager)[org.bls.id][0] == "compliant"
+
+
+def test_a_requirement_moved_to_another_role_leaves_both_roles_current(org):
+    acls = factories.credential_type("ACLS Provider")
+    requirement = factories.requirement(acls, job_role_=org.role)
+    other_role = factories.job_role()
+    org.outsider.job_role = other_role
+    db.session.commit()
+    assert acls.id in _stored(org.employee)
+    requirement.job_role_id = other_role.id
+    db.session.commit()
+    assert acls.id not in _stored(org.employee)
+    assert _stored(org.outsider)[acls.id][0] == "missing"
+
+
+def test_a_type_policy_made_the_default_reaches_every_type(org):
+    acls = factories.credential_type("ACLS Provider")
+    factories.requirement(acls, job_role_=org.role)
+    factories.credential(org.employee, acls, expires_on=today() + timedelta(days=100))
+    factories.default_policy(offsets=[60, 30], grace_days=0)
+    policy = ReminderPolicy(credential_type_id=org.bls.id, offsets=[120], grace_days=0)
+    db.session.add(policy)
+    db.session.commit()
+    assert _stored(org.employee)[acls.id][0] == "compliant"
+    db.session.delete(db.session.scalars(select(ReminderPolicy).where(ReminderPolicy.credential_type_id.is_(None))).one())
+    db.session.flush()
+    policy.credential_type_id = None
+    db.session.commit()
+    assert _stored(org.employee)[acls.id][0] == "expiring"
