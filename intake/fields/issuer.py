@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from ..directory import Issuer, find_credential_type, find_issuer, fold, load_directory
 from ..layout import Line, Token, fold_token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, _best, ocr_factor
-from .names import is_given_name, name_likeness, title_words
+from .names import initials, is_given_name, name_likeness, title_words
 from .issuer_domain import confirm_by_address
 from .recurrence import confirm_recurring, recurring_names, support_recurring
 from .vocabulary import (
@@ -21,13 +21,11 @@ from .vocabulary import (
     PARENT_WORDS,
     PROVIDER_WORDS,
     SENTENCE_WORDS,
+    SHARED_SECOND_LEVELS,
     SIGNATORY_WORDS,
     SUBUNIT_WORDS,
     TITLE_WORDS,
 )
-
-_SHAREDSUFFIXES = {"gov", "co", "org", "ac", "com", "net", "edu", "uk"}   # second levels many bodies share
-
 
 @lru_cache(maxsize=1)
 def _issuer_domains() -> tuple[tuple[str, Issuer], ...]:
@@ -46,7 +44,7 @@ def _issuer_domains() -> tuple[tuple[str, Issuer], ...]:
             labels = [x for x in host.split(".") if x]
             if len(labels) < 2:
                 continue
-            keeps = [3] if labels[-2] in _SHAREDSUFFIXES else [2, 3]
+            keeps = [3] if labels[-2] in SHARED_SECOND_LEVELS else [2, 3]
             for keep in keeps:
                 if len(labels) >= keep and labels[-keep] != "www":
                     owners.setdefault(".".join(labels[-keep:]), set()).add(issuer.code)
@@ -417,12 +415,6 @@ def _support_longer_names(cands: list[Candidate]) -> None:
 PART_OF_NAME_GAP = 0.11      # below the longer name by more than a rival counts (candidates._best)
 ACRONYM_AGREES = 0.05       # a name whose initials the page prints alone ("IOSH") gains over it ...
 ACRONYM_SCORE_CAP = 0.78    # ... to no more than this: initials say which name, not that it is the issuer
-
-
-def initials(words: list[str]) -> str:
-    """The initials of a name's words, connectors left out ("Institution of Occupational Safety
-    and Health" -> "iosh")."""
-    return "".join(fold_token(w)[:1] for w in words if fold_token(w) and fold_token(w) not in CONNECTOR_WORDS)
 
 
 def _support_expansions(cands: list[Candidate], brands: set[str]) -> None:

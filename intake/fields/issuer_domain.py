@@ -15,7 +15,8 @@ import re
 
 from ..directory import fold
 from .candidates import FieldResult
-from .vocabulary import CONNECTOR_WORDS
+from .names import initials
+from .vocabulary import CONNECTOR_WORDS, SHARED_SECOND_LEVELS
 
 ADDRESS = re.compile(r"(?<![@\w.-])(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(/[a-z0-9/_-]*)?", re.I)
 PART_MIN = 4      # initials of the name's last words ("dpor") count from this many letters
@@ -28,10 +29,10 @@ def _spelt(address_labels: set[str], name: str) -> bool:
     if not words:
         return False
     core = [w for w in words if w not in CONNECTOR_WORDS]
-    forms = {"".join(words), "".join(core), "".join(w[0] for w in words), "".join(w[0] for w in core)}
+    forms = {"".join(words), "".join(core), initials(words, connectors=True), initials(words)}
     # initials of the name's last words: the body under a place's name ("Virginia | DPOR")
-    for seq in (core, words):
-        forms |= {"".join(w[0] for w in seq[k:]) for k in range(1, len(seq)) if len(seq) - k >= PART_MIN}
+    for seq, connectors in ((core, False), (words, True)):
+        forms |= {initials(seq[k:], connectors) for k in range(1, len(seq)) if len(seq) - k >= PART_MIN}
     # the name's first words run together ("heartandstroke.ca")
     forms |= {"".join(words[:k]) for k in range(2, len(words)) if len("".join(words[:k])) >= RUN_MIN}
     forms = {f for f in forms if len(f) >= 2}
@@ -39,11 +40,14 @@ def _spelt(address_labels: set[str], name: str) -> bool:
 
 
 def _labels(text: str) -> set[str]:
+    """The labels of the web addresses in ``text`` that may spell a body's name: not the last
+    (the country or kind), nor a second level many bodies share ("gov" of "nursing.gov.uk", "ac"
+    of "x.ac.nz": initials such as "AC" would be confirmed by any university's address)."""
     out = set()
     for host, path in ADDRESS.findall(text):
         parts = host.lower().split(".")[:-1]            # the last label is the country or kind (org, ca)
         parts += [p for p in (path or "").lower().split("/") if p][:1]   # "michigan.gov/lara"
-        out |= {p for p in parts if p not in NOT_NAMES and not p.isdigit()}
+        out |= {p for p in parts if p not in NOT_NAMES and p not in SHARED_SECOND_LEVELS and not p.isdigit()}
     return out
 
 

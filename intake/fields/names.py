@@ -12,7 +12,8 @@ import pkgutil
 import unicodedata
 from functools import lru_cache
 
-from .vocabulary import NAME_PARTICLES, NOT_NAMES, ORG_WORDS, SIGNATORY_WORDS, SUFFIXES, TITLE_WORDS
+from ..layout import fold_token
+from .vocabulary import CONNECTOR_WORDS, NAME_PARTICLES, NOT_NAMES, ORG_WORDS, SIGNATORY_WORDS, SUFFIXES, TITLE_WORDS
 
 # Weights of the name-likeness score (a sum, capped at 1).
 GIVEN_FIRST = 0.45        # the first word is a given name (or the word after "SURNAME,")
@@ -102,3 +103,10 @@ def name_likeness(words: list[str]) -> float:
     if inverted and known(core[0], given):
         score += SURNAME_FIRST
     return max(0.0, min(1.0, score))
+
+
+def initials(words: list[str], connectors: bool = False) -> str:
+    """The initials of a name's words, connectors left out unless ``connectors`` ("Institution of
+    Occupational Safety and Health" -> "iosh"; with connectors "ioosah")."""
+    folded = [fold_token(w) for w in words]
+    return "".join(w[:1] for w in folded if w and (connectors or w not in CONNECTOR_WORDS))

@@ -101,6 +101,15 @@ def test_a_web_address_that_spells_the_issuers_name_confirms_it():
     assert not _spelt(labels, "Apex Learning Centre")
 
 
+def test_a_shared_second_level_of_an_address_spells_no_ones_initials():
+    from intake.fields.issuer_domain import _labels, _spelt
+    labels = _labels("Standards at www.nursing.gov.uk; apply via https://x.ac.nz/apply or reg.co.za")
+    assert {"gov", "ac", "co"}.isdisjoint(labels) and {"nursing", "x", "reg"} <= labels
+    assert not _spelt(labels, "Allied College")        # "ac" is every university's, not this body's
+    assert not _spelt(labels, "Government of Victoria")      # "gov" with its connector
+    assert _spelt(labels, "Nursing")
+
+
 def test_an_ocr_issuer_whose_initials_the_page_address_spells_is_confirmed():
     from tests.intake.test_ocr_classes import fields
     rows = [(200, 150, "Lakeshore Chiropody Council"), (200, 600, "Licence No."), (900, 600, "LC-20931")]
