@@ -40,12 +40,18 @@ FIELD_RAW_TO_CONFIDENT = {("text", "license_number"): (0.65, 0.9), ("text", "hol
 # confident on any layer. On val, issuers confirmed so were right 74 times in 74 (dev: 38 in
 # 38), first readings; every wrong issuer there was printed once.
 CONFIRMED = 0.9
+# A confirmation lifts only a value its reader already rated this much (raw): a second place
+# that agrees with a weak reading (a misread heading, a candidate a close rival nearly beat)
+# says less than one agreeing with a value its label and shape chose. Every confirmation, of
+# every field, obeys it.
+CONFIRMED_MIN_RAW = 0.5
 
 
 def calibrate(result: FieldResult, layer: str, field: str | None = None) -> FieldResult:
+    raw = result.confidence
     rule = FIELD_RAW_TO_CONFIDENT.get((layer, field)) or RAW_TO_CONFIDENT.get(layer)
-    if rule and result.stated and result.confidence >= rule[0]:
-        result.confidence = round(min(max(result.confidence, rule[1]), result.cap), 3)
-    if result.confirmed and result.stated:
+    if rule and result.stated and raw >= rule[0]:
+        result.confidence = round(min(max(raw, rule[1]), result.cap), 3)
+    if result.confirmed and result.stated and raw >= CONFIRMED_MIN_RAW:
         result.confidence = round(min(max(result.confidence, CONFIRMED), result.cap), 3)
     return result

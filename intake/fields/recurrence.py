@@ -22,7 +22,6 @@ from .vocabulary import CONNECTOR_WORDS, CREDENTIAL_NOUNS, SENTENCE_WORDS, SIGNA
 
 RECUR_GAIN = 0.08          # a candidate printed again on another line, per line (up to RECUR_LINES)
 RECUR_LINES = 3
-CONFIRMED_MIN_RAW = 0.5    # the raw score from which a value printed again is confirmed
 RECURRING_BASE = 0.5       # a name of its own line printed on RECURRING_MIN_LINES other lines ...
 RECURRING_MIN_LINES = 2
 RECURRING_MAX_WORDS = 5
@@ -70,8 +69,10 @@ def _approximately_in(want: str, text: str) -> bool:
 def confirm_recurring(doc, res: FieldResult) -> None:
     """An issuer read letter for letter in two places (a heading and a footer, an address line,
     a sign-off) is confirmed: two readings agree, and a title, a table header or a sub-unit is
-    printed once. Approximate repeats confirm nothing (a misread value close to a right one)."""
-    if res.value is not None and res.confidence >= CONFIRMED_MIN_RAW and printed_again(doc, str(res.value), res.tokens, exact=True):
+    printed once. Approximate repeats confirm nothing (a misread value close to a right one).
+    How weak a reading a confirmation may lift is calibration's to say
+    (``calibration.CONFIRMED_MIN_RAW``)."""
+    if res.value is not None and printed_again(doc, str(res.value), res.tokens, exact=True):
         res.confirmed = "printed again elsewhere on the document"
 
 

@@ -126,3 +126,13 @@ def test_a_confirmed_value_is_confident_on_any_layer_within_its_cap():
     assert calibrate(FieldResult("x", 0.55, confirmed="printed twice"), "ocr", "issuer").confidence == CONFIRMED
     assert calibrate(FieldResult("x", 0.55, cap=0.7, confirmed="printed twice"), "ocr").confidence == 0.7
     assert calibrate(FieldResult("x", 0.55), "ocr", "issuer").confidence == 0.55
+
+
+def test_a_confirmation_lifts_only_a_reading_its_reader_rated_from_the_floor_up():
+    # every confirmation obeys the floor, whichever reader confirmed the value (a number
+    # printed twice, an e-mail address, a web address), not only a repeat of the issuer
+    from intake.fields.calibration import CONFIRMED, CONFIRMED_MIN_RAW
+    weak = FieldResult("LC-20931", CONFIRMED_MIN_RAW - 0.05, confirmed="the number is printed twice")
+    assert calibrate(weak, "ocr", "license_number").confidence == CONFIRMED_MIN_RAW - 0.05
+    held = FieldResult("LC-20931", CONFIRMED_MIN_RAW, confirmed="the number is printed twice")
+    assert calibrate(held, "ocr", "license_number").confidence == CONFIRMED
