@@ -70,7 +70,7 @@ def _weak(found: dict) -> bool:
     legitimate.
     """
     r = found["results"]
-    missing = [f for f in CORE if r[f].value is None]
+    missing = [f for f in CORE if not r[f].stated]   # a null the document states ("No expiry") is read
     if "expiry_date" in missing and r["issue_date"].value is not None:
         missing.remove("expiry_date")
     if "issue_date" in missing and r["expiry_date"].value is not None and r["expiry_date"].confidence >= 0.8:
@@ -90,7 +90,9 @@ def _overlay(first: Page, second: Page) -> Page:
 
 
 def _merge(a: dict, b: dict) -> dict:
-    """Field-wise best of two readings; a value both agree on gains confidence."""
+    """Field-wise best of two readings; a value both agree on gains confidence. A null the
+    document states ("Expiry: Lifetime") is a reading like a value: a weaker guess of the
+    other pass does not replace it, and both stating it is agreement."""
     out = {"results": {}, "issuer_entry": a["issuer_entry"] or b["issuer_entry"],
            "ctype_code": a["ctype_code"] or b["ctype_code"]}
     dated = b if a["date_order"] is None else a
@@ -98,11 +100,11 @@ def _merge(a: dict, b: dict) -> dict:
                ambiguous=sorted(set(a["ambiguous"]) | set(b["ambiguous"])))
     for f in FIELDS:
         ra, rb = a["results"][f], b["results"][f]
-        if ra.value is not None and ra.value == rb.value:
+        if ra.stated and rb.stated and ra.value == rb.value:
             ra.confidence = round(min(ra.cap, rb.cap, max(ra.confidence, rb.confidence) + 0.05), 3)
             out["results"][f] = ra
         else:
-            out["results"][f] = ra if (ra.confidence >= rb.confidence and ra.value is not None) or rb.value is None else rb
+            out["results"][f] = ra if (ra.stated and ra.confidence >= rb.confidence) or not rb.stated else rb
     if b["results"]["issuer"] is out["results"]["issuer"]:
         out["issuer_entry"] = b["issuer_entry"]
     return out

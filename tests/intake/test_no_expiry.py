@@ -107,3 +107,36 @@ def test_an_ocr_read_no_expiry_column_is_a_stated_null(tmp_path):
     assert e.confidence["expiry_date"] >= 0.9
     assert e.evidence["expiry_date"].text == "Non-expiring"
     assert 0.25 < e.evidence["expiry_date"].bbox[0] < 0.35
+
+
+def _reading(**results):
+    from intake.fields import FieldResult
+    from intake.model import FIELDS
+    r = {f: results.get(f, FieldResult()) for f in FIELDS}
+    return {"results": r, "issuer_entry": None, "ctype_code": None, "date_order": None,
+            "date_order_reason": None, "ambiguous": []}
+
+
+def test_a_stated_null_is_not_replaced_by_a_weaker_guess_of_another_reading():
+    from intake.fields import FieldResult
+    from intake.fields.candidates import NO_EXPIRY
+    from intake.pipeline import _merge
+    stated = FieldResult(None, 0.9, source=NO_EXPIRY)
+    guess = FieldResult("2025-01-31", 0.6, source="label")
+    assert _merge(_reading(expiry_date=stated), _reading(expiry_date=guess))["results"]["expiry_date"] is stated
+    assert _merge(_reading(expiry_date=guess), _reading(expiry_date=stated))["results"]["expiry_date"] is stated
+    # an absence (nothing read) still yields to any reading; two statements agree
+    assert _merge(_reading(), _reading(expiry_date=stated))["results"]["expiry_date"] is stated
+    both = _merge(_reading(expiry_date=stated), _reading(expiry_date=FieldResult(None, 0.9, source=NO_EXPIRY)))
+    assert both["results"]["expiry_date"].confidence > 0.9
+
+
+def test_a_stated_null_is_no_lost_field_worth_a_second_look():
+    from intake.fields import FieldResult
+    from intake.fields.candidates import NO_EXPIRY
+    from intake.pipeline import _weak
+    # the number and the issue date lost, the holder read, the expiry stated ("No expiry")
+    holder = FieldResult("Marta Rivera", 0.9)
+    assert not _weak(_reading(holder_name=holder, expiry_date=FieldResult(None, 0.9, source=NO_EXPIRY)))
+    assert _weak(_reading(holder_name=holder))
+
