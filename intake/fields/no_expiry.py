@@ -68,11 +68,11 @@ def _labelled(doc) -> list[tuple[float, list[Token]]]:
     """(raw score, phrase tokens) of each no-expiry phrase that is an expiry label's value."""
     out = []
     for m in doc.ex.matches("date:expiry"):
-        # the value runs next to the label, and the run under it even where that starts with a
-        # label's words ("RENEW BEFORE" over "No expiry date": values_for skips those)
+        # the value runs next to the label, and the run under it, once, whole: even where it
+        # starts with a label's words ("RENEW BEFORE" over "No expiry date": values_for skips those)
         x0, x1 = doc.layout.xspan(m.tokens)
         under = [(run, "below") for _, run in doc.layout.below(m.line, x0, x1, max_lines=1)]
-        for toks, position in doc.ex.values_for(m) + under:
+        for toks, position in doc.ex.values_for(m, allow_below=False) + under:
             found = _phrase_at(toks)
             if found is None:
                 continue

@@ -140,3 +140,12 @@ def test_a_stated_null_is_no_lost_field_worth_a_second_look():
     assert not _weak(_reading(holder_name=holder, expiry_date=FieldResult(None, 0.9, source=NO_EXPIRY)))
     assert _weak(_reading(holder_name=holder))
 
+
+def test_the_run_under_an_expiry_label_is_read_once(tmp_path):
+    from intake.fields import DocumentFields
+    from intake.fields.no_expiry import _labelled
+    from intake.layout import Layout
+    from intake.readers import read_document
+    path = make_pdf(tmp_path / "doc.pdf", [HEAD + [(72, 230, 9, "VALID UNTIL"), (72, 246, 11, "Lifetime")]])
+    found = _labelled(DocumentFields(Layout(read_document(str(path)).pages)))
+    assert [[t.text for t in toks] for _, toks in found] == [["Lifetime"]]
