@@ -8,6 +8,7 @@ from .. import dates as D
 from ..directory import Issuer
 from ..layout import Token
 from .candidates import POSITION, Candidate, FieldResult, _best, ocr_factor
+from .recurrence import printed_again
 
 MAX_ID_PARTS = 4     # "1234 5678 9012 3456": four groups of digits are one number
 MAX_PREFIX = 5       # a letter prefix printed before the digits ("CPA 373994", "RN 995882")
@@ -197,8 +198,7 @@ def _confirm_printed_twice(doc, res: FieldResult) -> None:
     if res.value is None or not res.tokens:
         return
     printed = " ".join(t.text.strip(".,;:()") for t in res.tokens)
-    if len(printed.replace(" ", "")) >= MIN_CONFIRMED_CHARS and len(re.findall(
-            rf"(?<![\w-]){re.escape(printed)}(?![\w-])", doc.layout.text)) >= 2:
+    if len(printed.replace(" ", "")) >= MIN_CONFIRMED_CHARS and printed_again(doc, printed, res.tokens, exact=True):
         res.confirmed = "the number is printed twice"
 
 MIN_CONFIRMED_CHARS = 5   # shorter numbers repeat by chance (a unit code, a year)

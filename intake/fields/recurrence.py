@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz
 
-from ..directory import _contains_phrase, find_credential_type, fold
+from ..directory import _contains_phrase, _phrase_pattern, find_credential_type, fold
 from ..layout import Token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, ocr_factor
 from .names import is_given_name, name_likeness
@@ -38,9 +38,12 @@ def _folded_lines(doc) -> list[str]:
 
 
 def printed_again(doc, value: str, tokens: list[Token], exact: bool = False) -> int:
-    """How many lines other than those of ``tokens`` print ``value`` (as whole words; names of
-    FUZZY_MIN_CHARS or more also approximately, for OCR's misreadings, unless ``exact``).
-    Counted once per document for each value and lines: the issuer's readers ask again."""
+    """How many other places print ``value``, read at ``tokens``: each other line that prints it
+    (as whole words, case and punctuation folded; names of FUZZY_MIN_CHARS or more also
+    approximately, for OCR's misreadings, unless ``exact``), and its own line once more where
+    that prints it twice (a renewal letter's "before | after" columns). The one definition of a
+    repeat for every field (the issuer's name, the licence number). Counted once per document
+    for each value and lines: the issuer's readers ask again."""
     want = fold(value)
     if len(want.replace(" ", "")) < MIN_CHARS:
         return 0
@@ -48,11 +51,13 @@ def printed_again(doc, value: str, tokens: list[Token], exact: bool = False) -> 
     counted = doc._once("printed_again", lambda d: {})
     key = (want, own, exact)
     if key not in counted:
+        lines = _folded_lines(doc)
         counted[key] = sum(
-            1 for number, text in enumerate(_folded_lines(doc))
+            1 for number, text in enumerate(lines)
             if number not in own and len(text) >= len(want) - 2
             and (_contains_phrase(text, want)
-                 or (not exact and len(want) >= FUZZY_MIN_CHARS and _approximately_in(want, text))))
+                 or (not exact and len(want) >= FUZZY_MIN_CHARS and _approximately_in(want, text)))
+        ) + sum(1 for number in own if len(_phrase_pattern(want).findall(lines[number])) >= 2)
     return counted[key]
 
 

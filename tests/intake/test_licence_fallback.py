@@ -40,3 +40,14 @@ def test_a_number_printed_again_in_the_renewed_column_is_confirmed():
     # a short code that repeats by chance is no evidence
     _, found_short = fields(rows + [(200, 500, "Practitioner No."), (600, 500, "4997"), (900, 500, "4997")], conf=0.8)
     assert found_short["results"]["license_number"].confirmed is None
+
+
+def test_a_number_and_a_name_are_printed_again_by_one_definition():
+    """A repeat is the same for the licence number as for the issuer's name: another line that
+    prints it, or its own line printing it twice; a longer number that starts with it is none."""
+    from tests.intake.test_ocr_classes import fields
+    rows = [(200, 150, "Lakeshore Chiropody Council"), (200, 500, "Practitioner No."), (900, 500, "LC-499739")]
+    _, back = fields(rows + [(200, 1700, "Card no. LC-499739 (reverse)")], conf=0.8)
+    _, longer = fields(rows + [(200, 1700, "Order LC-499739X")], conf=0.8)
+    assert back["results"]["license_number"].confirmed
+    assert longer["results"]["license_number"].confirmed is None
