@@ -14,7 +14,7 @@ and an expiry a whole validity period apart confirm each other
 """
 from __future__ import annotations
 
-from .candidates import FieldResult
+from .candidates import FUZZY_BELOW, FieldResult
 
 # (raw score from which, confidence at least) per way the words were read
 RAW_TO_CONFIDENT = {"text": (0.8, 0.9), "ocr": None}
@@ -34,6 +34,15 @@ RAW_TO_CONFIDENT = {"text": (0.8, 0.9), "ocr": None}
 # line with no label (0.558) stays below.
 FIELD_RAW_TO_CONFIDENT = {("text", "license_number"): (0.65, 0.9), ("text", "holder_name"): (0.59, 0.9)}
 
+# An OCR'd date is right when its role is (what its raw score measures, as on a text layer,
+# where dates from 0.8 up are confident) and its digits are: Tesseract read every one of its
+# words at OCR_SPELT or more. Fitted on dev: OCR'd dates whose words were all read so surely
+# were right 47 times in 47 (none of them misread; role scores at 0.9 and more); checked on
+# val: 95 in 95, the 6 among them from 0.8 to 0.9 included. A day/month order only the locale
+# decided keeps its cap (0.7) and stays below.
+OCR_RAW_TO_CONFIDENT = {"issue_date": (0.8, 0.9), "expiry_date": (0.8, 0.9)}
+OCR_SPELT = FUZZY_BELOW
+
 
 # A value its reader found confirmed by a signal independent of the one that chose it
 # (``FieldResult.confirmed``: an issuer printed letter for letter in a second place) is
@@ -50,6 +59,9 @@ CONFIRMED_MIN_RAW = 0.5
 def calibrate(result: FieldResult, layer: str, field: str | None = None) -> FieldResult:
     raw = result.confidence
     rule = FIELD_RAW_TO_CONFIDENT.get((layer, field)) or RAW_TO_CONFIDENT.get(layer)
+    if layer == "ocr" and field in OCR_RAW_TO_CONFIDENT and result.tokens \
+            and min(t.word.conf for t in result.tokens) >= OCR_SPELT:
+        rule = OCR_RAW_TO_CONFIDENT[field]
     if rule and result.stated and raw >= rule[0]:
         result.confidence = round(min(max(raw, rule[1]), result.cap), 3)
     if result.confirmed and result.stated and raw >= CONFIRMED_MIN_RAW:

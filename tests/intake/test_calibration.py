@@ -136,3 +136,12 @@ def test_a_confirmation_lifts_only_a_reading_its_reader_rated_from_the_floor_up(
     assert calibrate(weak, "ocr", "license_number").confidence == CONFIRMED_MIN_RAW - 0.05
     held = FieldResult("LC-20931", CONFIRMED_MIN_RAW, confirmed="the number is printed twice")
     assert calibrate(held, "ocr", "license_number").confidence == CONFIRMED
+
+
+def test_an_ocr_date_whose_words_were_read_surely_is_confident_from_the_text_threshold_up():
+    # "Registration Ends" is a weaker label (raw ~0.81 beside it): a text layer's date would be
+    # confident; an OCR'd one is when every word of it was read surely, not otherwise
+    rows = [(200, 600, "Registration Ends"), (900, 600, "October 31, 2023")]
+    _, (expiry, sure) = _ocr_dates(rows, conf=0.95)
+    _, (_, unsure) = _ocr_dates(rows, conf=0.89)
+    assert expiry == "2023-10-31" and sure >= 0.9 and unsure < 0.9
