@@ -133,17 +133,38 @@ def normalise_id(value: str, issuer: Issuer | None) -> tuple[str, bool]:
     return _neighbour_rule(value), False
 
 
+SHAPED_RUNS = 2   # a part of a letter run and a digit run ("PM849997", "201514064LPN") has a shape
+
+
+def _part_ambiguous(part: str) -> bool:
+    """Whether a letter/digit confusion is left open inside one part of an ID.
+
+    A part of one character class has none. A part of SHAPED_RUNS runs (a letter prefix
+    and a number, a number and a letter suffix) is read by its shape: a look-alike inside
+    a run is of the run's class ("CSMT990099": S among letters, 0 among digits), and only
+    one at the boundary could belong to either ("PM849997": M8 or MB?). A part of more runs
+    (an eCard code, "V5LF") has no shape: any look-alike in it is open."""
+    classes = ["d" if c.isdigit() else "a" for c in part if c.isalnum()]
+    runs = 1 + sum(1 for a, b in zip(classes, classes[1:]) if a != b)
+    if runs == 1:
+        return False
+    chars = [c for c in part if c.isalnum()]
+    if runs > SHAPED_RUNS:
+        return any(c in _CONFUSABLE for c in chars)
+    return any(c in _CONFUSABLE and any(0 <= j < len(chars) and classes[j] != classes[k] for j in (k - 1, k + 1))
+               for k, c in enumerate(chars))
+
+
 def id_ambiguity(value: str, issuer: Issuer | None) -> bool:
     """Whether an OCR-read ID could as well be another ID (a letter/digit confusion left open).
 
-    A part (between spaces or dashes) of only digits or only letters is read
-    in one character class; a mixed part with confusable characters is ambiguous unless exactly one reading
-    fits the issuer's patterns.
+    Each part (between spaces, dashes, slashes or dots) is read by its shape (``_part_ambiguous``);
+    a confusion left open in any part makes the ID ambiguous unless exactly one reading fits
+    the issuer's patterns.
     """
     parts = [p for p in re.split(r"[\s\-/.]+", value) if p]
-    if not any(any(c.isdigit() for c in p) and any(c.isalpha() for c in p) and any(c in _CONFUSABLE for c in p)
-               for p in parts):
-        return False   # every part is all digits or all letters ("RN 995882", "HVW-40917")
+    if not any(_part_ambiguous(p) for p in parts):
+        return False   # every part is of one class or read by its shape ("RN 995882", "HVW-40917", "CSMT990099")
     if issuer and issuer.license_number_patterns:
         return len(_pattern_fits(issuer, value)) != 1
     return True

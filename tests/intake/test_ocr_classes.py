@@ -57,6 +57,9 @@ def test_letters_inside_a_hex_id_are_not_turned_into_digits():
 @pytest.mark.parametrize("value, ambiguous", [
     ("RN 995882", False), ("HVW-40917", False), ("859139", False),   # each part one character class
     ("V5LF-WFFB", True), ("AGJPDHNL7HEVKQTL", True),                 # mixed parts with look-alikes
+    # a letter run and a digit run: a look-alike inside a run is of its class, one at the boundary open
+    ("CSMT990099", False), ("201514064LPN", False), ("SA956715000", False),
+    ("PM849997", True), ("52X1964540", True), ("MS63/601102", True),
 ])
 def test_id_ambiguity(value, ambiguous):
     assert id_ambiguity(value, None) is ambiguous
