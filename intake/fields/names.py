@@ -35,6 +35,10 @@ def _values(x) -> list[str]:
     return [v for v in x if isinstance(v, str)] if isinstance(x, (list, tuple, set, frozenset)) else []
 
 
+_GIVEN_ATTRS = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
+_FAMILY_ATTRS = ("last_names", "last_names_male", "last_names_female")
+
+
 @lru_cache(maxsize=1)
 def _lists() -> tuple[frozenset[str], frozenset[str]]:
     given, family = set(), set()
@@ -47,11 +51,47 @@ def _lists() -> tuple[frozenset[str], frozenset[str]]:
             provider = importlib.import_module(f"{people.__name__}.{info.name}").Provider
         except (ImportError, AttributeError):
             continue
-        for attr in ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary"):
+        for attr in _GIVEN_ATTRS:
             given.update(_fold(n) for n in _values(getattr(provider, attr, ())) if " " not in n)
-        for attr in ("last_names", "last_names_male", "last_names_female"):
+        for attr in _FAMILY_ATTRS:
             family.update(_fold(n) for n in _values(getattr(provider, attr, ())) if " " not in n)
     return frozenset(given), frozenset(family)
+
+
+# Letters NFKD does not take apart, as an English OCR model reads them ("Kjær" -> "Kjaer").
+_PLAIN_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "ł": "l", "đ": "d", "þ": "th", "œ": "oe", "ı": "i"})
+
+
+def _plain(word: str) -> str:
+    return _fold(word.lower().translate(_PLAIN_LETTERS))
+
+
+@lru_cache(maxsize=1)
+def _accented_plain() -> frozenset[str]:
+    """Names the lists spell with diacritics (Björn, Schäfer, Østergaard), as they read without them."""
+    try:
+        import faker.providers.person as people
+    except ImportError:
+        return frozenset()
+    out = set()
+    for info in pkgutil.iter_modules(people.__path__):
+        try:
+            provider = importlib.import_module(f"{people.__name__}.{info.name}").Provider
+        except (ImportError, AttributeError):
+            continue
+        for attr in _GIVEN_ATTRS + _FAMILY_ATTRS:
+            out.update(_plain(n) for n in _values(getattr(provider, attr, ())) if " " not in n and not n.isascii())
+    return frozenset(w for w in out if w.isascii())
+
+
+def may_have_lost_accents(words: list[str]) -> bool:
+    """Whether a name read by OCR may be missing its diacritics: a word printed plain that the
+    name lists know with them ("Bjorn", "Schafer", "Ostergaard"). Tesseract's English model
+    drops most diacritics, so "Björn Schäfer" comes back as "Bjorn Schafer", which is not the
+    holder's name as printed; a plain spelling that is also a name of its own (Luis, Jose)
+    cannot be told apart and counts too."""
+    accented = _accented_plain()
+    return any(w.isascii() and _plain(w) in accented for w in (x.strip(".,;:'’") for x in words) if w)
 
 
 @lru_cache(maxsize=1)

@@ -145,3 +145,19 @@ def test_an_ocr_date_whose_words_were_read_surely_is_confident_from_the_text_thr
     _, (expiry, sure) = _ocr_dates(rows, conf=0.95)
     _, (_, unsure) = _ocr_dates(rows, conf=0.89)
     assert expiry == "2023-10-31" and sure >= 0.9 and unsure < 0.9
+
+
+def _ocr_name(text, conf):
+    from intake.layout import Layout
+    from tests.intake.test_ocr_classes import ocr_page
+    tokens = Layout([ocr_page([(200, 500, text)], conf=conf)]).tokens
+    return FieldResult(text, 0.82, tokens, "label")
+
+
+def test_an_ocr_name_read_surely_is_confident_unless_it_may_have_lost_its_diacritics():
+    from intake.fields.names import may_have_lost_accents
+    assert may_have_lost_accents(["Bjorn", "Schafer"]) and may_have_lost_accents(["Camila", "Ostergaard"])
+    assert not may_have_lost_accents(["Björn", "Schäfer"]) and not may_have_lost_accents(["Bethany", "Romero"])
+    assert calibrate(_ocr_name("Bethany Romero", 0.95), "ocr", "holder_name").confidence == 0.9
+    assert calibrate(_ocr_name("Bjorn Schafer", 0.95), "ocr", "holder_name").confidence == 0.82   # "Björn Schäfer"?
+    assert calibrate(_ocr_name("Bethany Romero", 0.85), "ocr", "holder_name").confidence == 0.82  # read unsurely
