@@ -537,7 +537,7 @@ def _heading_org(doc, lines: list[Line], big: float):
     brands = _brands(doc, lines)
     held = doc.holder_tokens
     for block in (part for b in heading_blocks(doc, lines) for cut in _at_separators(b) for part in _two_bodies(cut)):
-        block = [t for t in block if t.word.conf >= GARBAGE_BELOW]
+        block = _without_marks([t for t in block if t.word.conf >= GARBAGE_BELOW])
         if not block:
             continue
         ln = block[0].line
@@ -589,6 +589,17 @@ BRAND_TOP = 0.28           # the share of the page from the top a wordmark stand
 BRAND_FACTOR = 1.2         # a brand printed alone and again at the head of its product's name
 
 
+def _without_marks(block: list[Token]) -> list[Token]:
+    """A heading without the marks at its ends that have no letter or digit (a logo's speck
+    read as "@" or "§" before or after the name)."""
+    start, end = 0, len(block)
+    while start < end and not any(c.isalnum() for c in block[start].text):
+        start += 1
+    while end > start and not any(c.isalnum() for c in block[end - 1].text):
+        end -= 1
+    return block[start:end]
+
+
 def _at_separators(block: list[Token]) -> list[list[Token]]:
     """A heading cut at the bars and dots set between two names ("COLLEGE OF NURSES OF ONTARIO |
     ORDRE DES INFIRMIERES ..."): each name on its own."""
@@ -602,7 +613,7 @@ def _at_separators(block: list[Token]) -> list[list[Token]]:
             cur.append(t)
     if cur:
         parts.append(cur)
-    return parts if len(parts) > 1 else [block]
+    return parts   # a bar at either end ("Royal Life Saving Society UK |") is no part of the name
 
 
 def _brands(doc, lines: list[Line]) -> set[str]:

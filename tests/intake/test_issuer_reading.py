@@ -117,3 +117,18 @@ def test_an_ocr_issuer_whose_initials_the_page_address_spells_is_confirmed():
     got, addressed = fields(rows + [(200, 1800, "Verify this licence at www.lcc.example/verify")], conf=0.8)
     assert plain["results"]["issuer"].confirmed is None
     assert addressed["results"]["issuer"].confirmed and got["issuer"][1] >= 0.9
+
+
+def test_marks_at_the_ends_of_a_heading_are_no_part_of_the_name():
+    """A logo's speck read as "@" before the name, a bar after it ("Harbour Guild of Chiropodists |"):
+    the heading is the name between them."""
+    from intake.fields import DocumentFields
+    from intake.fields.issuer import _heading_org
+    from intake.layout import Layout
+    from tests.intake.test_ocr_classes import ocr_page
+    rows = [(200, 600, "Certificate of Registration"), (200, 800, "Registrant: Marta Rivera")]
+    for heading in ("@ Harbour Guild of Chiropodists", "Harbour Guild of Chiropodists |"):
+        layout = Layout([ocr_page([(200, 150, heading)] + rows)])
+        _, text, org = _heading_org(DocumentFields(layout), layout.lines, 40 / 3300)
+        assert (text, org) == ("Harbour Guild of Chiropodists", True), heading
+
