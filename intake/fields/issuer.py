@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from ..directory import Issuer, find_credential_type, find_issuer, fold, load_directory
 from ..layout import Line, Token, fold_token
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, _best, ocr_factor
-from .names import initials, is_given_name, name_likeness, title_words
+from .names import country_words, initials, is_given_name, name_likeness, title_words
 from .issuer_domain import confirm_by_address
 from .recurrence import confirm_recurring, recurring_names, support_recurring
 from .vocabulary import (
@@ -152,11 +152,13 @@ LABEL_LIKE_FACTOR = 0.5    # capitalised words naming a document part ("Activity
 def _heads(norms: list[str], words: set[str]) -> bool:
     """Whether one of ``words`` heads an organisation's name in ``norms``: it ends the name, or
     "of"/"for"/... or another organisation word follows it ("Board of Nursing", "Society for ...",
-    "Institute Ltd"), not a word it qualifies ("Office use only", "Board President")."""
+    "Institute Ltd") or a country ends it ("Society UK", "Institute Ireland"), not a word it
+    qualifies ("Office use only", "Board President")."""
     for k, n in enumerate(norms):
         if n in words:
             nxt = norms[k + 1] if k + 1 < len(norms) else None
-            if nxt is None or nxt in CONNECTOR_WORDS or nxt in ORG_WORDS or nxt in COMPANY_WORDS:
+            if nxt is None or nxt in CONNECTOR_WORDS or nxt in ORG_WORDS or nxt in COMPANY_WORDS \
+                    or k + 2 == len(norms) and nxt in country_words():
                 return True
     return False
 

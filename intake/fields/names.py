@@ -13,7 +13,7 @@ import unicodedata
 from functools import lru_cache
 
 from ..layout import fold_token
-from .vocabulary import CONNECTOR_WORDS, NAME_PARTICLES, NOT_NAMES, ORG_WORDS, SIGNATORY_WORDS, SUFFIXES, TITLE_WORDS
+from .vocabulary import CONNECTOR_WORDS, COUNTRY_CODES, NAME_PARTICLES, NOT_NAMES, ORG_WORDS, SIGNATORY_WORDS, SUFFIXES, TITLE_WORDS
 
 # Weights of the name-likeness score (a sum, capped at 1).
 GIVEN_FIRST = 0.45        # the first word is a given name (or the word after "SURNAME,")
@@ -92,6 +92,18 @@ def may_have_lost_accents(words: list[str]) -> bool:
     cannot be told apart and counts too."""
     accented = _accented_plain()
     return any(w.isascii() and _plain(w) in accented for w in (x.strip(".,;:'’") for x in words) if w)
+
+
+@lru_cache(maxsize=1)
+def country_words() -> frozenset[str]:
+    """One-word country names (Faker's address lists) and the codes bodies print after their
+    name (vocabulary country_codes), folded: "Ireland", "Canada", "uk"."""
+    try:
+        from faker.providers.address.en_US import Provider
+        names = {_fold(n) for n in Provider.countries if " " not in n}
+    except ImportError:
+        names = set()
+    return frozenset(names | COUNTRY_CODES)
 
 
 @lru_cache(maxsize=1)

@@ -132,3 +132,9 @@ def test_marks_at_the_ends_of_a_heading_are_no_part_of_the_name():
         _, text, org = _heading_org(DocumentFields(layout), layout.lines, 40 / 3300)
         assert (text, org) == ("Harbour Guild of Chiropodists", True), heading
 
+
+def test_a_country_after_the_head_word_ends_a_bodys_name():
+    from intake.fields.issuer import org_likeness
+    assert org_likeness(["Lakeshore", "Lifeguard", "Society", "UK"]) == org_likeness(["Lakeshore", "Lifeguard", "Society"])
+    assert org_likeness(["Harbour", "Pilots", "Institute", "Ireland"]) >= 0.8
+    assert org_likeness(["Society", "President", "UK"]) < 0.8     # the head qualifies a title, the country does not help
