@@ -134,6 +134,9 @@ def normalise_id(value: str, issuer: Issuer | None) -> tuple[str, bool]:
 
 
 SHAPED_RUNS = 2   # a part of a letter run and a digit run ("PM849997", "201514064LPN") has a shape
+# A UUID printed in lowercase (a badge platform's credential ID): every character is a hex digit,
+# and no look-alike of one (O, I, S, B, Z, G) is, so the reading is the only one that fits.
+LOWER_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _part_ambiguous(part: str) -> bool:
@@ -158,10 +161,13 @@ def _part_ambiguous(part: str) -> bool:
 def id_ambiguity(value: str, issuer: Issuer | None) -> bool:
     """Whether an OCR-read ID could as well be another ID (a letter/digit confusion left open).
 
-    Each part (between spaces, dashes, slashes or dots) is read by its shape (``_part_ambiguous``);
+    A lowercase UUID has no look-alike left open (``LOWER_UUID``). Otherwise each part (between
+    spaces, dashes, slashes or dots) is read by its shape (``_part_ambiguous``);
     a confusion left open in any part makes the ID ambiguous unless exactly one reading fits
     the issuer's patterns.
     """
+    if LOWER_UUID.fullmatch(value):
+        return False
     parts = [p for p in re.split(r"[\s\-/.]+", value) if p]
     if not any(_part_ambiguous(p) for p in parts):
         return False   # every part is of one class or read by its shape ("RN 995882", "HVW-40917", "CSMT990099")

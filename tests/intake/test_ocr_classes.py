@@ -60,6 +60,8 @@ def test_letters_inside_a_hex_id_are_not_turned_into_digits():
     # a letter run and a digit run: a look-alike inside a run is of its class, one at the boundary open
     ("CSMT990099", False), ("201514064LPN", False), ("SA956715000", False),
     ("PM849997", True), ("52X1964540", True), ("MS63/601102", True),
+    # a lowercase UUID: no look-alike of a hex digit is one
+    ("45d7dec4-ec83-40c5-8afc-862615be6f0a", False), ("45D7DEC4-EC83-40C5-8AFC-862615BE6F0A", True),
 ])
 def test_id_ambiguity(value, ambiguous):
     assert id_ambiguity(value, None) is ambiguous
