@@ -138,3 +138,13 @@ def test_a_country_after_the_head_word_ends_a_bodys_name():
     assert org_likeness(["Lakeshore", "Lifeguard", "Society", "UK"]) == org_likeness(["Lakeshore", "Lifeguard", "Society"])
     assert org_likeness(["Harbour", "Pilots", "Institute", "Ireland"]) >= 0.8
     assert org_likeness(["Society", "President", "UK"]) < 0.8     # the head qualifies a title, the country does not help
+
+
+def test_vocabulary_words_with_diacritics_match_tokens_as_they_are_compared():
+    """Tokens are compared accents folded ("für" as "fur"), so the word lists hold that form too;
+    and every entry is a word (YAML reads a bare on as true)."""
+    from intake.fields.issuer import org_likeness
+    from intake.fields.vocabulary import CHANGE_WORDS, CONNECTOR_WORDS
+    assert {"fur", "on"} <= CONNECTOR_WORDS and "verlangert" in CHANGE_WORDS
+    assert all(isinstance(w, str) for w in CONNECTOR_WORDS)
+    assert org_likeness(["Verband", "für", "Sicherheit"]) == 1.0   # "für" joins, as "for" would
