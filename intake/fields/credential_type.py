@@ -12,6 +12,9 @@ from .holder import parse_name
 from .vocabulary import NAME_STOP, ORG_WORDS, TITLE_WORDS
 
 
+ROW_TYPE_SCORE = 0.8   # a directory type named in a transcript's credential row (its column says what it is)
+
+
 def read_credential_type(doc) -> tuple[FieldResult, str | None]:
     """The credential: a directory type of the issuer named on the page, a labelled
     value (resolved to the issuer's type when its distinctive words match), a
@@ -34,6 +37,16 @@ def read_credential_type(doc) -> tuple[FieldResult, str | None]:
                 typed = _issuer_type(doc, [t.norm for t in toks if t.norm])
                 if typed:
                     return FieldResult(typed.name, round(0.8 * ocr_factor(toks), 3), toks, "directory"), typed.code
+    row = doc.credential_row()
+    if row is not None:
+        # a transcript names its credential in the row whose type cell says it is one
+        # ("PALS Provider | Certification"); its "Type" column's first value is another row's
+        cells = [" ".join(t.text for t in cell) for cell in row.cells[:row.type_cell]]
+        found = find_credential_type(" ".join(cells), issuer)
+        if found:
+            toks = [t for cell in row.cells[:row.type_cell] for t in cell]
+            return FieldResult(found[0].name, round(ROW_TYPE_SCORE * found[1] / 100 * ocr_factor(toks), 3), toks,
+                               "row"), found[0].code
     cands = []
     for m in doc.ex.matches("credential_type"):
         if m.first and m.line.tokens[m.first - 1].seg == m.line.tokens[m.first].seg:

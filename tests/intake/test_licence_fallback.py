@@ -51,3 +51,20 @@ def test_a_number_and_a_name_are_printed_again_by_one_definition():
     _, longer = fields(rows + [(200, 1700, "Order LC-499739X")], conf=0.8)
     assert back["results"]["license_number"].confirmed
     assert longer["results"]["license_number"].confirmed is None
+
+
+def test_a_transcripts_credential_row_names_the_type_its_type_column_does_not():
+    """The "Type" column's first value is another row's ("Webinar"); the row whose type cell names
+    a credential names it ("PALS Provider"), so a type the directory knows predicts the expiry."""
+    from tests.intake.test_ocr_classes import fields
+    cols = (150, 600, 850, 1400, 1850, 2200)
+    def row(y, *cells):
+        return [(x, y, text) for x, text in zip(cols, cells)]
+    page = [(200, 150, "Lakeshore Resuscitation Council Training Record"), (200, 300, "Transcript for Luis A. Brown"),
+            *row(500, "Date", "Code", "Item", "Type", "Outcome", "Identifier"),
+            *row(600, "2 October 2019", "MOD-8618", "Infection control", "Webinar", "Completed", "ACT-163085"),
+            *row(700, "6 January 2021", "PP", "PALS Provider", "Certification", "Granted", "383523885"),
+            *row(800, "23 May 2021", "MOD-6986", "Pharmacology", "Webinar", "Passed", "ACT-265538")]
+    got, found = fields(page)
+    assert found["ctype_code"] == "AHA-PALS"
+    assert got["issue_date"][0] == "2021-01-06" and got["license_number"][0] == "383523885"
