@@ -638,10 +638,14 @@ def _brands(doc, lines: list[Line]) -> set[str]:
 def _two_bodies(block: list[Token]) -> list[list[Token]]:
     """A line naming two bodies one after the other, the place repeated ("NEW JERSEY DIVISION OF
     CONSUMER AFFAIRS NEW JERSEY BOARD OF NURSING"): each body on its own, so the one that grants
-    can win over its parent or sub-unit."""
+    can win over its parent or sub-unit. A government named before a body called after the same
+    place ("GOVERNMENT OF CANADA TRANSPORT CANADA") is cut the same way."""
     first = block[0].norm
     if len(first) < 3 or first in CONNECTOR_WORDS:
         return [block]
+    if first in PARENT_WORDS and len(block) >= 5 and block[1].norm in CONNECTOR_WORDS \
+            and block[-1].norm == block[2].norm and block[3].norm not in CONNECTOR_WORDS:
+        return [block[:3], block[3:]]
     for p in range(2, len(block) - 1):
         if block[p].norm == first:
             a, b = block[:p], block[p:]

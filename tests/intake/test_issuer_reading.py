@@ -148,3 +148,17 @@ def test_vocabulary_words_with_diacritics_match_tokens_as_they_are_compared():
     assert {"fur", "on"} <= CONNECTOR_WORDS and "verlangert" in CHANGE_WORDS
     assert all(isinstance(w, str) for w in CONNECTOR_WORDS)
     assert org_likeness(["Verband", "für", "Sicherheit"]) == 1.0   # "für" joins, as "for" would
+
+
+def test_a_government_named_before_a_body_called_after_the_same_place_is_its_parent():
+    from intake.fields import DocumentFields
+    from intake.fields.issuer import _two_bodies
+    from intake.layout import Layout
+    from tests.intake.test_ocr_classes import ocr_page
+
+    def cut(heading):
+        layout = Layout([ocr_page([(200, 150, heading)])])
+        DocumentFields(layout)
+        return [" ".join(t.text for t in part) for part in _two_bodies(layout.lines[0].tokens)]
+    assert cut("GOVERNMENT OF LAKESHORE TRANSPORT LAKESHORE") == ["GOVERNMENT OF LAKESHORE", "TRANSPORT LAKESHORE"]
+    assert cut("STATE OF NEW YORK DEPARTMENT OF EDUCATION") == ["STATE OF NEW YORK DEPARTMENT OF EDUCATION"]
