@@ -109,3 +109,20 @@ def test_a_scan_with_a_dark_header_banner_is_even_but_a_shadowed_photo_is_not():
     shadow = np.full((3000, 2400), 238, np.uint8)
     shadow[:, 1600:] = 120
     assert background_spread(Image.fromarray(shadow)) >= UNEVEN_SPREAD
+
+
+def test_an_upside_down_page_is_read_twice_and_osd_is_not_asked(tmp_path, monkeypatch):
+    # Level lines read poorly are most often a page upside down: reading it
+    # turned over comes first, OSD (and its four trial readings) only if that fails too.
+    import intake
+    from intake import ocr
+    from tests.intake.conftest import make_image
+    card = [(80, 60, 44, "Northwind Crane Safety Council"), (80, 170, 34, "Operator Name: Grace Okafor"),
+            (80, 240, 34, "Certificate Number: NCS-208814"), (80, 310, 34, "Issue Date: 03/14/2024")]
+    asked = []
+    run = ocr._run
+    monkeypatch.setattr(ocr, "_run", lambda *a, **kw: asked.append(a[4] if len(a) > 4 else "data") or run(*a, **kw))
+    e = intake.extract(make_image(tmp_path / "upside.png", card, rotate=180))
+    assert e.rotations == [180]
+    assert (e.license_number, e.issue_date) == ("NCS-208814", "2024-03-14")
+    assert asked == ["data", "data"]
