@@ -126,3 +126,20 @@ def test_an_upside_down_page_is_read_twice_and_osd_is_not_asked(tmp_path, monkey
     assert e.rotations == [180]
     assert (e.license_number, e.issue_date) == ("NCS-208814", "2024-03-14")
     assert asked == ["data", "data"]
+
+
+def test_a_grey_scan_is_drawn_straight_into_grey_and_comes_out_the_same(tmp_path, card_pdf):
+    # PDFium's grey mode converts every colour it draws (4x the CPU on a scan);
+    # a page of grey pictures has nothing to convert, so it is drawn without it.
+    from PIL import Image
+
+    from intake import readers
+    grey = Image.effect_noise((1200, 1500), 40).point(lambda v: 160 + v // 3)
+    grey.save(tmp_path / "grey.pdf", resolution=150)
+    grey.convert("RGB").save(tmp_path / "colour.pdf", resolution=150)
+    for name, fast in (("grey.pdf", True), ("colour.pdf", False), (card_pdf, False)):
+        page = readers.open_pdf(str(tmp_path / name))[0]
+        assert readers._grey_pictures_only(page) is fast
+        drawn = readers.render_pdf_page(page)
+        assert drawn.mode == "L"
+        assert drawn.tobytes() == page.render(scale=readers.RENDER_DPI / 72, grayscale=True).to_pil().tobytes()
