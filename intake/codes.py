@@ -36,7 +36,8 @@ def read_codes(image: Image.Image, page: int) -> list[dict]:
     gray = np.asarray(image if image.mode == "L" else image.convert("L"))   # (no copy of a grey page)
     scale = DECODE_SIDE / max(gray.shape)
     if scale < 1:   # (OpenCV only for a big page: a picture in a born-digital PDF is decoded as it is)
-        import cv2
+        from .ocr import opencv
+        cv2 = opencv()
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     height, width = gray.shape
     found = []

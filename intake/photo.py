@@ -21,9 +21,12 @@ boxes (fractions of the prepared image) line up with the review preview.
 """
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from PIL import Image
+
+from .ocr import opencv
+
+cv2 = opencv()   # (on one thread)
 
 ANALYSIS_SIDE = 900       # outline search runs on an image reduced to this side
 MIN_OUTLINE_SHARE = 0.12  # a document smaller than this share of the photo is not trusted

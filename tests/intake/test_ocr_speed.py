@@ -143,3 +143,13 @@ def test_a_grey_scan_is_drawn_straight_into_grey_and_comes_out_the_same(tmp_path
         drawn = readers.render_pdf_page(page)
         assert drawn.mode == "L"
         assert drawn.tobytes() == page.render(scale=readers.RENDER_DPI / 72, grayscale=True).to_pil().tobytes()
+
+
+def test_opencv_runs_on_one_thread_once_a_page_is_prepared():
+    # parallelism comes from one worker process per core; OpenCV's pool only added CPU
+    import cv2
+    from PIL import Image
+
+    from intake import ocr
+    ocr.prepare_page(Image.new("L", (1200, 1600), 240))
+    assert cv2.getNumThreads() == 1
