@@ -320,8 +320,8 @@ def _header_role(doc, line, toks: list[Token]) -> tuple[str, float] | None:
     history of past periods); "period" for a period's header; None without one."""
     x0, x1 = doc.layout.xspan(toks)
     header = doc.layout.above(line, x0, x1)
-    if not header:
-        return None
+    if not header or D.find_dates(" ".join(t.text for t in header)):
+        return None   # a line above that prints a date is running text or a row, no column's header
     in_header = [m for m in doc.ex.labels[header[0].line.number] if m.tokens[0] in header or m.tokens[-1] in header]
     roles = [m for m in in_header if m.kind.startswith("date:")]
     if roles:

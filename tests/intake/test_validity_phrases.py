@@ -19,3 +19,17 @@ def test_a_validity_period_counted_from_the_start_gives_the_expiry(tmp_path, per
     assert e.error is None
     assert (e.issue_date, e.expiry_date) == ("2024-03-14", expiry)
     assert e.confidence["expiry_date"] <= e.confidence["issue_date"]   # computed, not read
+
+
+def test_a_date_under_a_sentence_that_prints_a_date_takes_no_role_from_it(tmp_path):
+    """"... is due by 05/01/2023. The next renewal window opens on" / "04/12/2023.": the line above
+    the second date is running text, not its column's header, so its "next renewal" does not make
+    that date an expiry rivalling the one labelled."""
+    import intake
+    from tests.intake.conftest import make_pdf
+    e = intake.extract(make_pdf(tmp_path / "doc.pdf", [[
+        (72, 50, 16, "Lakeshore Chiropody Council"), (72, 110, 11, "Registrant: Marta Rivera"),
+        (72, 130, 11, "Permit No.: LC-20931"), (72, 150, 11, "Valid until: 05/31/2023"),
+        (72, 190, 10, "Please note that your CPD declaration is due by 05/01/2023. The next renewal window opens on"),
+        (72, 204, 10, "04/12/2023.")]]))
+    assert e.expiry_date == "2023-05-31" and e.confidence["expiry_date"] >= 0.9
