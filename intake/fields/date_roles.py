@@ -357,8 +357,10 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
         return "period", 0.9
     if best and best.kind == "other" and (idx - best.last) <= 3:
         return "other", 0.0
-    # 2. a column header above
-    if header and not (best and idx - best.last <= 2):
+    # 2. a column header above a date that starts its cell (words before it in its segment make
+    # it running text: "window opens on 9/9/2019." under "... The next renewal")
+    starts_cell = idx == 0 or line.tokens[idx - 1].seg != first.seg
+    if header and starts_cell and not (best and idx - best.last <= 2):
         return header
     # 3. a sentence wrapped from the previous line ("... valid until\n06/17/2024")
     if idx == 0 and line.number > 0:

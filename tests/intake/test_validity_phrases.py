@@ -33,3 +33,16 @@ def test_a_date_under_a_sentence_that_prints_a_date_takes_no_role_from_it(tmp_pa
         (72, 190, 10, "Please note that your CPD declaration is due by 05/01/2023. The next renewal window opens on"),
         (72, 204, 10, "04/12/2023.")]]))
     assert e.expiry_date == "2023-05-31" and e.confidence["expiry_date"] >= 0.9
+
+
+def test_a_date_after_words_of_its_own_line_takes_no_role_from_the_line_above(tmp_path):
+    """"... The next renewal" / "window opens on 09/09/2023.": the date stands in running text, not
+    in a cell under a column header, so "next renewal" above does not make it an expiry."""
+    import intake
+    from tests.intake.conftest import make_pdf
+    e = intake.extract(make_pdf(tmp_path / "doc.pdf", [[
+        (72, 50, 16, "Lakeshore Chiropody Council"), (72, 110, 11, "Registrant: Marta Rivera"),
+        (72, 130, 11, "Permit No.: LC-20931"), (72, 150, 11, "Valid until: 11/30/2023"),
+        (72, 190, 10, "Your payment has been received with thanks. The next renewal"),
+        (72, 204, 10, "window opens on 09/09/2023. Questions? Call us.")]]))
+    assert e.expiry_date == "2023-11-30" and e.confidence["expiry_date"] >= 0.9
