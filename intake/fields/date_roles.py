@@ -85,6 +85,7 @@ def read_dates(doc) -> dict[str, FieldResult]:
     expiring = {c.value for c in expiry_c if c.score >= EXPIRY_SEEN_SCORE}
     issue_c = [c for c in issue_c if c.value not in expiring] or issue_c
     issue_pool = [c for c in issue_c if c.source == "issue"] or issue_c   # an original grant only when nothing else
+    issue_pool = _current_periods(issue_pool, roles, order)
     issue = _best(issue_pool)
     # an expiry of this period ends after its issue: a day on or before it is a previous period's
     # ("Not valid after | 31/12/2018 | 31/12/2019" beside "in force from 1/1/2019")
@@ -114,6 +115,25 @@ def read_dates(doc) -> dict[str, FieldResult]:
         expiry.confidence = round(min(expiry.confidence, CONTRADICTED_CAP), 3)
         expiry.cap = min(expiry.cap, CONTRADICTED_CAP)
     return {"issue_date": issue, "expiry_date": expiry}
+
+
+def _current_periods(pool: list[Candidate], roles, order: str) -> list[Candidate]:
+    """``pool`` without the starts of periods that ended before another candidate began: a
+    history row "01/06/2021 | 31/05/2022 | Lapsed" under "From | To" beside "Registered from
+    01/06/2022" is a previous period, no rival to the current one."""
+    def end_on_its_line(c: Candidate):
+        """The first later day printed after ``c`` on its line: the end of the period it starts."""
+        if not c.tokens:
+            return None
+        line = c.tokens[0].line
+        days = [m.resolve(order, end_of_month=True) for m, _, _, toks in roles
+                if toks and toks[0].line is line and toks[0].start > c.tokens[-1].start]
+        return next((d for d in days if d and d > c.value), None)
+
+    def previous(c: Candidate) -> bool:
+        end = end_on_its_line(c)
+        return end is not None and any(o.value >= end for o in pool)
+    return [c for c in pool if not previous(c)] or pool
 
 
 MAX_PERIOD_YEARS = 10      # no credential period runs longer: an "issue" further back is another day's

@@ -46,3 +46,16 @@ def test_a_date_after_words_of_its_own_line_takes_no_role_from_the_line_above(tm
         (72, 190, 10, "Your payment has been received with thanks. The next renewal"),
         (72, 204, 10, "window opens on 09/09/2023. Questions? Call us.")]]))
     assert e.expiry_date == "2023-11-30" and e.confidence["expiry_date"] >= 0.9
+
+
+def test_a_history_rows_period_that_ended_before_the_current_one_began_is_no_rival(tmp_path):
+    import intake
+    from tests.intake.conftest import make_pdf
+    e = intake.extract(make_pdf(tmp_path / "doc.pdf", [[
+        (72, 50, 16, "Lakeshore Chiropody Council"), (72, 110, 11, "Registrant: Marta Rivera"),
+        (72, 130, 11, "Permit No.: LC-20931"), (72, 150, 11, "Registered from 06/01/2022"),
+        (72, 170, 11, "Registration expiry 05/31/2023"),
+        (72, 220, 10, "REGISTRATION HISTORY"), (72, 236, 10, "From"), (200, 236, 10, "To"), (320, 236, 10, "Outcome"),
+        (72, 252, 10, "06/01/2021"), (200, 252, 10, "05/31/2022"), (320, 252, 10, "Lapsed - restored")]]))
+    assert (e.issue_date, e.expiry_date) == ("2022-06-01", "2023-05-31")
+    assert e.confidence["issue_date"] >= 0.9
