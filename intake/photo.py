@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from .ocr import opencv
+from .ocr import components, opencv
 
 cv2 = opencv()   # (on one thread)
 
@@ -107,7 +107,7 @@ def even_light(gray: np.ndarray) -> np.ndarray:
 def text_height(gray: np.ndarray) -> float | None:
     """Median height in pixels of letter-like dark components, or None when there are too few."""
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    n, _, stats, _ = components(ink)
     h, w = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
     letters = h[(h >= 4) & (h <= gray.shape[0] / 15) & (w <= 3 * h) & (w >= h / 8)]
     return float(np.median(letters)) if len(letters) >= 20 else None

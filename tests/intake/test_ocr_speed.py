@@ -165,3 +165,23 @@ def test_the_paper_relative_look_binarises_at_the_paper_threshold():
     page[300:340, 100:600] = 205      # a light grey label on the paper
     binary = np.asarray(paper_relative(Image.fromarray(page)))
     assert np.array_equal(binary, np.where(even_light(page) < PAPER_INK_BELOW, 0, 255).astype(np.uint8))
+
+
+def test_components_finds_what_opencvs_default_labelling_finds():
+    import cv2
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from intake.ocr import components
+    from tests.intake.conftest import FONT
+    page = Image.new("L", (1600, 1000), 0)
+    draw = ImageDraw.Draw(page)
+    for y in range(40, 960, 60):
+        draw.text((40, y), "Licence No. ..........: PJ957410  Issued 03/14/2024", fill=255,
+                  font=ImageFont.truetype(FONT, 36))
+    ink = np.asarray(page).copy()
+    ink[np.random.default_rng(2).random(ink.shape) < 0.01] = 255   # specks
+    want = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    got = components(ink)
+    assert got[0] == want[0] and all(np.array_equal(a, b) for a, b in zip(got[1:], want[1:]))
+
