@@ -185,3 +185,19 @@ def test_components_finds_what_opencvs_default_labelling_finds():
     got = components(ink)
     assert got[0] == want[0] and all(np.array_equal(a, b) for a, b in zip(got[1:], want[1:]))
 
+
+def test_a_photo_is_turned_as_its_exif_says_and_only_then(tmp_path):
+    import numpy as np
+    from PIL import Image, ImageOps
+
+    from intake.readers import open_image_frames
+    photo = Image.fromarray(np.random.default_rng(6).integers(0, 256, (300, 400, 3), dtype=np.uint8))
+    for orientation in (1, 6, 3):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        path = tmp_path / f"photo{orientation}.jpg"
+        photo.save(path, exif=exif.tobytes())
+        want = ImageOps.exif_transpose(Image.open(path)).convert("L")
+        [got] = open_image_frames(str(path))
+        assert got.size == ((400, 300) if orientation != 6 else (300, 400))
+        assert got.tobytes() == want.tobytes()
