@@ -334,6 +334,10 @@ def _restated_columns(doc, text: str, mentions, roles) -> None:
         roles[k - 1] = (prev[0], prev[1], prev[2] * RESTATED_FACTOR, prev[3])
 
 
+def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return min(a[1], b[1]) - max(a[0], b[0]) > 0
+
+
 def _header_role(doc, line, toks: list[Token]) -> tuple[str, float] | None:
     """The date role of the column header above a date: the role nearest the header's end
     ("Practising certificate expires", "Term ends"), weaker over a column of several dates (a
@@ -342,7 +346,10 @@ def _header_role(doc, line, toks: list[Token]) -> tuple[str, float] | None:
     header = doc.layout.above(line, x0, x1)
     if not header or D.find_dates(" ".join(t.text for t in header)):
         return None   # a line above that prints a date is running text or a row, no column's header
-    in_header = [m for m in doc.ex.labels[header[0].line.number] if m.tokens[0] in header or m.tokens[-1] in header]
+    # the header's labels, and those of a header cell OCR cut in two ("DATUM DER AUSSTELLUNG / DaTE"
+    # | "OF ISSUANCE") whose other part stands over the date too
+    in_header = [m for m in doc.ex.labels[header[0].line.number] if m.tokens[0] in header or m.tokens[-1] in header
+                 or _overlaps(doc.layout.xspan(m.tokens), (x0, x1))]
     roles = [m for m in in_header if m.kind.startswith("date:")]
     if roles:
         column = HISTORY_FACTOR if _date_below(doc, line, x0, x1) else 1.0

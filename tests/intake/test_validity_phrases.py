@@ -59,3 +59,14 @@ def test_a_history_rows_period_that_ended_before_the_current_one_began_is_no_riv
         (72, 252, 10, "06/01/2021"), (200, 252, 10, "05/31/2022"), (320, 252, 10, "Lapsed - restored")]]))
     assert (e.issue_date, e.expiry_date) == ("2022-06-01", "2023-05-31")
     assert e.confidence["issue_date"] >= 0.9
+
+
+def test_a_column_header_cut_in_two_by_ocr_gives_its_role_to_the_date_under_it():
+    """"Date" | "of expiry": OCR set the header's words apart, and the part the date stands under
+    most is the generic "Date"; the other part over the date names the role."""
+    from tests.intake.test_ocr_classes import fields
+    rows = [(200, 150, "Lakeshore Chiropody Council"), (200, 300, "Registrant: Marta Rivera"),
+            (200, 500, "Licence"), (1000, 500, "Date"), (1150, 500, "of expiry"),
+            (200, 560, "LC-20931"), (1000, 560, "05/31/2025")]
+    got, found = fields(rows)
+    assert got["expiry_date"][0] == "2025-05-31"
