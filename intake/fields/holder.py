@@ -14,6 +14,7 @@ from .vocabulary import (
     NAME_STOP,
     NOT_NAMES,
     ORG_WORDS,
+    SENTENCE_WORDS,
     SIGNATURE_WORDS,
     SUFFIXES,
     TITLE_WORDS,
@@ -117,7 +118,7 @@ def read_holder(doc) -> FieldResult:
     for m in doc.ex.matches("holder_name"):
         if m.phrase in ("name",) and m.first > 0 and m.line.tokens[m.first - 1].seg == m.line.tokens[m.first].seg:
             continue   # "... name" inside a sentence
-        for toks, pos in doc.ex.values_for(m):
+        for toks, pos in doc.ex.values_for(m) + _under_header_cell(doc, m):
             got = _trimmed(toks)
             if got:
                 base = POSITION[pos] * m.strength
@@ -177,6 +178,24 @@ def read_holder(doc) -> FieldResult:
     res = _best(cands, key=lambda c: " ".join(sorted(fold(str(c.value)).split())))
     confirm_by_email(doc, res)
     return res
+
+
+HEADER_CELL_MAX_WORDS = 4   # a header cell's words ("NAME ON REGISTER", "Name of licensee")
+
+
+def _under_header_cell(doc, m) -> list[tuple[list[Token], str]]:
+    """The run under a label that its header cell goes on after ("NAME ON REGISTER" over "Connor
+    A. Muller"): the words after the label are the header's, no value, and values_for, which
+    took them for the inline value, looked no further."""
+    seg = m.line.tokens[m.last].seg
+    cell = [t for t in m.line.tokens if t.seg == seg]
+    if cell[-1] is m.tokens[-1]:
+        return []   # the label ends its cell: values_for looked below it already
+    if cell[0] is not m.tokens[0] or len(cell) > HEADER_CELL_MAX_WORDS or any(t.norm in SENTENCE_WORDS for t in cell):
+        return []   # a sentence ("This card certifies that the holder has ..."), not a header cell
+    x0, x1 = doc.layout.xspan(cell)
+    return [(run, "below") for _, run in doc.layout.below(m.line, x0, x1, max_lines=1)
+            if not doc.ex.is_label_start(run[0])]
 
 
 INTRO_LINES = 3           # the lines after an intro ("... certifies that") its name may stand on

@@ -79,3 +79,20 @@ def test_the_holders_own_email_address_confirms_the_name():
     # a colleague's address with the given name only confirms nothing
     _, found_other = fields(rows + [(200, 450, "To: tariq@lakeshore.example")], conf=0.8)
     assert found_other["results"]["holder_name"].confirmed is None
+
+
+def test_a_name_under_a_header_cell_that_goes_on_after_its_label():
+    """"NAME ON REGISTER" over "Marta A. Rivera": the words after "NAME" are the header's, not
+    the value; the name is under the cell. A sentence with "holder" in it is no header cell."""
+    from tests.intake.test_ocr_classes import fields
+    rows = [(200, 150, "Lakeshore Chiropody Council"), (200, 300, "LICENCE"), (200, 360, "LC-20931"),
+            (200, 500, "NAME ON REGISTER"), (1400, 500, "BIRTHDATE"),
+            (200, 560, "Marta A. Rivera"), (1400, 560, "10th of May 1971")]
+    got, found = fields(rows)
+    assert got["holder_name"][0] == "Marta A. Rivera"
+    assert found["results"]["holder_name"].source == "label"   # read as the header's value, not a bare name line
+    sentence = [(200, 150, "Lakeshore Chiropody Council"),
+                (200, 500, "This card certifies that the holder has completed the course"),
+                (200, 560, "Frank Radcliffe"), (200, 620, "Registrar")]
+    got, _ = fields(sentence)
+    assert got["holder_name"][0] != "Frank Radcliffe" or got["holder_name"][1] < 0.6
