@@ -6,8 +6,8 @@ each policy is one ``INSERT ... SELECT`` over an indexed date range:
 required credentials and missing requirements come from the compliance
 snapshot (``requirement_states``), other credentials a person holds from
 ``credentials (state, expires_on)``. A unique key per row (formats in
-``portal.policies.notification_keys``; a NOT EXISTS on it) makes a second
-scan of the same day add nothing. This is the documented bulk path for
+``portal.policies.notification_keys``; the insert's ON CONFLICT DO NOTHING
+on its unique index) makes a second scan of the same day add nothing. This is the documented bulk path for
 creating notifications (``mailer.queue_selected``); every other one goes
 through ``mailer.queue`` / ``queue_many``.
 
@@ -119,10 +119,6 @@ def _a_missing_record(table: str = "notifications"):
     return text(f"{table}.{MISSING_KINDS}")
 
 
-def _not_yet_written(key):
-    return ~exists().where(Notification.unique_key == key)
-
-
 def _active(holder):
     """The holder is active, as a test the people index does not answer:
     without statistics SQLite would walk every active person and look up
@@ -150,7 +146,7 @@ def _required_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
         _active(holder), _held(RS.credential_id, people),
         RS.lapses_on > on + timedelta(days=low + 1),
         RS.lapses_on <= on + timedelta(days=high + 1),
-        facts.types_clause(policy, type_id), *where, _not_yet_written(key),
+        facts.types_clause(policy, type_id), *where,
     )
     if people is not None:
         query = query.where(RS.person_id.in_(people))
@@ -189,7 +185,6 @@ def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
                         newer.state == "active", newer.id != Credential.id,
                         or_(newer.expires_on.is_(None), newer.expires_on > Credential.expires_on)),
         ~open_documents.open_for(Credential.person_id, Credential.credential_type_id),
-        _not_yet_written(key),
     )
     if people is not None:
         query = query.where(Credential.person_id.in_(people))
@@ -212,7 +207,7 @@ def _seen_selection(on: date, people: list[int] | None = None):
     holder = HOLDER
     key = keys.missing_seen(RS.person_id, RS.credential_type_id, sql_join)
     query = select().select_from(RS).join(holder, holder.id == RS.person_id).where(
-        _active(holder), _missing(people), _not_yet_written(key))
+        _active(holder), _missing(people))
     if people is not None:
         query = query.where(RS.person_id.in_(people))
     first_seen = case((RS.evaluated_on < on, RS.evaluated_on), else_=literal(on))
@@ -295,7 +290,7 @@ def _missing_selection(audience: str, days: int, on: date, people: list[int] | N
         base = select().select_from(first).join(RS, and_(RS.person_id == first.c.person_id,
                                                          RS.credential_type_id == first.c.credential_type_id))
     query = join(base.join(holder, holder.id == RS.person_id)).where(
-        _active(holder), _missing(people), *where, _not_yet_written(key),
+        _active(holder), _missing(people), *where,
     )
     if people is not None:
         query = query.where(RS.person_id.in_(people))
