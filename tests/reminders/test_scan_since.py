@@ -192,6 +192,39 @@ def test_more_people_changed_than_the_scan_reads_by_person_reads_every_window(te
     assert {int(key.split(":")[2]) for key in told} == set(moved)
 
 
+def test_the_next_days_optional_reminders_leave_out_the_days_required_ones_by_their_snapshot_rows(app, clock):
+    # The next day's optional reminders first leave out the credentials whose
+    # snapshot row lapses the same day (scan._not_required_due), then ask the
+    # snapshot row by row: a credential of a required type held by someone
+    # who does not need it is still reminded, an older record beside the
+    # renewal that holds the requirement is not.
+    required, optional = factories.credential_type(name="Required"), factories.credential_type(name="Optional")
+    role = factories.job_role()
+    factories.requirement(required, job_role_=role)
+    factories.default_policy(offsets=[30, 7, 0], grace_days=30, escalation=[])
+    day = DAY0 + timedelta(days=2)
+    due = day + timedelta(days=30)  # enters the 30-day step on ``day``
+    nurse, visitor, renewed = (factories.person(job_role=role), factories.person(),
+                               factories.person(job_role=role))
+    held = factories.credential(nurse, required, expires_on=due)
+    extra = factories.credential(nurse, optional, expires_on=due)
+    unneeded = factories.credential(visitor, required, expires_on=due)
+    older = factories.credential(renewed, required, expires_on=due)
+    factories.credential(renewed, required, expires_on=due + timedelta(days=300))
+    db.session.commit()
+    clock.move_to(at(DAY0 + timedelta(days=1)))
+    scan_as_the_rule_picks(DAY0 + timedelta(days=1))
+    clock.move_to(at(day))
+    scanned = []
+    statements = statements_of(lambda: scanned.append(scan_as_the_rule_picks(day)))
+    result, written = scanned[0]
+    assert not result.full
+    assert any("NOT IN (SELECT requirement_states.person_id" in sql for sql, _ in statements)
+    told = {int(key.split(":")[2]) for key, _, _ in written if key.startswith("reminder:") and key.endswith(":d30")}
+    assert told == {held.id, extra.id, unneeded.id}
+    assert older.id not in told
+
+
 # --------------------------------------------------------------------------- how it reads the notifications
 # The next day's scan never reads the notifications whole: every statement
 # that looks them up (keys, a missing requirement's records and episodes)
