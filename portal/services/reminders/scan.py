@@ -38,6 +38,7 @@ that both pick the same rows.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -160,10 +161,20 @@ def _required_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
     return query, columns
 
 
+def unrequired_types() -> tuple[int, ...]:
+    """The credential types no snapshot row asks for (one probe of the
+    snapshot's (type, lapses_on) index per type)."""
+    return tuple(db.session.scalars(select(CredentialType.id).where(
+        ~exists().where(RS.credential_type_id == CredentialType.id)).order_by(CredentialType.id)))
+
+
 def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: date,
-                        days: tuple[int, int] | None = None, people: list[int] | None = None):
+                        days: tuple[int, int] | None = None, people: list[int] | None = None,
+                        unrequired: tuple[int, ...] = ()):
     """Credentials nobody requires of the holder: the holder's own reminders
-    (days left in ``days``, of ``people``, as for ``_required_selection``)."""
+    (days left in ``days``, of ``people``, as for ``_required_selection``).
+    A credential of one of the ``unrequired`` types (``unrequired_types``)
+    is not looked up in the snapshot: no row there is of its type."""
     step = window.step
     low, high = days or (window.low, window.high)
     holder, newer = HOLDER, NEWER
@@ -177,8 +188,7 @@ def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
         Credential.expires_on <= on + timedelta(days=high),
         facts.types_clause(policy, type_id),
         _active(holder), holder.email.is_not(None),
-    ~exists().where(RS.person_id == Credential.person_id,
-                        RS.credential_type_id == Credential.credential_type_id),
+        _not_required(type_id, unrequired),
         # a later record of the same type (a renewal not yet marked superseded)
         ~exists().where(newer.person_id == Credential.person_id,
                         newer.credential_type_id == Credential.credential_type_id,
@@ -199,6 +209,13 @@ def _optional_selection(policy: rules.PolicyFacts, window: rules.Window, on: dat
         recipient_person_id=holder.id, recipient_email=holder.email, state=state,
     )
     return query, columns
+
+
+def _not_required(type_id, unrequired: tuple[int, ...]):
+    """No snapshot row asks the holder for this credential's type."""
+    asked = ~exists().where(RS.person_id == Credential.person_id,
+                            RS.credential_type_id == Credential.credential_type_id)
+    return or_(type_id.in_(unrequired), asked) if unrequired else asked
 
 
 # The next day's part of a window is a day or a few (the gap since the scan
@@ -422,12 +439,13 @@ def selections(on: date, since: Since | None = None):
     """Every (audience, query, columns) the scan runs for ``on``, in ``rules.pick``'s order
     (``since``: only what came due or changed since the previous scan)."""
     found = []
+    optional = functools.partial(_optional_selection, unrequired=unrequired_types())
     for policy in facts.policies():
         for audience, steps in policy.ladders().items():
             for window in rules.windows(steps, facts.catchup_days()):
                 kinds = [_required_selection]
                 if audience == "employee":
-                    kinds.append(_optional_selection)
+                    kinds.append(optional)
                 for selection in kinds:
                     if since is None or audience in since.staff:
                         found.append((audience, *selection(policy, window, on)))
