@@ -59,7 +59,9 @@ class Notification(Base):
     cost of a row; none of those rows is ever deleted, and the scan selects
     every id from its table in the statement that writes it), and the person
     and credential indexes cover only the rows read by them (a missing
-    requirement's records, escalations), not the day's many reminders.
+    requirement's records, escalations), not the day's many reminders. Only
+    the recipient's index holds every row: a person's page lists what was
+    sent to them.
     """
 
     __tablename__ = "notifications"
@@ -77,6 +79,11 @@ class Notification(Base):
         # The escalations a renew-now list shows beside each credential.
         Index("ix_notifications_escalation_credential", "credential_id",
               postgresql_where=text(ESCALATIONS), sqlite_where=text(ESCALATIONS)),
+        # The last few sent to a person, newest first (their notification
+        # settings page). The one index every row of the scan adds to at a
+        # random place: +12% of the next day's page reads at 10M credentials,
+        # where the page took 4 s without it.
+        Index("ix_notifications_recipient", "recipient_person_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select, update
 from portal.extensions import db
 from portal.models import Credential, Notification, Person, ReminderChange, ReminderPolicy
 from portal.policies import reminders as rules
-from portal.services import people_sync, recommendations, reminders
+from portal.services import notification_settings, people_sync, recommendations, reminders
 from portal.services.compliance_snapshot import refresh_everyone
 from portal.services.reminders import facts
 from tests.support import factories
@@ -291,3 +291,19 @@ def test_a_renew_now_list_finds_its_escalations_by_credential(sqlite_plans, team
     escalations = [s for s in statements if "kind = 'escalation'" in s[0]]
     assert escalations
     assert full_reads_of_notifications(escalations) == []
+
+
+def test_a_persons_recent_notifications_are_found_by_their_index(team, clock):
+    boss, people, _ = team
+    db.session.execute(update(Person).where(Person.id == boss.id).values(email="boss@example.test"))
+    db.session.commit()
+    for gap in (1, 11, 16):  # reminders, then the manager's escalations
+        clock.move_to(at(DAY0 + timedelta(days=gap)))
+        reminders.scan(DAY0 + timedelta(days=gap))
+    to_boss = db.session.scalars(select(Notification.id).where(Notification.recipient_person_id == boss.id)
+                                 .order_by(Notification.id.desc())).all()
+    assert to_boss
+    statements = statements_of(lambda: notification_settings.recent_notifications(boss))
+    assert [n.id for n in notification_settings.recent_notifications(boss)] == to_boss[:notification_settings.RECENT]
+    if db.engine.dialect.name == "sqlite":
+        assert full_reads_of_notifications(statements) == []
