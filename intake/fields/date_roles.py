@@ -8,6 +8,7 @@ from ..directory import load_directory
 from ..layout import Token
 from .candidates import Candidate, FieldResult, _best, ocr_factor
 from .no_expiry import CONTRADICTED_CAP, contradicts, read_no_expiry
+from .labels import BESIDE_ROW
 from .record_rows import ROW_MIN_CELLS, header_roles
 from .vocabulary import CHANGE_WORDS, DATE_START_PREPOSITIONS, PREVIOUS_WORDS, RANGE_WORDS
 
@@ -334,6 +335,27 @@ def _restated_columns(doc, text: str, mentions, roles) -> None:
         roles[k - 1] = (prev[0], prev[1], prev[2] * RESTATED_FACTOR, prev[3])
 
 
+def _beside_label(doc, line, toks: list[Token]):
+    """The date label of a label column printed just off the date's baseline (a form whose
+    labels stand left of their values, a little higher or lower: "Birthdate" beside "October 12,
+    1977"): the nearest line within BESIDE_ROW line heights whose words all end left of the date."""
+    x0 = doc.layout.xspan(toks)[0]
+    best = None
+    for k in (line.number - 1, line.number + 1):
+        if not 0 <= k < len(doc.layout.lines):
+            continue
+        other = doc.layout.lines[k]
+        dist = abs(other.y - line.y)
+        if other.page != line.page or dist > BESIDE_ROW * max(line.h, other.h) \
+                or doc.layout.xspan(other.tokens)[1] >= x0 or not other.tokens[0].text[:1].isupper():
+            continue   # (a line in lower case is a wrapped sentence's, "assessment for", no form's label)
+        labels = [m for m in doc.ex.labels[k] if m.kind.startswith("date:")
+                  and m.first == 0 and m.last == len(other.tokens) - 1]   # the line is the label, nothing else
+        if labels and (best is None or dist < best[0]):
+            best = (dist, labels[-1])
+    return best[1] if best else None
+
+
 def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return min(a[1], b[1]) - max(a[0], b[0]) > 0
 
@@ -376,6 +398,10 @@ def _date_role(doc, mention: D.Mention, toks: list[Token], prev: D.Mention | Non
         same_seg = line.tokens[best.last].seg == first.seg
         strength = 0.95 if (distance <= 2 or not same_seg) else 0.88
         return best.kind[5:], strength * best.strength
+    if best is None and len(line.segments()) == 1:
+        beside = _beside_label(doc, line, toks)
+        if beside is not None:
+            return beside.kind[5:], 0.95 * beside.strength
     header = _header_role(doc, line, toks)
     if best and best.kind in ("period", "other") and line.tokens[best.last].seg != first.seg \
             and header and header[0] not in ("period", "none"):

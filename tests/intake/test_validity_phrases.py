@@ -70,3 +70,20 @@ def test_a_column_header_cut_in_two_by_ocr_gives_its_role_to_the_date_under_it()
             (200, 560, "LC-20931"), (1000, 560, "05/31/2025")]
     got, found = fields(rows)
     assert got["expiry_date"][0] == "2025-05-31"
+
+
+def test_a_form_whose_labels_stand_left_of_their_values_off_the_baseline(tmp_path):
+    """"Birthdate" beside "October 12, 1977" a little higher: the date's label is the one beside
+    it, not the previous row's value above it ("Registered / Inscrite"), so the birth date is no
+    rival to the issue date."""
+    import intake
+    from tests.intake.conftest import make_pdf
+    rows = [(50, 40, 16, "Lakeshore Chiropody Council"), (50, 80, 8, "Registrant"), (254, 86, 11, "Marta Rivera"),
+            (50, 110, 8, "Number"), (254, 116, 11, "550112"),
+            (50, 140, 8, "Granted"), (254, 146, 11, "January 1, 2023"),
+            (50, 170, 8, "Valid till"), (254, 176, 11, "December 31, 2023"),
+            (50, 200, 8, "Status"), (254, 206, 11, "Registered / Inscrite"),
+            (50, 230, 8, "Birthdate"), (254, 236, 11, "October 12, 1977")]
+    e = intake.extract(make_pdf(tmp_path / "doc.pdf", [rows]))
+    assert (e.issue_date, e.expiry_date) == ("2023-01-01", "2023-12-31")
+    assert e.confidence["issue_date"] >= 0.9
