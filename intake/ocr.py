@@ -280,6 +280,16 @@ OTSU, SAUVOLA = "--psm 3", "--psm 3 -c thresholding_method=2"
 FIRST, OTHER_THRESHOLD, PAPER_RELATIVE = "first", "other_threshold", "paper_relative"
 PAPER_INK_BELOW = 215    # on paper evened to 255, darker than this is ink (measured: 200 and 225 lose text)
 
+# The look at the top band of a page as sparse text: an issuer printed only as
+# a large logo-like wordmark ("ASQ" over a swoosh, "ISACA") stands alone in
+# the band above the document's title, and Tesseract's page segmentation
+# (--psm 3) takes it for a picture and drops it or splits it into letters
+# ("iS AC A"); read as sparse text (--psm 11), without the rest of the page,
+# it comes through whole at 90+ confidence. (White letters on a coloured
+# logo, "IOSH" or "salesforce" in a cloud, still do not.)
+TOP_BAND = "top_band"
+TOP_BAND_SHARE = 0.28    # the share of the upright page from the top a wordmark stands in (fields.issuer.BRAND_TOP)
+
 
 def paper_relative(image: Image.Image) -> Image.Image:
     """``image`` divided by its paper brightness and binarised at PAPER_INK_BELOW.
@@ -507,7 +517,9 @@ def ocr_page(image: Image.Image | PreparedPage, number: int, timeout: float = 60
     with the other thresholding method, PAPER_RELATIVE the page binarised
     against its paper (the pipeline's further looks at a page whose first
     reading left fields missing: a block the page segmentation dropped often
-    comes through under another binarisation).
+    comes through under another binarisation). ``look`` TOP_BAND (with
+    ``rotation`` given) reads only the upright page's top band, as sparse
+    text (the look at a page whose reading found no confident issuer).
     """
     started = time.perf_counter()
     pytesseract = _tesseract()
@@ -516,6 +528,9 @@ def ocr_page(image: Image.Image | PreparedPage, number: int, timeout: float = 60
     config = SAUVOLA if prepared.uneven != (look == OTHER_THRESHOLD) else OTSU
     if look == PAPER_RELATIVE:
         image, config = paper_relative(image), OTSU   # (already binary: the cheaper method)
+    band = look == TOP_BAND and rotation is not None
+    if band:
+        config = config.replace("--psm 3", "--psm 11")
     deadline = started + timeout
     with tempfile.TemporaryDirectory() as tmp:
         def read(img: Image.Image, name: str) -> dict:
@@ -524,7 +539,10 @@ def ocr_page(image: Image.Image | PreparedPage, number: int, timeout: float = 60
 
         rot = rotation or 0
         upright = _rotate(image, rot)
-        data = read(upright, "page")
+        if band:   # (a word's pixels in the band are its pixels in the page: the boxes need no mapping)
+            data = read(upright.crop((0, 0, upright.width, round(TOP_BAND_SHARE * upright.height))), "band")
+        else:
+            data = read(upright, "page")
         good, share = _share(data)
         direction = _line_direction(data)
         poor = share < POOR_SHARE or good < 3

@@ -365,8 +365,10 @@ def _read_image(path: str, ocr_timeout: float, images: dict | None = None) -> tu
 
 
 def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_THRESHOLD,
-           images: dict[int, ocr.PreparedPage] | None = None) -> list[Page] | None:
-    """The document's OCR pages read again upright with another ``look`` (``intake.ocr``).
+           images: dict[int, ocr.PreparedPage] | None = None, first_only: bool = False) -> list[Page] | None:
+    """The document's OCR pages read again upright with another ``look`` (``intake.ocr``);
+    with ``first_only``, only its first page (which the issuer is read from) is read again
+    and the others are returned as they were.
 
     ``images`` keeps each page made ready for Tesseract (rendered, or the photo
     prepared, then ``ocr.prepare_page``) by page number between looks, so a
@@ -379,7 +381,7 @@ def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_T
         try:
             out = []
             for page in doc.pages:
-                if page.method != "ocr":
+                if page.method != "ocr" or first_only and page.number != doc.pages[0].number:
                     out.append(page)
                     continue
                 if page.number not in images:
@@ -398,4 +400,4 @@ def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_T
         images.update((p.number, ocr.prepare_page(prepare_photo(f)))
                       for f, p in zip(open_image_frames(path), doc.pages) if p.number not in images)
     return [ocr.ocr_page(images[p.number], p.number, ocr_timeout, rotation=p.rotation, look=look)
-            for p in doc.pages if p.number in images]
+            if not first_only or k == 0 else p for k, p in enumerate(doc.pages) if p.number in images]
