@@ -49,8 +49,10 @@ def test_an_ambiguous_uk_date_is_spelled_out_and_needs_a_look(live_server, page,
     expect(check).to_contain_text(f"could be {spelled(read)} or {spelled(swapped(read))}")
     shot(page, "ambiguous-dates-marked")
 
-    # Kept as read, the confirmation waits for a look.
-    page.get_by_role("button", name="Confirm", exact=True).click()
+    # Kept as read, the confirmation waits for a look (the page comes back
+    # from the server: wait for it, or the dates typed next go to the old one).
+    with page.expect_navigation():
+        page.get_by_role("button", name="Confirm", exact=True).click()
     expect(page.locator('[data-check="ambiguous_expiry_date"]')).to_be_visible()
     assert db.session.scalar(select(Credential)) is None
     if read == expires:
