@@ -288,7 +288,7 @@ PAPER_INK_BELOW = 215    # on paper evened to 255, darker than this is ink (meas
 # it comes through whole at 90+ confidence. (White letters on a coloured
 # logo, "IOSH" or "salesforce" in a cloud, still do not.)
 TOP_BAND = "top_band"
-TOP_BAND_SHARE = 0.28    # the share of the upright page from the top a wordmark stands in (fields.issuer.BRAND_TOP)
+TOP_BAND_SHARE = 0.28    # the share of the upright page from the top a wordmark stands in (also the issuer reader's)
 
 
 def paper_relative(image: Image.Image) -> Image.Image:

@@ -16,7 +16,7 @@ from .hints import taught_for
 from .layout import Layout
 from .model import FIELDS, Evidence, Extraction, Page, Word
 from .ocr import OTHER_THRESHOLD, PAPER_RELATIVE, TOP_BAND
-from .readers import Document, read_document
+from .readers import Document, read_document, reread
 
 # Fields whose absence after the first OCR reading earns the page a second look.
 CORE = ("holder_name", "license_number", "issue_date", "expiry_date")
@@ -183,7 +183,6 @@ class _Reading:
 
     def _overlaid(self, look: str, pages: list[Page]) -> list[Page] | None:
         if look not in self._looks:
-            from .readers import reread
             again = reread(self.path, self.doc, self.ocr_timeout, look, images=self._images)
             self._looks[look] = None if again is None else [
                 _overlay(p, p2) if p.method == "ocr" else p for p, p2 in zip(pages, again)]
@@ -201,7 +200,6 @@ class _Reading:
                     found, pages = _merge(found, read_fields(merged, hints)), merged
         if _issuer_weak(found) and pages[0].method == "ocr":
             if self._band is None:
-                from .readers import reread
                 self._band = reread(self.path, self.doc, self.ocr_timeout, TOP_BAND,
                                     images=self._images, first_only=True) or []
             if self._band:

@@ -376,12 +376,13 @@ def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_T
     per look.
     """
     images = {} if images is None else images
+    again = {p.number for p in doc.pages[:1 if first_only else None] if p.method == "ocr"}
     if doc.media_type == PDF:   # (a page read_document kept is not rendered again)
         pdf = open_pdf(path)
         try:
             out = []
             for page in doc.pages:
-                if page.method != "ocr" or first_only and page.number != doc.pages[0].number:
+                if page.number not in again:
                     out.append(page)
                     continue
                 if page.number not in images:
@@ -395,9 +396,9 @@ def reread(path: str, doc: Document, ocr_timeout: float, look: str = ocr.OTHER_T
             return out
         finally:
             pdf.close()
-    if any(p.number not in images for p in doc.pages):
+    if any(n not in images for n in again):
         prepare_photo = _photo_preparation()
         images.update((p.number, ocr.prepare_page(prepare_photo(f)))
-                      for f, p in zip(open_image_frames(path), doc.pages) if p.number not in images)
+                      for f, p in zip(open_image_frames(path), doc.pages) if p.number in again and p.number not in images)
     return [ocr.ocr_page(images[p.number], p.number, ocr_timeout, rotation=p.rotation, look=look)
-            if not first_only or k == 0 else p for k, p in enumerate(doc.pages) if p.number in images]
+            if p.number in again else p for p in doc.pages if p.number in images or p.number not in again]

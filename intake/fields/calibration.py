@@ -64,13 +64,23 @@ CONFIRMED = 0.9
 CONFIRMED_MIN_RAW = 0.5
 
 
+def _spelt_surely(result: FieldResult, field: str) -> bool:
+    """Tesseract read every word of the value at OCR_SPELT or more (and, for a name, none may
+    have lost its diacritics)."""
+    return bool(result.tokens) and min(t.word.conf for t in result.tokens) >= OCR_SPELT \
+        and not (field == "holder_name" and may_have_lost_accents([t.text for t in result.tokens]))
+
+
+def _rule(result: FieldResult, layer: str, field: str | None) -> tuple[float, float] | None:
+    """(raw score from which, confidence at least) for this value, or None."""
+    if layer == "ocr" and field in OCR_RAW_TO_CONFIDENT and _spelt_surely(result, field):
+        return OCR_RAW_TO_CONFIDENT[field]
+    return FIELD_RAW_TO_CONFIDENT.get((layer, field)) or RAW_TO_CONFIDENT.get(layer)
+
+
 def calibrate(result: FieldResult, layer: str, field: str | None = None) -> FieldResult:
     raw = result.confidence
-    rule = FIELD_RAW_TO_CONFIDENT.get((layer, field)) or RAW_TO_CONFIDENT.get(layer)
-    if layer == "ocr" and field in OCR_RAW_TO_CONFIDENT and result.tokens \
-            and min(t.word.conf for t in result.tokens) >= OCR_SPELT \
-            and not (field == "holder_name" and may_have_lost_accents([t.text for t in result.tokens])):
-        rule = OCR_RAW_TO_CONFIDENT[field]
+    rule = _rule(result, layer, field)
     if rule and result.stated and raw >= rule[0]:
         result.confidence = round(min(max(raw, rule[1]), result.cap), 3)
     if result.confirmed and result.stated and raw >= CONFIRMED_MIN_RAW:

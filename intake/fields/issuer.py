@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from ..directory import Issuer, find_credential_type, find_issuer, fold, load_directory
 from ..layout import Line, Token, fold_token
+from ..ocr import TOP_BAND_SHARE
 from .candidates import GARBAGE_BELOW, Candidate, FieldResult, _best, ocr_factor
 from .names import country_words, initials, is_given_name, name_likeness, title_words
 from .issuer_domain import confirm_by_address
@@ -587,7 +588,7 @@ def _heading_org(doc, lines: list[Line], big: float):
 
 
 SEPARATORS = {"|", "·", "•"}
-BRAND_TOP = 0.28           # the share of the page from the top a wordmark stands in
+BRAND_TOP = TOP_BAND_SHARE  # the share of the page from the top a wordmark stands in (the band OCR reads again)
 BRAND_FACTOR = 1.2         # a brand printed alone and again at the head of its product's name
 
 

@@ -40,22 +40,29 @@ _FAMILY_ATTRS = ("last_names", "last_names_male", "last_names_female")
 
 
 @lru_cache(maxsize=1)
-def _lists() -> tuple[frozenset[str], frozenset[str]]:
-    given, family = set(), set()
+def _person_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(given names, family names) of every locale Faker ships, one word each, as printed:
+    the modules are walked once for every list made of them."""
     try:
         import faker.providers.person as people
     except ImportError:   # the package is a dependency; without it names are judged by shape alone
-        return frozenset(), frozenset()
+        return (), ()
+    given, family = [], []
     for info in pkgutil.iter_modules(people.__path__):
         try:
             provider = importlib.import_module(f"{people.__name__}.{info.name}").Provider
         except (ImportError, AttributeError):
             continue
-        for attr in _GIVEN_ATTRS:
-            given.update(_fold(n) for n in _values(getattr(provider, attr, ())) if " " not in n)
-        for attr in _FAMILY_ATTRS:
-            family.update(_fold(n) for n in _values(getattr(provider, attr, ())) if " " not in n)
-    return frozenset(given), frozenset(family)
+        for attrs, out in ((_GIVEN_ATTRS, given), (_FAMILY_ATTRS, family)):
+            for attr in attrs:
+                out.extend(n for n in _values(getattr(provider, attr, ())) if " " not in n)
+    return tuple(given), tuple(family)
+
+
+@lru_cache(maxsize=1)
+def _lists() -> tuple[frozenset[str], frozenset[str]]:
+    given, family = _person_names()
+    return frozenset(map(_fold, given)), frozenset(map(_fold, family))
 
 
 # Letters NFKD does not take apart, as an English OCR model reads them ("Kjær" -> "Kjaer").
@@ -69,19 +76,9 @@ def _plain(word: str) -> str:
 @lru_cache(maxsize=1)
 def _accented_plain() -> frozenset[str]:
     """Names the lists spell with diacritics (Björn, Schäfer, Østergaard), as they read without them."""
-    try:
-        import faker.providers.person as people
-    except ImportError:
-        return frozenset()
-    out = set()
-    for info in pkgutil.iter_modules(people.__path__):
-        try:
-            provider = importlib.import_module(f"{people.__name__}.{info.name}").Provider
-        except (ImportError, AttributeError):
-            continue
-        for attr in _GIVEN_ATTRS + _FAMILY_ATTRS:
-            out.update(_plain(n) for n in _values(getattr(provider, attr, ())) if " " not in n and not n.isascii())
-    return frozenset(w for w in out if w.isascii())
+    given, family = _person_names()
+    plain = {_plain(n) for n in given + family if not n.isascii()}
+    return frozenset(w for w in plain if w.isascii())
 
 
 def may_have_lost_accents(words: list[str]) -> bool:
